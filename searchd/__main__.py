@@ -1,0 +1,5 @@
+"""python -m searchd"""
+
+from .cli import main
+
+main(prog_name="searchd")

@@ -1,0 +1,42 @@
+"""The Dutch analyzer: one pipeline, built once, used for indexing and for queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.analysis import Analyzer
+
+from .filters import DutchStemFilter, DutchStopFilter, FoldFilter
+from .tokenizer import DutchTokenizer
+
+# Bump when the analyzer's output changes: an index built by another version is rebuilt.
+ANALYSIS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class AnalyzedToken:
+    """One token as `searchd analyze` shows it."""
+
+    text: str
+    original: str
+    position: int
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=None)
+def dutch_analyzer(stemmer: str = "dutch_porter") -> Analyzer:
+    """The Dutch analyzer: tokenize, fold, drop stop words, stem."""
+    return DutchTokenizer() | FoldFilter() | DutchStopFilter() | DutchStemFilter(stemmer)
+
+
+def analyze(text: str, stemmer: str = "dutch_porter") -> list[str]:
+    """The index terms of text, in order: what a document or a query is reduced to."""
+    return [t.text for t in dutch_analyzer(stemmer)(text, mode="index")]
+
+
+def explain(text: str, stemmer: str = "dutch_porter") -> list[AnalyzedToken]:
+    """The tokens of text with their positions and character offsets."""
+    tokens = dutch_analyzer(stemmer)(text, positions=True, chars=True, mode="index")
+    return [AnalyzedToken(t.text, t.original, t.pos, t.startchar, t.endchar) for t in tokens]

@@ -1,0 +1,233 @@
+"""The `searchd` command: thin click shells over the library."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import Config, load_config
+from .errors import SearchdError
+
+F = TypeVar("F", bound=Callable[..., Any])
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def translate_errors(fn: F) -> F:
+    """Turn library errors into one clear line and a non-zero exit."""
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SearchdError as exc:
+            hint = f" ({exc.hint})" if exc.hint else ""
+            raise click.ClickException(f"{exc}{hint}") from None
+    return wrapper  # type: ignore[return-value]
+
+
+def paging_options(fn: F) -> F:
+    """--limit, --page, --since, --until: shared by the searching commands."""
+    fn = click.option("--until", metavar="YYYY-MM", help="Only documents up to this month.")(fn)
+    fn = click.option("--since", metavar="YYYY-MM", help="Only documents from this month.")(fn)
+    fn = click.option("--page", default=1, show_default=True, help="Result page.")(fn)
+    return click.option("--limit", type=int, help="Results per page.")(fn)
+
+
+@click.group()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (default: $SEARCHD_CONFIG or ./config.toml).")
+@click.version_option(package_name="searchd")
+@click.pass_context
+@translate_errors
+def main(ctx: click.Context, config_file: str | None) -> None:
+    """searchd: full-text search for Dutch documents."""
+    ctx.obj = load_config(config_file)
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Start from scratch.")
+@click.option("--wait", default=0.0, help="Seconds to wait for another writer.")
+@click.pass_obj
+@translate_errors
+def index_cmd(config: Config, rebuild: bool, wait: float) -> None:
+    """Bring the index up to date with the seeds folder."""
+    from .sync import sync_index
+
+    with _progress_bar() as progress:
+        report = sync_index(config, rebuild=rebuild, progress=progress, lock_wait=wait)
+    for doc_id, reason in report.skipped:
+        click.echo(f"skipped {doc_id}: {reason}", err=True)
+    for doc_id, message in report.warnings:
+        click.echo(f"warning {doc_id}: {message}", err=True)
+    click.echo(report.summary())
+
+
+class _progress_bar:
+    """A click progress bar on a terminal, nothing otherwise."""
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        self.bar: Any = None
+        if not sys.stderr.isatty():
+            return None
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        """Advance the bar to done of total."""
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command("search")
+@click.argument("query", required=False)
+@paging_options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--queries", type=click.File("r", encoding="utf-8"),
+              help="Batch: a file of qid<TAB>query lines; prints TREC run lines.")
+@click.pass_obj
+@translate_errors
+def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
+               since: str | None, until: str | None, as_json: bool, queries: Any) -> None:
+    """Search the index for QUERY."""
+    from .search import Engine
+
+    engine = Engine(config)
+    if queries is not None:
+        _run_batch(engine, queries, limit or 10, since, until)
+        return
+    if not query:
+        raise click.UsageError("give a QUERY or --queries FILE")
+    result = engine.search(query, page=page, limit=limit, since=since, until=until)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_result(result)
+
+
+def _run_batch(engine: Any, lines: Any, limit: int, since: str | None,
+               until: str | None) -> None:
+    """Print TREC run lines `qid Q0 docid rank score searchd` for each query line."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        qid, sep, text = line.rstrip("\n").partition("\t")
+        if not sep:
+            raise click.ClickException(f"line {number}: expected qid<TAB>query")
+        result = engine.search(text, limit=limit, since=since, until=until,
+                               snippets=False)
+        for rank, hit in enumerate(result.hits, 1):
+            click.echo(f"{qid} Q0 {hit.id} {rank} {hit.score:.4f} searchd")
+
+
+def _print_result(result: Any) -> None:
+    """Print hits for a terminal: title, id, date, score, snippet with matches in bold."""
+    click.echo(f"{result.total} results for {result.query!r} "
+               f"(page {result.page} of {result.pages}, {result.took_ms:.1f} ms)")
+    first = (result.page - 1) * result.limit
+    for rank, hit in enumerate(result.hits, first + 1):
+        click.echo()
+        click.secho(f"{rank}. {hit.title or hit.id}", bold=True)
+        click.echo(f"   {hit.id}  {hit.date or 'no date'}  score {hit.score:.3f}")
+        click.echo("   " + terminal_snippet(hit.snippet))
+
+
+def terminal_snippet(snippet_html: str) -> str:
+    """The HTML snippet as terminal text, matches in bold."""
+    marked = _MARK.sub(lambda m: click.style(html.unescape(m[1]), bold=True), snippet_html)
+    return html.unescape(marked) if "&" in marked else marked
+
+
+@main.command("show")
+@click.argument("doc_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the document as JSON.")
+@click.pass_obj
+@translate_errors
+def show_cmd(config: Config, doc_id: str, as_json: bool) -> None:
+    """Print a stored document by id."""
+    from .search import Engine
+
+    doc = Engine(config).document(doc_id).document
+    if as_json:
+        click.echo(json.dumps(doc.__dict__, ensure_ascii=False, indent=2))
+        return
+    click.secho(doc.title or doc.id, bold=True)
+    click.echo(f"{doc.id}  {doc.date or 'no date'}\n")
+    click.echo(doc.body)
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+@translate_errors
+def stats_cmd(config: Config, as_json: bool) -> None:
+    """Print facts about the index."""
+    from .search import Engine
+
+    stats = Engine(config).stats()
+    if as_json:
+        click.echo(json.dumps(stats, indent=2))
+        return
+    for key, value in stats.items():
+        click.echo(f"{key:>12}: {value}")
+
+
+@main.command("analyze")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print the tokens as JSON.")
+@click.pass_obj
+def analyze_cmd(config: Config, text: str, as_json: bool) -> None:
+    """Show the tokens the Dutch analyzer makes of TEXT."""
+    from .analysis import explain
+
+    tokens = explain(text, config.stemmer)
+    if as_json:
+        click.echo(json.dumps({"tokens": [t.__dict__ for t in tokens]}, ensure_ascii=False))
+        return
+    for t in tokens:
+        click.echo(f"{t.position:>4}  {t.start:>5}-{t.end:<5}  {t.original:<24} -> {t.text}")
+
+
+@main.command("eval")
+@click.argument("queries_file", metavar="QUERIES", type=click.Path(exists=True, dir_okay=False))
+@click.argument("qrels_file", metavar="QRELS", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+@translate_errors
+def eval_cmd(config: Config, queries_file: str, qrels_file: str, as_json: bool) -> None:
+    """Score the index on QUERIES (qid<TAB>query) against QRELS (qid docid grade)."""
+    from .evaluation import read_qrels, read_queries, score_run
+    from .search import Engine
+
+    engine, queries = Engine(config), read_queries(Path(queries_file))
+    run = {qid: [h.id for h in engine.search(text, limit=10, snippets=False).hits]
+           for qid, text in queries.items()}
+    report = score_run(run, read_qrels(Path(qrels_file)))
+    click.echo(json.dumps(report.__dict__) if as_json else "\n".join(report.lines()))
+
+
+@main.command("serve")
+@click.option("--host", help="Address to listen on (default: config [server] host).")
+@click.option("--port", type=int, help="Port (default: config [server] port).")
+@click.pass_obj
+@translate_errors
+def serve_cmd(config: Config, host: str | None, port: int | None) -> None:
+    """Run the web service (waitress, a production WSGI server)."""
+    from .web.server import serve
+
+    serve(config, host or config.host, port or config.port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,107 @@
+"""Load config.toml into a frozen, validated Config."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_ENV = "SEARCHD_CONFIG"
+DEFAULT_FILE = "config.toml"
+STEMMERS = ("dutch", "dutch_porter")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything searchd reads from config.toml, with paths made absolute."""
+
+    seeds: Path
+    index: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 8
+    stemmer: str = "dutch_porter"
+    default_limit: int = 10
+    max_limit: int = 100
+    title_boost: float = 2.0
+    source: Path | None = None
+
+
+# section -> key -> (Config attribute, type check, description of allowed values)
+_SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
+    "paths": {
+        "seeds": ("seeds", str, "a folder path"),
+        "index": ("index", str, "a folder path"),
+    },
+    "server": {
+        "host": ("host", str, "a host name or IP address"),
+        "port": ("port", lambda v: isinstance(v, int) and 1 <= v <= 65535, "an integer 1-65535"),
+        "threads": ("threads", lambda v: isinstance(v, int) and 1 <= v <= 256, "an integer 1-256"),
+    },
+    "analysis": {
+        "stemmer": ("stemmer", lambda v: v in STEMMERS, "one of " + ", ".join(STEMMERS)),
+    },
+    "search": {
+        "default_limit": ("default_limit", lambda v: isinstance(v, int) and 1 <= v <= 1000,
+                          "an integer 1-1000"),
+        "max_limit": ("max_limit", lambda v: isinstance(v, int) and 1 <= v <= 1000,
+                      "an integer 1-1000"),
+        "title_boost": ("title_boost", lambda v: isinstance(v, (int, float))
+                        and not isinstance(v, bool) and 0 < v <= 100, "a number in (0, 100]"),
+    },
+}
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Choose the config file: --config, then $SEARCHD_CONFIG, then ./config.toml."""
+    chosen = explicit or os.environ.get(CONFIG_ENV) or DEFAULT_FILE
+    return Path(chosen).expanduser().resolve()
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate a config file; a missing default file gives the defaults."""
+    file = config_path(path)
+    if not file.exists():
+        if path or os.environ.get(CONFIG_ENV):
+            raise ConfigError(f"config file not found: {file}")
+        return config_from_dict({}, Path.cwd())
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {file}: {exc}") from exc
+    return config_from_dict(data, file.parent, source=file)
+
+
+def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = None) -> Config:
+    """Validate parsed TOML and build a Config; relative paths are taken from base."""
+    values: dict[str, Any] = {"seeds": "seeds", "index": "index"}
+    for section, table in data.items():
+        known = _SCHEMA.get(section)
+        if known is None:
+            raise ConfigError(f"unknown section [{section}]; allowed: "
+                              + ", ".join(f"[{s}]" for s in _SCHEMA))
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] must be a table")
+        for key, value in table.items():
+            values.update(_check_key(section, key, value, known))
+    if values.get("default_limit", 10) > values.get("max_limit", 100):
+        raise ConfigError("[search] default_limit must not exceed max_limit")
+    values["seeds"] = (base / values["seeds"]).resolve()
+    values["index"] = (base / values["index"]).resolve()
+    return Config(source=source, **values)
+
+
+def _check_key(section: str, key: str, value: Any,
+               known: dict[str, tuple[str, Any, str]]) -> dict[str, Any]:
+    """Check one key against the schema and return {attribute: value}."""
+    if key not in known:
+        raise ConfigError(f"unknown key [{section}] {key}; allowed: " + ", ".join(known))
+    attr, check, allowed = known[key]
+    ok = isinstance(value, check) if isinstance(check, type) else check(value)
+    if not ok or (check is str and not value.strip()):
+        raise ConfigError(f"bad value for [{section}] {key}: {value!r}; expected {allowed}")
+    return {attr: float(value) if attr == "title_boost" else value}

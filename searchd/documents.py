@@ -1,0 +1,124 @@
+"""Seed files -> Document records. Knows the seed format; knows nothing of Whoosh."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SeedError
+
+SEED_SUFFIX = ".txt"
+MAX_SEED_BYTES = 32 * 1024 * 1024
+_DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?")
+_HEADER = re.compile(r"^[ \t]*date(?:[ \t]|$)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One seed file, parsed: the unit that is indexed and returned by searches."""
+
+    id: str
+    title: str
+    date: str | None  # "YYYY-MM"
+    body: str
+    checksum: str
+
+
+@dataclass
+class LoadedSeed:
+    """A parsed document and the warnings (not errors) met while reading it."""
+
+    document: Document
+    warnings: list[str] = field(default_factory=list)
+
+
+def list_seed_files(root: Path) -> Iterator[Path]:
+    """Yield every *.txt below root (subfolders included, sorted, no hidden files)."""
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(SEED_SUFFIX) and not name.startswith("."):
+                yield Path(folder) / name
+
+
+def document_id(path: Path, root: Path) -> str:
+    """The document id: the path relative to the seeds folder, with / separators."""
+    return path.relative_to(root).as_posix()
+
+
+def checksum(data: bytes) -> str:
+    """A content fingerprint; a change of content is a change of document."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def read_seed(path: Path, root: Path) -> LoadedSeed:
+    """Read and parse one seed file; raise SeedError if it cannot be a document."""
+    try:
+        if path.stat().st_size > MAX_SEED_BYTES:
+            raise SeedError(f"larger than {MAX_SEED_BYTES // (1024 * 1024)} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SeedError(f"cannot read: {exc.strerror or exc}") from exc
+    return parse_seed(data, document_id(path, root))
+
+
+def parse_seed(data: bytes, doc_id: str) -> LoadedSeed:
+    """Parse the bytes of a seed file into a Document with its warnings."""
+    warnings: list[str] = []
+    text = decode_seed(data, warnings)
+    if not text.strip():
+        raise SeedError("empty file")
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    first, _, rest = text.partition("\n")
+    if _HEADER.match(first):
+        date, title = parse_header(first, warnings)
+        body = rest.strip("\n")
+    else:
+        warnings.append("no ' date YYYY-MM Title' header line; the whole file is the body")
+        date, title, body = None, "", text.strip("\n")
+    doc = Document(id=doc_id, title=title, date=date, body=body, checksum=checksum(data))
+    return LoadedSeed(doc, warnings)
+
+
+def decode_seed(data: bytes, warnings: list[str]) -> str:
+    """Decode UTF-8 (BOM optional), UTF-16 with a BOM, else cp1252 with a warning."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        warnings.append("UTF-16 text; decoded")
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:8192] or _looks_binary(data[:8192]):
+        raise SeedError("binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        warnings.append("not valid UTF-8; decoded as cp1252")
+        return data.decode("cp1252", errors="replace")
+
+
+def _looks_binary(head: bytes) -> bool:
+    """True when the start of a file is mostly control bytes (images, archives)."""
+    if not head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls / len(head) > 0.05
+
+
+def parse_header(line: str, warnings: list[str]) -> tuple[str | None, str]:
+    """Split ' date YYYY-MM Title' into ("YYYY-MM" or None, title)."""
+    rest = _HEADER.sub("", line, count=1)
+    word, _, title = rest.partition(" ")
+    if not word:
+        return None, title.strip()
+    match = _DATE.fullmatch(word)
+    if match is None:
+        warnings.append(f"header date {word[:40]!r} is not YYYY-MM; indexed without a date")
+        return None, title.strip()
+    year, month = int(match[1]), int(match[2])
+    if not (1 <= month <= 12 and 1000 <= year <= 9999):
+        warnings.append(f"header date {word!r} is not a real month; indexed without a date")
+        return None, title.strip()
+    return f"{year:04d}-{month:02d}", title.strip()

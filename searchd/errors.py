@@ -1,0 +1,37 @@
+"""The exceptions searchd raises; the CLI and the web translate them at the edges."""
+
+
+class SearchdError(Exception):
+    """Base class of every error searchd reports to a user."""
+
+    hint: str = ""
+
+
+class ConfigError(SearchdError):
+    """The configuration file is missing, unreadable or holds a bad value."""
+
+    hint = "Check config.toml (or the file named by --config / SEARCHD_CONFIG)."
+
+
+class NoIndexError(SearchdError):
+    """There is no index to search yet."""
+
+    hint = "Run `searchd index` first."
+
+
+class IndexLockedError(SearchdError):
+    """Another process is writing the index."""
+
+    hint = "Wait for the other `searchd index` or watcher to finish, then try again."
+
+
+class DocumentNotFound(SearchdError):
+    """No indexed document has the requested id."""
+
+
+class QueryError(SearchdError):
+    """A query or one of its parameters cannot be used."""
+
+
+class SeedError(SearchdError):
+    """A seed file cannot be read as a document; it is skipped."""

@@ -1,0 +1,212 @@
+"""The Whoosh index: schema, the active-index pointer, the manifest and the write lock.
+
+Layout of the index folder:
+  CURRENT                 name of the active Whoosh index (replaced atomically on rebuild)
+  manifest-<name>.json    what each indexed seed file looked like (checksum, size, times)
+  _<name>_*.toc, *.seg    Whoosh's own files
+  write.lock              held (flock) by the one process that writes
+
+This is the only module that writes the index.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.index import Index
+
+from .analysis import ANALYSIS_VERSION, dutch_analyzer
+from .documents import Document
+from .errors import IndexLockedError, NoIndexError
+
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = "write.lock"
+MANIFEST_VERSION = 1
+
+
+def build_schema(stemmer: str) -> Schema:
+    """The schema: id, title and body (Dutch analysis), date, and stored display fields."""
+    analyzer = dutch_analyzer(stemmer)
+    return Schema(
+        id=ID(unique=True, stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        date=DATETIME(sortable=True),
+        month=STORED(),
+        checksum=ID(stored=True),
+    )
+
+
+def document_fields(doc: Document) -> dict[str, Any]:
+    """The Whoosh field values of a Document."""
+    fields: dict[str, Any] = {"id": doc.id, "title": doc.title, "body": doc.body,
+                              "checksum": doc.checksum, "month": doc.date}
+    if doc.date:
+        fields["date"] = datetime(int(doc.date[:4]), int(doc.date[5:7]), 1)
+    return fields
+
+
+@dataclass
+class FileState:
+    """What a seed file looked like when it was last synced."""
+
+    checksum: str
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    skipped: str | None = None  # the reason, for a file that could not be indexed
+
+    def same_stat(self, st: os.stat_result) -> bool:
+        """True when size and both timestamps are unchanged (content assumed unchanged)."""
+        return (self.size, self.mtime_ns, self.ctime_ns) == (st.st_size, st.st_mtime_ns,
+                                                             st.st_ctime_ns)
+
+
+@dataclass
+class Manifest:
+    """The sync state of one Whoosh index: its analysis settings and every file's state."""
+
+    indexname: str
+    stemmer: str
+    analysis_version: int = ANALYSIS_VERSION
+    generation: int = -1
+    files: dict[str, FileState] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"version": MANIFEST_VERSION, "indexname": self.indexname,
+                "stemmer": self.stemmer, "analysis_version": self.analysis_version,
+                "generation": self.generation,
+                "files": {k: [v.checksum, v.size, v.mtime_ns, v.ctime_ns, v.skipped]
+                          for k, v in self.files.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        """Rebuild a Manifest from to_json() output."""
+        files = {k: FileState(*v) for k, v in data["files"].items()}
+        return cls(data["indexname"], data["stemmer"], data["analysis_version"],
+                   data["generation"], files)
+
+
+def current_indexname(index_dir: Path) -> str | None:
+    """The name of the active Whoosh index, or None when there is none."""
+    try:
+        name = (index_dir / CURRENT_FILE).read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return name or None
+
+
+def open_index(index_dir: Path) -> Index:
+    """Open the active index for reading; NoIndexError when there is none."""
+    name = current_indexname(index_dir)
+    if name is None or not whoosh_index.exists_in(str(index_dir), indexname=name):
+        raise NoIndexError(f"no index in {index_dir}")
+    return whoosh_index.open_dir(str(index_dir), indexname=name)
+
+
+def create_index(index_dir: Path, stemmer: str) -> tuple[str, Index]:
+    """Create a new, empty, not yet active Whoosh index beside the current one."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"ix{time.time_ns():x}"
+    return name, whoosh_index.create_in(str(index_dir), build_schema(stemmer), indexname=name)
+
+
+def activate(index_dir: Path, name: str) -> None:
+    """Make name the active index (atomic), then delete the files of every other index."""
+    _atomic_write(index_dir / CURRENT_FILE, name + "\n")
+    remove_other_indexes(index_dir, keep=name)
+
+
+def remove_other_indexes(index_dir: Path, keep: str) -> None:
+    """Delete Whoosh files and manifests of indexes other than keep (left by a rebuild)."""
+    for path in index_dir.iterdir():
+        owner = _owner(path.name)
+        if owner is not None and owner != keep:
+            path.unlink(missing_ok=True)
+
+
+def _owner(filename: str) -> str | None:
+    """The index name a file in the index folder belongs to, if it is an index file."""
+    if filename.startswith("manifest-") and filename.endswith(".json"):
+        return filename[len("manifest-"):-len(".json")]
+    if filename.startswith("_ix") or filename.startswith("ix"):
+        stem = filename.lstrip("_")
+        return stem.split("_", 1)[0].split(".", 1)[0]
+    return None
+
+
+def load_manifest(index_dir: Path, name: str) -> Manifest | None:
+    """The manifest of index name, or None when it is missing or unreadable."""
+    try:
+        data = json.loads((index_dir / f"manifest-{name}.json").read_text(encoding="utf-8"))
+        return Manifest.from_json(data) if data.get("version") == MANIFEST_VERSION else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_manifest(index_dir: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically."""
+    text = json.dumps(manifest.to_json(), separators=(",", ":"))
+    _atomic_write(index_dir / f"manifest-{manifest.indexname}.json", text)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def write_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index's write lock; the OS drops it if the process dies."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _acquire(fd, wait)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _acquire(fd: int, wait: float) -> None:
+    """flock fd, retrying until wait seconds have passed."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            if time.monotonic() >= deadline:
+                raise IndexLockedError("another process is writing the index") from None
+            time.sleep(0.05)

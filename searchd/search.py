@@ -1,0 +1,241 @@
+"""Query parsing, ranking, paging and snippets: one SearchResult shape for CLI and web."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import qparser, query as wq
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from .config import Config
+from .documents import Document
+from .errors import DocumentNotFound, QueryError
+from .index import current_indexname, open_index
+from .snippets import highlight_html, match_spans, segments_html, snippet_segments
+
+MAX_QUERY_CHARS = 1000
+MAX_PAGE = 10_000
+SEARCH_FIELDS = ("title", "body")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+# "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not.
+_MINUS = r"(?<![^\s(])-(?=[^\s-])"
+_PLUS = r"(?<![^\s(])\+(?=[^\s+])"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked document of a result page."""
+
+    id: str
+    title: str
+    date: str | None
+    score: float
+    snippet: str  # HTML: escaped text, matches in <mark>
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of ranked hits; the JSON shape of `search --json` and /api/search."""
+
+    query: str
+    total: int
+    page: int
+    limit: int
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """Number of result pages."""
+        return max(1, -(-self.total // self.limit))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A whole stored document, with the query's matches marked."""
+
+    document: Document
+    body_html: str
+    title_html: str
+    matches: int
+
+
+def parse_month(value: str | None, name: str) -> tuple[int, int] | None:
+    """Parse YYYY-MM (or None); QueryError naming the parameter otherwise."""
+    if value is None or value == "":
+        return None
+    match = _MONTH.fullmatch(value.strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+        raise QueryError(f"{name} must be a month as YYYY-MM, got {value[:20]!r}")
+    return int(match[1]), int(match[2])
+
+
+def date_filter(since: str | None, until: str | None) -> wq.Query | None:
+    """A DateRange on the date field covering since..until (whole months, inclusive)."""
+    start, end = parse_month(since, "since"), parse_month(until, "until")
+    if start and end and start > end:
+        raise QueryError(f"since ({since}) is after until ({until})")
+    if not start and not end:
+        return None
+    low = datetime(start[0], start[1], 1) if start else None
+    high = None
+    if end:
+        year, month = (end[0] + 1, 1) if end[1] == 12 else (end[0], end[1] + 1)
+        high = datetime(year, month, 1) if year <= 9999 else datetime(9999, 12, 31)
+    return wq.DateRange("date", low, high, startexcl=False, endexcl=True)
+
+
+def check_paging(page: int, limit: int, max_limit: int) -> None:
+    """QueryError unless 1 <= page <= MAX_PAGE and 1 <= limit <= max_limit."""
+    if not 1 <= page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}, got {page}")
+    if not 1 <= limit <= max_limit:
+        raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}")
+
+
+class Engine:
+    """Searches one index; safe to share between threads (a Searcher per thread)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._local = threading.local()
+        open_index(config.index).close()  # fail early with NoIndexError
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, reopened when the index has changed."""
+        current = getattr(self._local, "searcher", None)
+        name = current_indexname(self.config.index)
+        if current is not None and self._local.name == name and current.up_to_date():
+            return current
+        if current is not None:
+            current.close()
+        ix = open_index(self.config.index)
+        self._local.searcher = ix.searcher(weighting=BM25F())
+        self._local.name = name
+        self._local.parser = build_parser(ix.schema, self.config.title_boost)
+        return self._local.searcher
+
+    def parse(self, text: str) -> wq.Query:
+        """Parse a user query; text that does not parse is searched as plain words."""
+        self.searcher()
+        return parse_query(self._local.parser, text)
+
+    def search(self, text: str, page: int = 1, limit: int | None = None,
+               since: str | None = None, until: str | None = None,
+               snippets: bool = True) -> SearchResult:
+        """Rank the documents matching text and return one page (with snippets)."""
+        started = time.perf_counter()
+        limit = self.config.default_limit if limit is None else limit
+        check_paging(page, limit, self.config.max_limit)
+        text = check_query(text)
+        filt = date_filter(since, until)
+        searcher = self.searcher()
+        q = self.parse(text)
+        results = searcher.search_page(q, page, pagelen=limit, filter=filt)
+        terms = query_terms(q, searcher) if snippets else None
+        hits = [self._hit(r, terms) for r in results] if results.offset < results.total else []
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(text, results.total, page, limit, round(took, 2), hits)
+
+    def _hit(self, result: Any, terms: set[str] | None) -> Hit:
+        """A Hit with a snippet cut from the stored body (none when terms is None)."""
+        fields = result.fields()
+        snippet = ""
+        if terms is not None:
+            body = fields.get("body", "")
+            snippet = segments_html(snippet_segments(body, match_spans(body, terms,
+                                                                       self.analyzer)))
+        return Hit(fields["id"], fields.get("title", ""), fields.get("month"),
+                   round(float(result.score), 4), snippet)
+
+    @property
+    def analyzer(self):  # type: ignore[no-untyped-def]
+        """The analyzer the index was built with (from its schema)."""
+        return self.searcher().schema["body"].analyzer
+
+    def document(self, doc_id: str, text: str = "") -> DocumentView:
+        """A stored document by id, with the matches of query text (if any) marked."""
+        searcher = self.searcher()
+        fields = searcher.document(id=doc_id)
+        if fields is None:
+            raise DocumentNotFound(f"no document with id {doc_id!r}")
+        doc = Document(fields["id"], fields.get("title", ""), fields.get("month"),
+                       fields.get("body", ""), fields.get("checksum", ""))
+        terms = query_terms(self.parse(check_query(text)), searcher) if text.strip() else set()
+        spans = match_spans(doc.body, terms, self.analyzer, limit=len(doc.body))
+        title_spans = match_spans(doc.title, terms, self.analyzer)
+        return DocumentView(doc, highlight_html(doc.body, spans),
+                            highlight_html(doc.title, title_spans), len(spans))
+
+    def stats(self) -> dict[str, Any]:
+        """Facts about the index: documents, size on disk, analysis settings."""
+        searcher = self.searcher()
+        folder = Path(self.config.index)
+        size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+        return {"documents": searcher.doc_count(), "index": str(folder),
+                "index_bytes": size, "terms_body": len(list(searcher.lexicon("body"))),
+                "stemmer": self.config.stemmer,
+                "indexname": current_indexname(folder)}
+
+
+def check_query(text: str) -> str:
+    """Strip the query; QueryError when it is too long."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query is too long ({len(text)} characters; "
+                         f"at most {MAX_QUERY_CHARS})")
+    return text
+
+
+def build_parser(schema: Any, title_boost: float) -> qparser.QueryParser:
+    """The query language: words (OR, more matches rank higher), "phrases", AND/OR/NOT,
+    +word/-word, title:/body:, word* prefixes."""
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema,
+                                      fieldboosts={"title": title_boost, "body": 1.0},
+                                      group=qparser.OrGroup.factory(0.9))
+    parser.remove_plugin_class(qparser.SingleQuotePlugin)  # apostrophes are Dutch text
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>title|body):"))
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
+    return parser
+
+
+def parse_query(parser: qparser.QueryParser, text: str) -> wq.Query:
+    """Parse text; on a syntax error fall back to its plain words."""
+    try:
+        return parser.parse(text)
+    except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
+        plain = re.sub(r"[^\w\s]", " ", text)
+        return parser.parse(plain) if plain.strip() else wq.NullQuery
+
+
+def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:
+    """The index terms a query asks for (prefixes and wildcards expanded), for highlighting."""
+    reader = searcher.reader()
+    terms: set[str] = set()
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.Not) or leaf.field() not in SEARCH_FIELDS:
+            continue
+        terms.update(_text(t) for f, t in leaf.expanded_terms(reader, phrases=True))
+    return terms
+
+
+def _text(term: Any) -> str:
+    """A term as str (Whoosh may hand bytes)."""
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def search(config: Config, text: str, **options: Any) -> SearchResult:
+    """Search config's index once (opens the index for this call)."""
+    return Engine(config).search(text, **options)

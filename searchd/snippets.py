@@ -1,0 +1,130 @@
+"""Find the query's terms in a text and cut highlighted snippets from it."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from whoosh.analysis import Analyzer
+
+# Only the start of a huge document is scanned for matches (bounds the work per hit).
+MAX_SCAN_CHARS = 300_000
+ELLIPSIS = " … "
+
+Span = tuple[int, int]
+Segment = tuple[str, bool]  # (text, is_match)
+
+
+def match_spans(text: str, terms: set[str], analyzer: Analyzer,
+                limit: int = MAX_SCAN_CHARS) -> list[Span]:
+    """Character spans of the words in text whose index term is one of terms, merged."""
+    if not terms:
+        return []
+    spans = [(t.startchar, t.endchar)
+             for t in analyzer(text[:limit], chars=True, mode="index", removestops=False)
+             if t.text in terms]
+    return merge_spans(spans)
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Sort spans and merge the ones that overlap (a compound and its part)."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def snippet_segments(text: str, spans: list[Span], width: int = 220,
+                     fragments: int = 2) -> list[Segment]:
+    """Up to `fragments` windows of about `width` characters around the densest matches."""
+    if not spans:
+        return [(_cut(text, 0, width), False)]
+    windows = _best_windows(spans, width, fragments)
+    segments: list[Segment] = []
+    for start, end in windows:
+        if segments or start > 0:
+            segments.append((ELLIPSIS.lstrip() if not segments else ELLIPSIS, False))
+        segments.extend((_squash(t), m) for t, m in _mark(text, start, end, spans))
+    if windows[-1][1] < len(text):
+        segments.append((ELLIPSIS.rstrip(), False))
+    return segments
+
+
+def _best_windows(spans: list[Span], width: int, count: int) -> list[Span]:
+    """Pick non-overlapping windows that each hold as many matches as possible."""
+    candidates = []
+    for i, (start, _) in enumerate(spans):
+        begin = max(0, start - width // 4)
+        inside = [s for s in spans[i:] if s[1] <= begin + width]
+        candidates.append((len(inside), -begin, begin))
+    chosen: list[Span] = []
+    for _, _, begin in sorted(candidates, reverse=True):
+        window = (begin, begin + width)
+        if all(window[1] <= a or window[0] >= b for a, b in chosen):
+            chosen.append(window)
+        if len(chosen) == count:
+            break
+    return sorted(chosen)
+
+
+def _mark(text: str, start: int, end: int, spans: list[Span]) -> list[Segment]:
+    """The text between start and end (moved to word boundaries), matches flagged."""
+    start, end = _word_start(text, start), _word_end(text, end)
+    out: list[Segment] = []
+    pos = start
+    for a, b in spans:
+        if b <= start or a >= end:
+            continue
+        a, b = max(a, start), min(b, end)
+        if a > pos:
+            out.append((text[pos:a], False))
+        out.append((text[a:b], True))
+        pos = b
+    if pos < end:
+        out.append((text[pos:end], False))
+    return out
+
+
+def _squash(text: str) -> str:
+    """Fold runs of white space (paragraph breaks included) into single spaces."""
+    squashed = " ".join(text.split())
+    if text[:1].isspace():
+        squashed = " " + squashed
+    if text[-1:].isspace() and squashed != " ":
+        squashed += " "
+    return squashed
+
+
+def _word_start(text: str, pos: int) -> int:
+    """Move pos back to the start of the word it falls in."""
+    while 0 < pos < len(text) and not text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
+def _word_end(text: str, pos: int) -> int:
+    """Move pos forward to the end of the word it falls in."""
+    pos = min(pos, len(text))
+    while pos < len(text) and not text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _cut(text: str, start: int, width: int) -> str:
+    """A plain excerpt of about width characters, ending at a word boundary."""
+    excerpt = " ".join(text[start:_word_end(text, start + width)].split())
+    return excerpt + (" …" if start + width < len(text) else "")
+
+
+def segments_html(segments: Iterable[Segment]) -> str:
+    """Render segments as HTML: text escaped, matches in <mark>."""
+    return "".join(f"<mark>{html.escape(t)}</mark>" if m else html.escape(t)
+                   for t, m in segments)
+
+
+def highlight_html(text: str, spans: list[Span]) -> str:
+    """The whole text as escaped HTML with every match in <mark>."""
+    return segments_html(_mark(text, 0, len(text), spans)) if spans else html.escape(text)
