@@ -126,5 +126,7 @@ def segments_html(segments: Iterable[Segment]) -> str:
 
 
 def highlight_html(text: str, spans: list[Span]) -> str:
-    """The whole text as escaped HTML with every match in <mark>."""
-    return segments_html(_mark(text, 0, len(text), spans)) if spans else html.escape(text)
+    """The whole text as escaped HTML with every match in <mark>; the first has id m1."""
+    if not spans:
+        return html.escape(text)
+    return segments_html(_mark(text, 0, len(text), spans)).replace("<mark>", '<mark id="m1">', 1)

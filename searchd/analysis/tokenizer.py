@@ -14,6 +14,7 @@ _WORD = re.compile(
 )
 _HYPHENS = re.compile(r"[\-‐‑]")
 _APOSTROPHES = "'’‘"
+_APOSTROPHE_RE = re.compile("['’‘]")
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 # 's and 't before a word: "'s-Hertogenbosch", "'s avonds", "'t Hooft".
 _LEADING_CLITIC = re.compile(r"^['’‘][st](?:[\-‐‑]|$)", re.IGNORECASE)
@@ -40,7 +41,7 @@ def split_word(word: str, start: int) -> tuple[list[tuple[str, int, int]], str]:
     parts: list[tuple[str, int, int]] = []
     offset = 0
     for piece in _HYPHENS.split(word):
-        text = "".join(c for c in piece if c not in _APOSTROPHES)
+        text = _APOSTROPHE_RE.sub("", piece)
         if text:
             parts.append((normalize_number(text), start + offset, start + offset + len(piece)))
         offset += len(piece) + 1
@@ -65,7 +66,13 @@ class DutchTokenizer(Tokenizer):
         with_joined = not (mode == "query" and chars)
         pos = start_pos
         for match in _WORD.finditer(value):
-            parts, joined = split_word(match.group(), match.start())
+            word = match.group()
+            if word.isalnum():  # the common case: a plain word
+                yield _fill(token, word, pos, start_char + match.start(),
+                            start_char + match.end())
+                pos += 1
+                continue
+            parts, joined = split_word(word, match.start())
             if not parts:
                 continue
             if len(parts) > 1 and with_joined:

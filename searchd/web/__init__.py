@@ -1,0 +1,22 @@
+"""The Flask web front end: create_app() builds it over one shared Engine."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..config import Config, load_config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: search pages, JSON API, error handlers, security headers."""
+    app = Flask(__name__)
+    app.config["SEARCHD"] = config or load_config()
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    from . import api, errors, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    return app

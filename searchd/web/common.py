@@ -1,0 +1,41 @@
+"""What the page and API views share: the Engine and request parameter parsing."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import current_app, request
+
+from ..errors import QueryError
+from ..search import Engine
+
+_lock = threading.Lock()
+
+
+def engine() -> Engine:
+    """The app's Engine, opened on first use (so the app starts before an index exists)."""
+    ext = current_app.extensions
+    if "searchd.engine" not in ext:
+        with _lock:
+            if "searchd.engine" not in ext:
+                ext["searchd.engine"] = Engine(current_app.config["SEARCHD"])
+    return ext["searchd.engine"]
+
+
+def int_arg(name: str, default: int | None) -> int | None:
+    """An integer query-string parameter; QueryError when it is not one."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        raise QueryError(f"{name} must be a positive whole number, got {raw[:20]!r}")
+    return int(raw)
+
+
+def search_args() -> dict[str, Any]:
+    """The search parameters of the request: q, page, limit, since, until."""
+    return {"text": request.args.get("q", ""), "page": int_arg("page", 1),
+            "limit": int_arg("limit", None),
+            "since": request.args.get("since") or None,
+            "until": request.args.get("until") or None}

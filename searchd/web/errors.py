@@ -1,0 +1,61 @@
+"""One error handler: JSON for /api/*, an HTML page otherwise; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DocumentNotFound, NoIndexError, QueryError, SearchdError
+
+log = logging.getLogger(__name__)
+_STATUS = {QueryError: 400, DocumentNotFound: 404, NoIndexError: 503}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers and the security headers on app."""
+    app.register_error_handler(SearchdError, _searchd_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.after_request(_secure)
+
+
+def _searchd_error(exc: SearchdError) -> tuple[Response | str, int]:
+    """A library error: its message, with the status its kind calls for."""
+    status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 500)
+    return render_error(status, str(exc), exc.hint)
+
+
+def _http_error(exc: HTTPException) -> tuple[Response | str, int]:
+    """404, 405, 413 and friends."""
+    return render_error(exc.code or 500, exc.name)
+
+
+def _unexpected(exc: Exception) -> tuple[Response | str, int]:
+    """A bug: log it, show a plain 500."""
+    log.exception("unhandled error on %s", request.path)
+    return render_error(500, "Internal error")
+
+
+def render_error(status: int, message: str, hint: str = "") -> tuple[Response | str, int]:
+    """The error as {"error": {"status", "message", "hint"}} for the API, else a page."""
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        body = {"error": {"status": status, "message": message, "hint": hint or None}}
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message, hint=hint), status
+
+
+def _secure(response: Response) -> Response:
+    """Add the security headers to every response."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
