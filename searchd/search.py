@@ -144,7 +144,8 @@ class Engine:
         q = self.parse(text)
         results = searcher.search_page(q, page, pagelen=limit, filter=filt)
         terms = query_terms(q, searcher) if snippets else None
-        hits = [self._hit(r, terms) for r in results] if results.offset < results.total else []
+        past_end = (page - 1) * limit >= results.total  # Whoosh would repeat the last page
+        hits = [] if past_end else [self._hit(r, terms) for r in results]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, results.total, page, limit, round(took, 2), hits)
 
@@ -214,10 +215,23 @@ def build_parser(schema: Any, title_boost: float) -> qparser.QueryParser:
 def parse_query(parser: qparser.QueryParser, text: str) -> wq.Query:
     """Parse text; on a syntax error fall back to its plain words."""
     try:
-        return parser.parse(text)
+        return lift_negations(parser.parse(text))
     except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
         plain = re.sub(r"[^\w\s]", " ", text)
         return parser.parse(plain) if plain.strip() else wq.NullQuery
+
+
+def lift_negations(q: wq.Query) -> wq.Query:
+    """Read `a b NOT c` as (a OR b) AND NOT c, not as a OR b OR (anything but c)."""
+    q = q.apply(lift_negations) if not q.is_leaf() else q
+    if not isinstance(q, wq.Or):
+        return q
+    nots = [sub.query for sub in q.subqueries if isinstance(sub, wq.Not)]
+    kept = [sub for sub in q.subqueries if not isinstance(sub, wq.Not)]
+    if not nots or not kept:
+        return q
+    base = wq.Or(kept, boost=q.boost, scale=q.scale) if len(kept) > 1 else kept[0]
+    return wq.AndNot(base, wq.Or(nots) if len(nots) > 1 else nots[0])
 
 
 def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:

@@ -12,6 +12,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config["SEARCHD"] = config or load_config()
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.url_map.merge_slashes = False  # "/api/doc//etc/x" is an unknown id, not a redirect
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     from . import api, errors, pages

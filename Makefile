@@ -1,0 +1,35 @@
+# searchd: `make run` serves seeds/ at the configured address; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install index bench clean
+
+run: $(STAMP)
+	$(BIN)/searchd index
+	$(BIN)/searchd serve
+
+test: $(STAMP) $(VENV)/.test-installed
+	@scripts/ensure-chromium.sh || true
+	$(BIN)/python -m pytest -q
+
+install: $(STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+index: $(STAMP)
+	$(BIN)/searchd index
+
+clean:
+	rm -rf $(VENV) build *.egg-info

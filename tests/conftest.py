@@ -1,0 +1,82 @@
+"""Fixtures: tiny Dutch seed folders and indexes under tmp_path, the app, the CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchd.config import Config, config_from_dict
+from searchd.sync import sync_index
+from searchd.web import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SEARCHD_SHARED", REPO.parent / "shared"))
+
+DOCS = {
+    "kat.txt": " date 2017-11 IS roept op tot aanslagen\n\nSyrisch-Koerdische strijders "
+               "heroverden de stad. De terreurgroep Islamitische Staat verloor zijn hoofdstad."
+               "\n\nBuitenlandse IS-strijders keren terug naar Europa.",
+    "fiets.txt": " date 2016-03 Fietsen in de stad\n\nSteeds meer mensen fietsen naar het werk. "
+                 "De gemeente legt nieuwe fietspaden aan.",
+    "sub/begroting.txt": " date 2017-01 Begroting 2017\n\nDe minister van Financiën presenteert "
+                         "de begroting. Het tekort bedraagt 5.600 miljoen euro.",
+    "zonder-datum.txt": " date  Categorieën van auto's\n\nDe categorieën worden geëvalueerd. "
+                        "Auto's en e-mail in 's-Hertogenbosch.",
+}
+
+
+def write_seeds(folder: Path, docs: dict[str, str]) -> Path:
+    """Write docs ({relative path: text}) under folder."""
+    for name, text in docs.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    """A seeds folder with four small Dutch documents."""
+    return write_seeds(tmp_path / "seeds", DOCS)
+
+
+@pytest.fixture
+def config(tmp_path: Path, seeds: Path) -> Config:
+    """A Config over the tmp seeds and a tmp index."""
+    return config_from_dict({"paths": {"seeds": "seeds", "index": "index"}}, tmp_path)
+
+
+@pytest.fixture
+def built(config: Config) -> Config:
+    """config, with its index built."""
+    sync_index(config)
+    return config
+
+
+@pytest.fixture
+def app(built: Config):  # type: ignore[no-untyped-def]
+    """The Flask app over the built tmp index."""
+    return create_app(built)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """Flask's test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """click's test runner."""
+    return CliRunner()
+
+
+def shared_file(relative: str) -> Path:
+    """A file under ../shared, or skip the test when it is absent."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent (needs ../shared beside the repository)")
+    return path

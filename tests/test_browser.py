@@ -1,0 +1,53 @@
+"""The search page in headless Chromium (Debian's chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .test_e2e import served  # noqa: F401  (fixture)
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None,
+                                reason="Debian's chromium is not installed "
+                                       "(make test installs it where it can)")
+
+
+@pytest.fixture
+def page():  # type: ignore[no-untyped-def]
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1200, "height": 800})
+        finally:
+            browser.close()
+
+
+def test_type_a_query_and_see_highlighted_results(page, served: str) -> None:  # noqa: F811
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(served + "/")
+    page.get_by_label("Zoekterm").fill("strijder")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".hit mark")
+    marks = page.locator(".hit mark").all_inner_texts()
+    assert "strijders" in marks
+    assert "1 resultaat" in page.locator(".summary").inner_text()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "search-desktop.png"), full_page=True)
+    page.locator(".hit h2 a").first.click()
+    page.wait_for_selector(".document mark#m1")
+    page.screenshot(path=str(SCREENSHOTS / "document-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.go_back()
+    page.wait_for_selector(".hit mark")
+    page.screenshot(path=str(SCREENSHOTS / "search-phone.png"), full_page=True)
+    assert errors == []

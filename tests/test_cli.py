@@ -1,0 +1,85 @@
+"""The click commands, through CliRunner."""
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from searchd.cli import main
+from searchd.config import Config
+
+
+def run(runner: CliRunner, config: Config, *args: str, ok: bool = True):  # type: ignore[no-untyped-def]
+    conf = config.index.parent / "config.toml"
+    if not conf.exists():
+        conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
+    result = runner.invoke(main, ["--config", str(conf), *args], catch_exceptions=False)
+    assert (result.exit_code == 0) == ok, result.output
+    return result
+
+
+def test_index_then_nothing_to_do(runner: CliRunner, config: Config) -> None:
+    first = run(runner, config, "index")
+    assert "4 indexed" in first.output and "0 skipped" in first.output
+    assert "nothing to do" in run(runner, config, "index").output
+    assert "rebuilt" in run(runner, config, "index", "--rebuild").output
+
+
+def test_index_reports_skipped_files(runner: CliRunner, config: Config, seeds: Path) -> None:
+    (seeds / "leeg.txt").write_bytes(b"")
+    result = run(runner, config, "index")
+    assert "skipped leeg.txt: empty file" in result.output
+
+
+def test_search_text_and_json(runner: CliRunner, built: Config) -> None:
+    text = run(runner, built, "search", "strijder").output
+    assert "1 results" in text and "kat.txt" in text and "strijders" in text
+    data = json.loads(run(runner, built, "search", "stad", "--json", "--limit", "1").output)
+    assert data["total"] == 2 and data["limit"] == 1 and len(data["hits"]) == 1
+    assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet"]
+
+
+def test_search_filters(runner: CliRunner, built: Config) -> None:
+    out = run(runner, built, "search", "stad", "--since", "2017-01", "--json").output
+    assert [h["id"] for h in json.loads(out)["hits"]] == ["kat.txt"]
+
+
+def test_batch_prints_trec_run_lines(runner: CliRunner, built: Config, tmp_path: Path) -> None:
+    queries = tmp_path / "q.tsv"
+    queries.write_text("q1\tstrijders\nq2\tfietsen naar het werk\n")
+    lines = run(runner, built, "search", "--queries", str(queries)).output.splitlines()
+    assert lines[0].startswith("q1 Q0 kat.txt 1 ") and lines[0].endswith(" searchd")
+    assert lines[1].split()[:4] == ["q2", "Q0", "fiets.txt", "1"]
+
+
+def test_eval(runner: CliRunner, built: Config, tmp_path: Path) -> None:
+    (tmp_path / "q.tsv").write_text("q1\tstrijders\nq2\tbegroting tekort\n")
+    (tmp_path / "qrels.tsv").write_text("q1\tkat.txt\t1\nq2\tfiets.txt\t1\n")
+    out = run(runner, built, "eval", str(tmp_path / "q.tsv"), str(tmp_path / "qrels.tsv"),
+              "--json").output
+    figures = json.loads(out)
+    assert figures["queries"] == 2 and figures["success10"] == 0.5 and figures["mrr10"] == 0.5
+
+
+def test_show_stats_analyze(runner: CliRunner, built: Config) -> None:
+    assert "Syrisch-Koerdische" in run(runner, built, "show", "kat.txt").output
+    assert "documents: 4" in run(runner, built, "stats").output.replace("  ", " ")
+    out = run(runner, built, "analyze", "IS-strijders").output
+    assert "-> isstrijder" in out and "-> strijder" in out
+
+
+def test_errors_are_one_line_without_traceback(runner: CliRunner, config: Config) -> None:
+    result = run(runner, config, "search", "stad", ok=False)
+    assert "no index" in result.output and "searchd index" in result.output
+    assert "Traceback" not in result.output
+    run(runner, config, "index")
+    assert "since must be" in run(runner, config, "search", "x", "--since", "17",
+                                  ok=False).output
+    assert "no document" in run(runner, config, "show", "nope.txt", ok=False).output
+
+
+def test_bad_config_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    conf = tmp_path / "c.toml"
+    conf.write_text("[server]\nport = 99999\n")
+    result = runner.invoke(main, ["--config", str(conf), "stats"])
+    assert result.exit_code != 0 and "[server] port" in result.output

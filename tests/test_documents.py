@@ -1,0 +1,69 @@
+"""Seed files -> Documents, including the bad ones."""
+
+from pathlib import Path
+
+import pytest
+
+from searchd.documents import list_seed_files, parse_seed, read_seed
+from searchd.errors import SeedError
+
+
+def test_header_body_and_id() -> None:
+    loaded = parse_seed(b" date 2017-11 Een titel\n\nEerste alinea.\n\nTweede.", "a/b.txt")
+    doc = loaded.document
+    assert (doc.id, doc.date, doc.title) == ("a/b.txt", "2017-11", "Een titel")
+    assert doc.body == "Eerste alinea.\n\nTweede."
+    assert loaded.warnings == []
+
+
+def test_missing_date_and_missing_title() -> None:
+    assert parse_seed(b" date  Alleen titel\n\nTekst", "x").document.date is None
+    assert parse_seed(b" date  Alleen titel\n\nTekst", "x").document.title == "Alleen titel"
+    doc = parse_seed(b" date 2020-02\n\nTekst", "x").document
+    assert (doc.date, doc.title) == ("2020-02", "")
+
+
+def test_bom_and_crlf() -> None:
+    doc = parse_seed(" date 2017-01 Tïtel\r\n\r\nRegel één\r\n".encode("utf-8-sig"), "x").document
+    assert doc.title == "Tïtel" and doc.body == "Regel één"
+
+
+def test_cp1252_fallback_warns() -> None:
+    loaded = parse_seed(" date 2017-01 Caf\xe9\n\nR\xe9sum\xe9".encode("cp1252"), "x")
+    assert loaded.document.title == "Café"
+    assert any("cp1252" in w for w in loaded.warnings)
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty"), (b"  \n\n ", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+])
+def test_unusable_files_raise(data: bytes, reason: str) -> None:
+    with pytest.raises(SeedError, match=reason):
+        parse_seed(data, "x")
+
+
+@pytest.mark.parametrize("header", [" date 2017-13 T", " date yesterday T"])
+def test_bad_dates_warn_and_keep_the_document(header: str) -> None:
+    loaded = parse_seed(f"{header}\n\nTekst".encode(), "x")
+    assert loaded.document.date is None and loaded.document.title == "T"
+    assert loaded.warnings
+
+
+def test_file_without_header_is_all_body() -> None:
+    loaded = parse_seed(b"Gewoon tekst\nzonder kop", "x")
+    assert loaded.document.body == "Gewoon tekst\nzonder kop" and loaded.warnings
+
+
+def test_listing_recurses_and_skips_hidden(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    for name in ["a.txt", "sub/b.txt", ".c.txt", "d.md"]:
+        (tmp_path / name).write_text(" date  x\n\ny")
+    found = [p.relative_to(tmp_path).as_posix() for p in list_seed_files(tmp_path)]
+    assert found == ["a.txt", "sub/b.txt"]
+
+
+def test_read_seed_names_the_id(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text(" date 2001-01 T\n\nB")
+    assert read_seed(tmp_path / "sub" / "a.txt", tmp_path).document.id == "sub/a.txt"

@@ -1,0 +1,110 @@
+"""Search: ranking on a tiny Dutch index, the query language, dates, paging, snippets."""
+
+import pytest
+
+from searchd.config import Config
+from searchd.errors import NoIndexError, QueryError
+from searchd.search import Engine, search
+
+
+@pytest.fixture
+def engine(built: Config) -> Engine:
+    return Engine(built)
+
+
+def hit_ids(engine: Engine, query: str, **kw) -> list[str]:
+    return [h.id for h in engine.search(query, **kw).hits]
+
+
+def test_stemmed_and_folded_variants_match(engine: Engine) -> None:
+    assert hit_ids(engine, "strijder") == ["kat.txt"]
+    assert hit_ids(engine, "categorieen") == ["zonder-datum.txt"]
+    assert hit_ids(engine, "geevalueerd") == ["zonder-datum.txt"]
+    assert hit_ids(engine, "5600") == ["sub/begroting.txt"]
+    assert hit_ids(engine, "email") == ["zonder-datum.txt"]
+
+
+def test_snippet_marks_every_variant_and_escapes(engine: Engine) -> None:
+    hit = engine.search("strijder").hits[0]
+    assert "<mark>strijders</mark>" in hit.snippet
+    assert "IS-<mark>strijders</mark>" in hit.snippet or "<mark>IS-strijders</mark>" in hit.snippet
+
+
+def test_title_outranks_body(built: Config, seeds) -> None:
+    (seeds / "titel.txt").write_text(" date 2017-02 Begroting\n\nOver iets anders.")
+    (seeds / "lang.txt").write_text(" date 2017-02 Iets anders\n\nDe begroting van iets.")
+    from searchd.sync import sync_index
+    sync_index(built)
+    ids = hit_ids(Engine(built), "begroting")
+    assert ids.index("titel.txt") < ids.index("lang.txt")
+
+
+def test_natural_language_query_finds_best_document(engine: Engine) -> None:
+    ids = hit_ids(engine, "Waarom fietsen zoveel mensen met de fiets naar hun werk?")
+    assert ids[0] == "fiets.txt"
+
+
+def test_more_matching_words_rank_first(engine: Engine) -> None:
+    assert hit_ids(engine, "stad fietspaden")[0] == "fiets.txt"
+
+
+def test_query_language(engine: Engine) -> None:
+    assert hit_ids(engine, '"islamitische staat"') == ["kat.txt"]
+    assert hit_ids(engine, '"staat islamitische"') == []
+    assert hit_ids(engine, "stad -fietsen") == ["kat.txt"]
+    assert hit_ids(engine, "stad NOT fietsen") == ["kat.txt"]
+    assert set(hit_ids(engine, "fietsen OR begroting")) == {"fiets.txt", "sub/begroting.txt"}
+    assert hit_ids(engine, "stad AND fietspaden") == ["fiets.txt"]
+    assert hit_ids(engine, "title:begroting") == ["sub/begroting.txt"]
+    assert hit_ids(engine, "terreur*") == ["kat.txt"]
+
+
+@pytest.mark.parametrize("query", ['"open', "(a OR", "AND", "title:", "-", "*", "))((",
+                                   "NOT", "'s", "field:x"])
+def test_odd_syntax_never_raises(engine: Engine, query: str) -> None:
+    engine.search(query)
+
+
+def test_date_filters(engine: Engine) -> None:
+    assert hit_ids(engine, "stad", since="2017-01") == ["kat.txt"]
+    assert hit_ids(engine, "stad", until="2016-12") == ["fiets.txt"]
+    assert hit_ids(engine, "stad", since="2016-03", until="2016-03") == ["fiets.txt"]
+
+
+@pytest.mark.parametrize("kw", [{"since": "2017-13"}, {"until": "gisteren"},
+                                {"since": "2018-01", "until": "2017-01"},
+                                {"page": 0}, {"limit": 0}, {"limit": 10**6}])
+def test_bad_parameters_are_query_errors(engine: Engine, kw: dict) -> None:
+    with pytest.raises(QueryError):
+        engine.search("stad", **kw)
+
+
+def test_too_long_query_is_refused(engine: Engine) -> None:
+    with pytest.raises(QueryError, match="too long"):
+        engine.search("stad " * 500)
+
+
+def test_paging(engine: Engine) -> None:
+    first = engine.search("de stad fietsen begroting auto", limit=2)
+    second = engine.search("de stad fietsen begroting auto", limit=2, page=2)
+    assert first.total == second.total == 4 and first.pages == 2
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    assert engine.search("stad", page=50).hits == []
+
+
+def test_result_shape(engine: Engine) -> None:
+    data = engine.search("stad").to_dict()
+    assert list(data) == ["query", "total", "page", "limit", "took_ms", "hits"]
+    assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet"]
+    assert {h["date"] for h in data["hits"]} <= {"2017-11", "2016-03"}
+
+
+def test_document_view_highlights_all_matches(engine: Engine) -> None:
+    view = engine.document("kat.txt", "strijder")
+    assert view.matches == 2 and view.body_html.count("<mark") == 2
+    assert '<mark id="m1">' in view.body_html
+
+
+def test_no_index_is_a_clear_error(config: Config) -> None:
+    with pytest.raises(NoIndexError):
+        search(config, "stad")

@@ -1,0 +1,90 @@
+"""searchd index: full build, incremental sync, bad files, the write lock."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from searchd.config import Config
+from searchd.errors import IndexLockedError
+from searchd.index import open_index, write_lock
+from searchd.search import Engine
+from searchd.sync import sync_index
+
+
+def ids(config: Config) -> set[str]:
+    with open_index(config.index).searcher() as s:
+        return {f["id"] for f in s.all_stored_fields()}
+
+
+def test_build_indexes_every_file(config: Config) -> None:
+    report = sync_index(config)
+    assert report.rebuilt and report.added == 4 and not report.skipped
+    assert ids(config) == {"kat.txt", "fiets.txt", "sub/begroting.txt", "zonder-datum.txt"}
+
+
+def test_second_sync_does_nothing(built: Config) -> None:
+    report = sync_index(built)
+    assert not report.changed and report.unchanged == 4
+    assert "nothing to do" in report.summary()
+
+
+def test_add_change_delete(built: Config, seeds: Path) -> None:
+    (seeds / "nieuw.txt").write_text(" date 2018-05 Nieuw\n\nEen olifant in de kamer.")
+    (seeds / "fiets.txt").write_text(" date 2016-03 Fietsen\n\nNu over giraffen.")
+    (seeds / "kat.txt").unlink()
+    report = sync_index(built)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 2)
+    engine = Engine(built)
+    assert [h.id for h in engine.search("olifant").hits] == ["nieuw.txt"]
+    assert [h.id for h in engine.search("giraffen").hits] == ["fiets.txt"]
+    assert engine.search("fietspaden").total == 0
+    assert engine.search("strijders").total == 0
+
+
+def test_touch_without_change_is_unchanged(built: Config, seeds: Path) -> None:
+    os.utime(seeds / "kat.txt", ns=(1, 1))
+    report = sync_index(built)
+    assert not report.changed and report.unchanged == 4
+    assert not sync_index(built).changed
+
+
+def test_bad_files_are_skipped_by_name_and_the_rest_indexed(config: Config,
+                                                             seeds: Path) -> None:
+    (seeds / "leeg.txt").write_bytes(b"")
+    (seeds / "plaatje.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (seeds / "latin1.txt").write_bytes(" date 2017-02 Caf\xe9\n\nkoffie".encode("cp1252"))
+    report = sync_index(config)
+    assert dict(report.skipped).keys() == {"leeg.txt", "plaatje.txt"}
+    assert "empty" in dict(report.skipped)["leeg.txt"]
+    assert any(doc_id == "latin1.txt" for doc_id, _ in report.warnings)
+    assert report.added == 5
+    again = sync_index(config)
+    assert not again.changed and len(again.skipped) == 2
+
+
+def test_file_that_turns_bad_leaves_the_index(built: Config, seeds: Path) -> None:
+    (seeds / "kat.txt").write_bytes(b"")
+    report = sync_index(built)
+    assert report.skipped == [("kat.txt", "empty file")]
+    assert "kat.txt" not in ids(built)
+
+
+def test_rebuild_starts_from_scratch(built: Config) -> None:
+    report = sync_index(built, rebuild=True)
+    assert report.rebuilt and report.added == 4
+    leftovers = [p.name for p in built.index.iterdir() if p.name.startswith("manifest-")]
+    assert len(leftovers) == 1
+
+
+def test_changed_stemmer_rebuilds(built: Config) -> None:
+    from dataclasses import replace
+
+    report = sync_index(replace(built, stemmer="dutch"))
+    assert report.rebuilt
+
+
+def test_second_writer_is_refused(built: Config) -> None:
+    with write_lock(built.index):
+        with pytest.raises(IndexLockedError):
+            sync_index(built)

@@ -1,0 +1,83 @@
+"""The Flask app through its test client."""
+
+from pathlib import Path
+
+import pytest
+
+from searchd.config import Config
+from searchd.sync import sync_index
+from searchd.web import create_app
+
+XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
+
+
+def test_search_page_empty_state(client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and b'name="q"' in page.data
+    assert b"Zoeken" in page.data
+
+
+def test_search_page_shows_highlighted_results(client) -> None:
+    page = client.get("/?q=strijder").get_data(as_text=True)
+    assert "<mark>strijders</mark>" in page and "1 resultaat" in page
+    assert 'href="/doc/kat.txt?q=strijder"' in page
+
+
+def test_no_results_state(client) -> None:
+    assert "Geen resultaten" in client.get("/?q=olifant").get_data(as_text=True)
+
+
+def test_bad_parameters_are_explained(client) -> None:
+    page = client.get("/?q=stad&since=2017-13")
+    assert page.status_code == 400 and b"since must be" in page.data
+    api = client.get("/api/search?q=stad&page=nul")
+    assert api.status_code == 400
+    assert api.get_json()["error"]["message"].startswith("page must be")
+
+
+def test_api_search_shape(client) -> None:
+    data = client.get("/api/search?q=stad&limit=1&page=2").get_json()
+    assert list(data) == ["query", "total", "page", "limit", "took_ms", "hits"]
+    assert (data["total"], data["page"], data["limit"], len(data["hits"])) == (2, 2, 1, 1)
+
+
+def test_document_page_and_api(client) -> None:
+    page = client.get("/doc/sub/begroting.txt?q=minister").get_data(as_text=True)
+    assert '<mark id="m1">minister</mark>' in page and "Begroting 2017" in page
+    data = client.get("/api/doc/sub/begroting.txt").get_json()
+    assert data["id"] == "sub/begroting.txt" and data["date"] == "2017-01"
+
+
+@pytest.mark.parametrize("path", ["/doc/../config.toml", "/api/doc/..%2F..%2Fetc%2Fpasswd",
+                                  "/api/doc/%2Fetc%2Fpasswd", "/doc/nope.txt", "/api/doc/a%00b"])
+def test_unknown_documents_are_404(client, path: str) -> None:
+    assert client.get(path).status_code == 404
+
+
+def test_healthz(client) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok", "documents": 4}
+
+
+def test_everything_rendered_is_escaped(config: Config, seeds: Path) -> None:
+    (seeds / "xss.txt").write_text(f" date 2017-01 {XSS}\n\nkwaad {XSS} kwaad")
+    sync_index(config)
+    client = create_app(config).test_client()
+    for url in ["/?q=kwaad", f"/?q={XSS}", "/doc/xss.txt?q=kwaad", f"/doc/xss.txt?q={XSS}"]:
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "<svg onload" not in page
+    api = client.get("/api/search?q=kwaad")
+    assert api.content_type == "application/json"
+
+
+def test_security_headers(client) -> None:
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"]
+
+
+def test_missing_index_is_a_friendly_503(config: Config) -> None:
+    client = create_app(config).test_client()
+    assert client.get("/?q=stad").status_code == 503
+    assert client.get("/api/search?q=stad").get_json()["error"]["status"] == 503
