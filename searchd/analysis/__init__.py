@@ -7,11 +7,11 @@ from functools import lru_cache
 
 from whoosh.analysis import Analyzer
 
-from .filters import DutchStemFilter, DutchStopFilter, FoldFilter
+from .filters import DutchLemmaFilter, DutchStopFilter, FoldFilter
 from .tokenizer import DutchTokenizer
 
 # Bump when the analyzer's output changes: an index built by another version is rebuilt.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -26,17 +26,20 @@ class AnalyzedToken:
 
 
 @lru_cache(maxsize=None)
-def dutch_analyzer(stemmer: str = "dutch_porter") -> Analyzer:
-    """The Dutch analyzer: tokenize, fold, drop stop words, stem."""
-    return DutchTokenizer() | FoldFilter() | DutchStopFilter() | DutchStemFilter(stemmer)
+def dutch_analyzer(stemmer: str = "dutch_porter", compounds: bool = True) -> Analyzer:
+    """The Dutch analyzer: tokenize, fold, drop stop words, lemmatize, split compounds."""
+    return (DutchTokenizer() | FoldFilter() | DutchStopFilter()
+            | DutchLemmaFilter(stemmer, compounds))
 
 
-def analyze(text: str, stemmer: str = "dutch_porter") -> list[str]:
+def analyze(text: str, stemmer: str = "dutch_porter", compounds: bool = True) -> list[str]:
     """The index terms of text, in order: what a document or a query is reduced to."""
-    return [t.text for t in dutch_analyzer(stemmer)(text, mode="index")]
+    return [t.text for t in dutch_analyzer(stemmer, compounds)(text, mode="index")]
 
 
-def explain(text: str, stemmer: str = "dutch_porter") -> list[AnalyzedToken]:
+def explain(text: str, stemmer: str = "dutch_porter",
+            compounds: bool = True) -> list[AnalyzedToken]:
     """The tokens of text with their positions and character offsets."""
-    tokens = dutch_analyzer(stemmer)(text, positions=True, chars=True, mode="index")
+    analyzer = dutch_analyzer(stemmer, compounds)
+    tokens = analyzer(text, positions=True, chars=True, mode="index")
     return [AnalyzedToken(t.text, t.original, t.pos, t.startchar, t.endchar) for t in tokens]

@@ -80,3 +80,34 @@ class DutchStemFilter(Filter):
             if not t.stopped and not getattr(t, "literal", False) and t.text.isalpha():
                 t.text = stem(t.text, algorithm)
             yield t
+
+
+class DutchLemmaFilter(Filter):
+    """Reduce words to lemmas (Snowball for unknown words) and add compound parts.
+
+    A compound gives its own term and, at the same position and character span, the terms
+    of its parts (veiligheidsminister -> veiligheidsminister, veiligheid, minister), so a
+    part finds the compound and the highlight marks the whole word. Inside a phrase query
+    only the word's own term is produced, so that the words stay in sequence.
+    """
+
+    def __init__(self, fallback: str = "dutch_porter", compounds: bool = True) -> None:
+        self.fallback = fallback
+        self.compounds = compounds
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        """Yield each word's term, then the extra terms of its parts."""
+        from .lemmas import word_terms
+
+        for t in tokens:
+            if t.stopped or getattr(t, "literal", False) or getattr(t, "acronym", False) \
+                    or not t.text.isalpha():
+                yield t  # acronyms stay as written: IS is not a form of zijn
+                continue
+            terms = word_terms(t.text, self.fallback, self.compounds)
+            t.text = terms[0]
+            yield t
+            if len(terms) > 1 and not (t.mode == "query" and t.chars):
+                for extra in terms[1:]:
+                    t.text = extra
+                    yield t

@@ -1,0 +1,89 @@
+"""Split Dutch compounds into their parts with the lexicon (decompounding).
+
+A split is accepted when every part is a content word of the lexicon (not a function word or
+verb particle: aanslag is not aan + slag), common enough to be meant (Zipf >= MIN_PART_ZIPF,
+more for three-letter parts), and when every part is more frequent than the whole word: a
+frequent word is a word of its own (kantoor is not kant + oor, ziekenhuis not ziek + huis), a
+rarer one is read as its parts (veiligheidsminister, basisschool, ziekenhuisbed). Linking morphemes -s-, -e-, -en-, -er- join the parts (veiligheid-s-minister,
+boek-en-kast, kind-er-opvang).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .lexicon import Lexicon, lexicon
+
+MIN_WORD = 6        # shorter words are not split
+MIN_PART = 3        # letters in a part
+MIN_PART_ZIPF = 2.5
+MIN_SHORT_PART_ZIPF = 3.5  # for three-letter parts, which match by chance more often
+MAX_PARTS = 4
+_LINKS = ("s", "en", "e", "er")
+# Function words and separable particles: never a part of a compound.
+NOT_PARTS = frozenset("""
+aan af al als achter bij binnen boven buiten daar dan dat de der die dit door een en er
+heen her het hier in is langs mee met na naar neer niet om onder ont op over rond samen
+tegen ter terug toe tot uit van ver voor voorbij weer weg zo zonder
+""".split())
+# Endings that are also (rare) words: strijd + ers is strijders, not a compound.
+SUFFIXES = frozenset("ers ster sters aar aars heid ing ingen lijk baar isch tie ties ist isten".split())
+
+
+@lru_cache(maxsize=200_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """The lemmas of word's parts, modifiers first; () when it is not a compound."""
+    if len(word) < MIN_WORD or not word.isalpha():
+        return ()
+    lex = lexicon()
+    best = _best_split(word, lex, MAX_PARTS)
+    if best is None:
+        return ()
+    whole = lex.lemma(word)
+    whole_zipf = lex.zipf(whole) if whole else 0.0
+    return best if min(lex.zipf(p) for p in best) > whole_zipf else ()
+
+
+def _best_split(word: str, lex: Lexicon, max_parts: int) -> tuple[str, ...] | None:
+    """The split with the fewest parts, then the most frequent ones; None if none."""
+    best: tuple[str, ...] | None = None
+    best_key: tuple[int, float] | None = None
+    for i in range(MIN_PART, len(word) - MIN_PART + 1):
+        head = _head(word[i:], lex, max_parts - 1)
+        if head is None:
+            continue
+        for modifier in _modifiers(word[:i], lex):
+            parts = (modifier, *head)
+            key = (-len(parts), min(lex.zipf(p) for p in parts))
+            if best_key is None or key > best_key:
+                best, best_key = parts, key
+    return best
+
+
+def _modifiers(left: str, lex: Lexicon) -> list[str]:
+    """Lemmas the left side of a split can stand for, with or without a linking morpheme."""
+    found = [left] if _is_part(left, lex) else []
+    lemma = lex.lemma(left)  # a plural modifier: ambtenaren-pensioen, boeken-kast
+    if lemma and lemma != left and _is_part(lemma, lex):
+        found.append(lemma)
+    for link in _LINKS:
+        if left.endswith(link) and _is_part(left[: -len(link)], lex):
+            found.append(left[: -len(link)])
+    return found
+
+
+def _head(right: str, lex: Lexicon, max_parts: int) -> tuple[str, ...] | None:
+    """The right side as one part (an inflected form allowed) or as a compound itself."""
+    lemma = lex.lemma(right)
+    if lemma is not None and _is_part(lemma, lex) and right not in SUFFIXES:
+        return (lemma,)
+    if max_parts >= 2 and len(right) >= MIN_WORD:
+        return _best_split(right, lex, max_parts)
+    return None
+
+
+def _is_part(word: str, lex: Lexicon) -> bool:
+    """True for a content word of the lexicon that is common enough to be a part."""
+    if len(word) < MIN_PART or word in NOT_PARTS or not lex.pos(word):
+        return False
+    return lex.zipf(word) >= (MIN_SHORT_PART_ZIPF if len(word) == MIN_PART else MIN_PART_ZIPF)
