@@ -14,7 +14,9 @@ Sources (see the README's "Lexicon" section for the licences):
 
 Output, tab-separated, folded (lowercase, no diacritics), alphabetic words only: first the
 lemmas, one a line as `<word> <zipf x 10><pos letters: n, a, v>` (e.g. "stad 57n"), then a line
-"#forms", then `<form> <lemma>` lines: an inflected form and its most frequent lemma.
+"#forms", then `<form> <lemma>` lines: an inflected form and its most frequent lemma, then a
+line "#other", then `<word> <zipf x 10>` lines: frequent words that are no lemma (names such
+as rotterdam), so that decompounding knows they are words of their own.
 """
 
 from __future__ import annotations
@@ -67,8 +69,8 @@ def main(wheel_path: str) -> None:
                 candidates.setdefault(fold(form), set()).update(fold(x) for x in lemmas)
     for form, lemma in lookup.items():
         candidates.setdefault(fold(form), set()).add(fold(lemma))
-    # A form may belong to several lemmas (schreven: schrijven, schreef); prefer the lemma
-    # with the most forms (the productive one), then the more frequent.
+    # A form may belong to several lemmas (leden: lid, lijden); prefer the more frequent
+    # lemma, then the one with the most forms (schreven: schrijven, not the noun schreef).
     fan_in: dict[str, int] = {}
     for lemmas in candidates.values():
         for lemma in lemmas:
@@ -80,10 +82,16 @@ def main(wheel_path: str) -> None:
     for form in sorted(candidates):
         lemmas = [x for x in candidates[form] if x.isalpha() and x != form]
         if form.isalpha() and lemmas:
-            best = max(lemmas, key=lambda x: (x in words, fan_in.get(x, 0), zipf.get(x, 0.0), x))
+            best = max(lemmas, key=lambda x: (x in words, round(zipf.get(x, 0.0), 1),
+                                               fan_in.get(x, 0), x))
             lines.append(f"{form}\t{best}")
+    lines.append("#other")
+    for word in sorted(zipf):
+        if word.isalpha() and word not in words and word not in candidates \
+                and zipf[word] >= 3.0:
+            lines.append(f"{word}\t{round(zipf[word] * 10)}")
     OUT.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
-    print(f"{OUT}: {len(words)} lemmas, {len(lines) - len(words) - 1} forms")
+    print(f"{OUT}: {len(words)} lemmas, {len(lines) - len(words) - 2} forms and other words")
 
 
 if __name__ == "__main__":

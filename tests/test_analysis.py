@@ -9,7 +9,7 @@ from searchd.analysis.filters import fold
 @pytest.mark.parametrize("text, tokens", [
     ("De strijders", ["strijder"]),
     ("auto's en menu's", ["auto", "menu"]),
-    ("'s-Hertogenbosch", ["hertogenbosch", "hertog", "bosch"]),
+    ("'s-Hertogenbosch", ["hertogenbosch"]),
     ("'s avonds", ["avond"]),
     ("IS-strijders", ["isstrijder", "is", "strijder"]),
     ("e-mail", ["email", "e", "mail"]),
@@ -58,14 +58,18 @@ def test_unknown_words_fall_back_to_the_configured_snowball_stemmer() -> None:
 @pytest.mark.parametrize("text, tokens", [
     ("steden stad", ["stad", "stad"]),
     ("bomen boom bom", ["boom", "boom", "bom"]),
-    ("schreef geschreven schrijven", ["schrijf", "schrijf", "schrijf"]),
+    ("schreef geschreven schrijven", ["schrijven", "schrijven", "schrijven"]),
+    ("liep gelopen lopen loop", ["loop", "loop", "loop", "loop"]),
+    ("leden lid", ["lid", "lid"]),
+    ("ogen oog", ["oog", "oog"]),
     ("fietsen fiets", ["fiets", "fiets"]),
     ("minister", ["minister"]),
     ("aanslagen aanslag", ["aanslag", "aanslag"]),
     ("tafeltje tafel", ["tafel", "tafel"]),
     ("Franse kleine", ["frans", "klein"]),
     ("school", ["school"]),
-    ("wet weten", ["wet", "weet"]),
+    ("wet weten", ["wet", "weten"]),
+    ("wagen vrachtwagens", ["wagen", "vrachtwagen"]),
 ])
 def test_lemmas_repair_snowball(text: str, tokens: list[str]) -> None:
     assert analyze(text) == tokens

@@ -36,11 +36,13 @@ def split_compound(word: str) -> tuple[str, ...]:
     if len(word) < MIN_WORD or not word.isalpha():
         return ()
     lex = lexicon()
+    whole = lex.lemma(word)
+    if whole is not None and lex.pos(whole) == "v":
+        return ()  # verbs are not compounds here: parkeren is not park + eren
     best = _best_split(word, lex, MAX_PARTS)
     if best is None:
         return ()
-    whole = lex.lemma(word)
-    whole_zipf = lex.zipf(whole) if whole else 0.0
+    whole_zipf = lex.zipf(whole or word)  # names count too: Rotterdam is not rot + dam
     return best if min(lex.zipf(p) for p in best) > whole_zipf else ()
 
 

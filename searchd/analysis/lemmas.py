@@ -42,7 +42,9 @@ def lemma_term(word: str, fallback: str = "dutch_porter") -> str:
     lemma = lex.lemma(word) or rule_lemma(word, lex)
     if lemma is None:
         return stem(word, fallback)
-    return verb_stem(lemma) if "v" in lex.pos(lemma) else lemma
+    # A pure verb is reduced to its stem to meet its noun (fietsen/fiets, lopen/loop); a
+    # word that is also a noun keeps its form (wagen is a car before it is "to dare").
+    return verb_stem(lemma) if lex.pos(lemma) == "v" else lemma
 
 
 def rule_lemma(word: str, lex: Lexicon) -> str | None:
@@ -80,10 +82,10 @@ def _spellings(base: str) -> list[str]:
 
 
 def _open_syllable(base: str) -> bool:
-    """True when base ends in consonant, single doubling vowel, consonant (lop-en, bom-en);
+    """True when base ends in (consonant,) single doubling vowel, consonant (lop-en, og-en);
     an e only in a one-syllable base (spel-en -> speel, but tafel-en -> tafel)."""
-    if len(base) < 3 or base[-1] in _VOWELS or base[-2] not in _DOUBLING \
-            or base[-3] in _VOWELS:
+    if len(base) < 2 or base[-1] in _VOWELS or base[-2] not in _DOUBLING \
+            or (len(base) > 2 and base[-3] in _VOWELS):
         return False
     return base[-2] != "e" or _syllables(base) == 1
 
@@ -100,7 +102,7 @@ def _syllables(word: str) -> int:
 
 def verb_stem(infinitive: str) -> str:
     """The stem of a Dutch verb, so that verbs meet their nouns (fietsen/fiets, lopen/loop)."""
-    if infinitive.endswith("en") and len(infinitive) > 4:
+    if infinitive.endswith("en") and len(infinitive) >= 4:
         base = infinitive[:-2]
         if base[-1] == base[-2] and base[-1] not in _VOWELS:
             base = base[:-1]
