@@ -114,6 +114,8 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     _print_result(result)
+    if result.suggestion:
+        click.echo(f"\nBedoelde u: {result.suggestion}")
 
 
 def _run_batch(engine: Any, lines: Any, limit: int, since: str | None,
@@ -191,12 +193,14 @@ def analyze_cmd(config: Config, text: str, as_json: bool) -> None:
     """Show the tokens the Dutch analyzer makes of TEXT."""
     from .analysis import explain
 
-    tokens = explain(text, config.stemmer)
+    tokens = explain(text, config.stemmer, config.compounds)
     if as_json:
         click.echo(json.dumps({"tokens": [t.__dict__ for t in tokens]}, ensure_ascii=False))
         return
+    click.echo(f"{'pos':>4}  {'chars':<11}  {'word':<24}    {'term':<20} kind")
     for t in tokens:
-        click.echo(f"{t.position:>4}  {t.start:>5}-{t.end:<5}  {t.original:<24} -> {t.text}")
+        click.echo(f"{t.position:>4}  {t.start:>5}-{t.end:<5}  {t.original:<24} -> "
+                   f"{t.text:<20} {t.kind}")
 
 
 @main.command("eval")

@@ -28,6 +28,8 @@ class Config:
     default_limit: int = 10
     max_limit: int = 100
     title_boost: float = 2.0
+    synonyms: Path | None = None
+    compounds: bool = True
     source: Path | None = None
 
 
@@ -44,6 +46,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
     },
     "analysis": {
         "stemmer": ("stemmer", lambda v: v in STEMMERS, "one of " + ", ".join(STEMMERS)),
+        "compounds": ("compounds", bool, "true or false"),
     },
     "search": {
         "default_limit": ("default_limit", lambda v: isinstance(v, int) and 1 <= v <= 1000,
@@ -52,6 +55,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
                       "an integer 1-1000"),
         "title_boost": ("title_boost", lambda v: isinstance(v, (int, float))
                         and not isinstance(v, bool) and 0 < v <= 100, "a number in (0, 100]"),
+        "synonyms": ("synonyms", str, "the path of a synonyms file"),
     },
 }
 
@@ -90,8 +94,9 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
             values.update(_check_key(section, key, value, known))
     if values.get("default_limit", 10) > values.get("max_limit", 100):
         raise ConfigError("[search] default_limit must not exceed max_limit")
-    values["seeds"] = (base / values["seeds"]).resolve()
-    values["index"] = (base / values["index"]).resolve()
+    for key in ("seeds", "index", "synonyms"):
+        if key in values:
+            values[key] = (base / values[key]).resolve()
     return Config(source=source, **values)
 
 

@@ -24,25 +24,27 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import Index
 
-from .analysis import ANALYSIS_VERSION, dutch_analyzer
+from .analysis import dutch_analyzer, surface_words
 from .documents import Document
 from .errors import IndexLockedError, NoIndexError
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
-def build_schema(stemmer: str) -> Schema:
-    """The schema: id, title and body (Dutch analysis), date, and stored display fields."""
-    analyzer = dutch_analyzer(stemmer)
+def build_schema(stemmer: str, compounds: bool) -> Schema:
+    """The schema: id, title and body (Dutch analysis), date, the words as written (for
+    spelling suggestions), and stored display fields."""
+    analyzer = dutch_analyzer(stemmer, compounds)
     return Schema(
         id=ID(unique=True, stored=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
         body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        words=KEYWORD(scorable=False),
         date=DATETIME(sortable=True),
         month=STORED(),
         checksum=ID(stored=True),
@@ -52,7 +54,8 @@ def build_schema(stemmer: str) -> Schema:
 def document_fields(doc: Document) -> dict[str, Any]:
     """The Whoosh field values of a Document."""
     fields: dict[str, Any] = {"id": doc.id, "title": doc.title, "body": doc.body,
-                              "checksum": doc.checksum, "month": doc.date}
+                              "checksum": doc.checksum, "month": doc.date,
+                              "words": " ".join(surface_words(doc.title + "\n" + doc.body))}
     if doc.date:
         fields["date"] = datetime(int(doc.date[:4]), int(doc.date[5:7]), 1)
     return fields
@@ -79,16 +82,14 @@ class Manifest:
     """The sync state of one Whoosh index: its analysis settings and every file's state."""
 
     indexname: str
-    stemmer: str
-    analysis_version: int = ANALYSIS_VERSION
+    analysis: str
     generation: int = -1
     files: dict[str, FileState] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {"version": MANIFEST_VERSION, "indexname": self.indexname,
-                "stemmer": self.stemmer, "analysis_version": self.analysis_version,
-                "generation": self.generation,
+                "analysis": self.analysis, "generation": self.generation,
                 "files": {k: [v.checksum, v.size, v.mtime_ns, v.ctime_ns, v.skipped]
                           for k, v in self.files.items()}}
 
@@ -96,8 +97,7 @@ class Manifest:
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         """Rebuild a Manifest from to_json() output."""
         files = {k: FileState(*v) for k, v in data["files"].items()}
-        return cls(data["indexname"], data["stemmer"], data["analysis_version"],
-                   data["generation"], files)
+        return cls(data["indexname"], data["analysis"], data["generation"], files)
 
 
 def current_indexname(index_dir: Path) -> str | None:
@@ -117,11 +117,12 @@ def open_index(index_dir: Path) -> Index:
     return whoosh_index.open_dir(str(index_dir), indexname=name)
 
 
-def create_index(index_dir: Path, stemmer: str) -> tuple[str, Index]:
+def create_index(index_dir: Path, stemmer: str, compounds: bool) -> tuple[str, Index]:
     """Create a new, empty, not yet active Whoosh index beside the current one."""
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"ix{time.time_ns():x}"
-    return name, whoosh_index.create_in(str(index_dir), build_schema(stemmer), indexname=name)
+    return name, whoosh_index.create_in(str(index_dir), build_schema(stemmer, compounds),
+                                         indexname=name)
 
 
 def activate(index_dir: Path, name: str) -> None:

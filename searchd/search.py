@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import qparser, query as wq
+from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -18,15 +18,13 @@ from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
+from .query import build_parser, check_query, load_synonyms, parse_query, query_terms
+from .suggest import suggest
 from .snippets import highlight_html, match_spans, segments_html, snippet_segments
 
-MAX_QUERY_CHARS = 1000
 MAX_PAGE = 10_000
-SEARCH_FIELDS = ("title", "body")
+SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-# "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not.
-_MINUS = r"(?<![^\s(])-(?=[^\s-])"
-_PLUS = r"(?<![^\s(])\+(?=[^\s+])"
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,7 @@ class SearchResult:
     limit: int
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None  # a better spelling of the query, when there is one
 
     @property
     def pages(self) -> int:
@@ -110,6 +109,7 @@ class Engine:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._local = threading.local()
+        self.synonyms = load_synonyms(config.synonyms)
         open_index(config.index).close()  # fail early with NoIndexError
 
     def searcher(self) -> Searcher:
@@ -129,7 +129,7 @@ class Engine:
     def parse(self, text: str) -> wq.Query:
         """Parse a user query; text that does not parse is searched as plain words."""
         self.searcher()
-        return parse_query(self._local.parser, text)
+        return parse_query(self._local.parser, text, self.synonyms)
 
     def search(self, text: str, page: int = 1, limit: int | None = None,
                since: str | None = None, until: str | None = None,
@@ -146,8 +146,11 @@ class Engine:
         terms = query_terms(q, searcher) if snippets else None
         past_end = (page - 1) * limit >= results.total  # Whoosh would repeat the last page
         hits = [] if past_end else [self._hit(r, terms) for r in results]
+        suggestion = None
+        if results.total < SUGGEST_BELOW and text:
+            suggestion = suggest(searcher.reader(), text)
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, results.total, page, limit, round(took, 2), hits)
+        return SearchResult(text, results.total, page, limit, round(took, 2), hits, suggestion)
 
     def _hit(self, result: Any, terms: set[str] | None) -> Hit:
         """A Hit with a snippet cut from the stored body (none when terms is None)."""
@@ -188,66 +191,6 @@ class Engine:
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon("body"))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
-
-
-def check_query(text: str) -> str:
-    """Strip the query; QueryError when it is too long."""
-    text = (text or "").strip()
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"query is too long ({len(text)} characters; "
-                         f"at most {MAX_QUERY_CHARS})")
-    return text
-
-
-def build_parser(schema: Any, title_boost: float) -> qparser.QueryParser:
-    """The query language: words (OR, more matches rank higher), "phrases", AND/OR/NOT,
-    +word/-word, title:/body:, word* prefixes."""
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema,
-                                      fieldboosts={"title": title_boost, "body": 1.0},
-                                      group=qparser.OrGroup.factory(0.9))
-    parser.remove_plugin_class(qparser.SingleQuotePlugin)  # apostrophes are Dutch text
-    parser.remove_plugin_class(qparser.FieldsPlugin)
-    parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>title|body):"))
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
-    return parser
-
-
-def parse_query(parser: qparser.QueryParser, text: str) -> wq.Query:
-    """Parse text; on a syntax error fall back to its plain words."""
-    try:
-        return lift_negations(parser.parse(text))
-    except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
-        plain = re.sub(r"[^\w\s]", " ", text)
-        return parser.parse(plain) if plain.strip() else wq.NullQuery
-
-
-def lift_negations(q: wq.Query) -> wq.Query:
-    """Read `a b NOT c` as (a OR b) AND NOT c, not as a OR b OR (anything but c)."""
-    q = q.apply(lift_negations) if not q.is_leaf() else q
-    if not isinstance(q, wq.Or):
-        return q
-    nots = [sub.query for sub in q.subqueries if isinstance(sub, wq.Not)]
-    kept = [sub for sub in q.subqueries if not isinstance(sub, wq.Not)]
-    if not nots or not kept:
-        return q
-    base = wq.Or(kept, boost=q.boost, scale=q.scale) if len(kept) > 1 else kept[0]
-    return wq.AndNot(base, wq.Or(nots) if len(nots) > 1 else nots[0])
-
-
-def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:
-    """The index terms a query asks for (prefixes and wildcards expanded), for highlighting."""
-    reader = searcher.reader()
-    terms: set[str] = set()
-    for leaf in q.leaves():
-        if isinstance(leaf, wq.Not) or leaf.field() not in SEARCH_FIELDS:
-            continue
-        terms.update(_text(t) for f, t in leaf.expanded_terms(reader, phrases=True))
-    return terms
-
-
-def _text(term: Any) -> str:
-    """A term as str (Whoosh may hand bytes)."""
-    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def search(config: Config, text: str, **options: Any) -> SearchResult:

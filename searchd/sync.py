@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import ANALYSIS_VERSION
+from .analysis import analysis_key
 from .config import Config
 from .documents import document_id, list_seed_files, read_seed
 from .errors import SearchdError, SeedError
@@ -68,8 +68,8 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
         manifest = _usable_manifest(config, rebuild)
         report = SyncReport(rebuilt=manifest is None)
         if manifest is None:
-            name, ix = create_index(config.index, config.stemmer)
-            manifest = Manifest(name, config.stemmer)
+            name, ix = create_index(config.index, config.stemmer, config.compounds)
+            manifest = Manifest(name, analysis_key(config.stemmer, config.compounds))
         else:
             ix = open_index(config.index)
         plan = _plan(config.seeds, manifest, report)
@@ -92,8 +92,7 @@ def _usable_manifest(config: Config, rebuild: bool) -> Manifest | None:
     if rebuild or name is None:
         return None
     manifest = load_manifest(config.index, name)
-    if manifest is None or manifest.stemmer != config.stemmer \
-            or manifest.analysis_version != ANALYSIS_VERSION:
+    if manifest is None or manifest.analysis != analysis_key(config.stemmer, config.compounds):
         return None
     try:
         if open_index(config.index).latest_generation() != manifest.generation:

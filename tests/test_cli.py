@@ -39,6 +39,12 @@ def test_search_text_and_json(runner: CliRunner, built: Config) -> None:
     assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet"]
 
 
+def test_did_you_mean(runner: CliRunner, built: Config) -> None:
+    assert "Bedoelde u: strijders" in run(runner, built, "search", "strijdres").output
+    data = json.loads(run(runner, built, "search", "strijders", "--json").output)
+    assert data["suggestion"] is None
+
+
 def test_search_filters(runner: CliRunner, built: Config) -> None:
     out = run(runner, built, "search", "stad", "--since", "2017-01", "--json").output
     assert [h["id"] for h in json.loads(out)["hits"]] == ["kat.txt"]

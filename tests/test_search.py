@@ -94,7 +94,8 @@ def test_paging(engine: Engine) -> None:
 
 def test_result_shape(engine: Engine) -> None:
     data = engine.search("stad").to_dict()
-    assert list(data) == ["query", "total", "page", "limit", "took_ms", "hits"]
+    assert list(data) == ["query", "total", "page", "limit", "took_ms", "hits",
+                         "suggestion"]
     assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet"]
     assert {h["date"] for h in data["hits"]} <= {"2017-11", "2016-03"}
 
@@ -108,3 +109,20 @@ def test_document_view_highlights_all_matches(engine: Engine) -> None:
 def test_no_index_is_a_clear_error(config: Config) -> None:
     with pytest.raises(NoIndexError):
         search(config, "stad")
+
+
+def test_suggestion_for_a_misspelled_word(engine: Engine) -> None:
+    result = engine.search("Islamitsche staat")
+    assert result.suggestion == "Islamitische staat"
+    assert engine.search("strijders").suggestion is None
+    assert engine.search("zzzzqqq").suggestion is None
+
+
+def test_synonyms_apply_at_query_time(built: Config, tmp_path) -> None:
+    from dataclasses import replace
+
+    (tmp_path / "syn.txt").write_text("# groups\nIS, Islamitische Staat\nrijwiel, fiets\n")
+    engine = Engine(replace(built, synonyms=tmp_path / "syn.txt"))
+    assert hit_ids(engine, "rijwiel") == ["fiets.txt"]
+    assert hit_ids(engine, "Islamitische Staat")[0] == "kat.txt"
+    assert hit_ids(Engine(built), "rijwiel") == []

@@ -7,11 +7,16 @@ from functools import lru_cache
 
 from whoosh.analysis import Analyzer
 
-from .filters import DutchLemmaFilter, DutchStopFilter, FoldFilter
+from .filters import DutchLemmaFilter, DutchStopFilter, FoldFilter, fold
 from .tokenizer import DutchTokenizer
 
 # Bump when the analyzer's output changes: an index built by another version is rebuilt.
 ANALYSIS_VERSION = 2
+
+
+def analysis_key(stemmer: str, compounds: bool) -> str:
+    """Names the analysis an index was built with; another key means a rebuild."""
+    return f"v{ANALYSIS_VERSION}:{stemmer}:{'compounds' if compounds else 'plain'}"
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class AnalyzedToken:
     position: int
     start: int
     end: int
+    kind: str  # word, joined (a hyphenated word run together) or part (of a compound)
 
 
 @lru_cache(maxsize=None)
@@ -42,4 +48,13 @@ def explain(text: str, stemmer: str = "dutch_porter",
     """The tokens of text with their positions and character offsets."""
     analyzer = dutch_analyzer(stemmer, compounds)
     tokens = analyzer(text, positions=True, chars=True, mode="index")
-    return [AnalyzedToken(t.text, t.original, t.pos, t.startchar, t.endchar) for t in tokens]
+    return [AnalyzedToken(t.text, t.original, t.pos, t.startchar, t.endchar, t.kind)
+            for t in tokens]
+
+
+def surface_words(text: str) -> list[str]:
+    """The distinct words of text as written (folded, unstemmed, stop words too), sorted:
+    what spelling suggestions and completions offer."""
+    words = {fold(t.text) for t in DutchTokenizer()(text)
+             if t.kind == "word" and t.text.isalpha()}
+    return sorted(w for w in words if 2 <= len(w) <= 40)

@@ -108,6 +108,7 @@ class DutchLemmaFilter(Filter):
             t.text = terms[0]
             yield t
             if len(terms) > 1 and not (t.mode == "query" and t.chars):
+                t.kind = "part"
                 for extra in terms[1:]:
                     t.text = extra
                     yield t

@@ -77,15 +77,16 @@ class DutchTokenizer(Tokenizer):
                 continue
             if len(parts) > 1 and with_joined:
                 yield _fill(token, joined, pos, start_char + parts[0][1],
-                            start_char + parts[-1][2])
+                            start_char + parts[-1][2], kind="joined")
             for text, begin, end in parts:
                 yield _fill(token, text, pos, start_char + begin, start_char + end)
                 pos += 1
 
 
 def _fill(token: Token, text: str, pos: int, startchar: int, endchar: int,
-          literal: bool = False) -> Token:
+          literal: bool = False, kind: str = "word") -> Token:
     """Reset the shared token for the next word (Whoosh reuses one Token object)."""
+    token.kind = kind
     token.text = text
     token.original = text
     token.acronym = len(text) > 1 and text.isupper()

@@ -1,0 +1,132 @@
+"""The query language: parsing, synonyms, negation, and the terms a query asks for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import qparser, query as wq
+from whoosh.searching import Searcher
+
+from .errors import ConfigError, QueryError
+
+MAX_QUERY_CHARS = 1000
+SEARCH_FIELDS = ("title", "body")
+# "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not.
+_MINUS = r"(?<![^\s(])-(?=[^\s-])"
+_PLUS = r"(?<![^\s(])\+(?=[^\s+])"
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Groups of equivalent words or phrases ("IS, Islamitische Staat"), used at query time."""
+
+    groups: list[list[str]] = field(default_factory=list)
+
+    def expand(self, text: str) -> str:
+        """Rewrite each member found outside quotes as (member OR "other member" ...)."""
+        if not self.groups:
+            return text
+        pieces = _QUOTED.split(text)
+        quoted = _QUOTED.findall(text)
+        out = [self._expand_plain(p) for p in pieces]
+        return "".join(p + (quoted[i] if i < len(quoted) else "") for i, p in enumerate(out))
+
+    def _expand_plain(self, text: str) -> str:
+        """Expand members in unquoted text (each group once, longest member first)."""
+        for group in self.groups:
+            for member in sorted(group, key=len, reverse=True):
+                pattern = _member_pattern(member)
+                if pattern.search(text):
+                    alternatives = " OR ".join(f'"{m}"' if " " in m else m for m in group)
+                    text = pattern.sub(lambda _: f"({alternatives})", text, count=1)
+                    break
+        return text
+
+
+def _member_pattern(member: str) -> re.Pattern[str]:
+    """A whole-word pattern for a member; all-capital members (IS) match case-sensitively."""
+    words = r"\s+".join(re.escape(w) for w in member.split())
+    flags = 0 if member.isupper() else re.IGNORECASE
+    return re.compile(rf"(?<![\w\-'\"(]){words}(?![\w\-'])", flags)
+
+
+def load_synonyms(path: Path | None) -> Synonyms:
+    """Read a synonyms file: one group a line, members separated by commas, # comments."""
+    if path is None:
+        return Synonyms()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read synonyms file {path}: {exc.strerror or exc}") from exc
+    groups = []
+    for line in lines:
+        members = [m.strip() for m in line.split("#", 1)[0].split(",") if m.strip()]
+        if len(members) >= 2:
+            groups.append(members)
+    return Synonyms(groups)
+
+
+def check_query(text: str) -> str:
+    """Strip the query; QueryError when it is too long."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query is too long ({len(text)} characters; "
+                         f"at most {MAX_QUERY_CHARS})")
+    return text
+
+
+def build_parser(schema: Any, title_boost: float) -> qparser.QueryParser:
+    """Words (OR; more matches rank higher), "phrases", AND/OR/NOT, +word/-word,
+    title:/body:, word* prefixes."""
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema,
+                                      fieldboosts={"title": title_boost, "body": 1.0},
+                                      group=qparser.OrGroup.factory(0.9))
+    parser.remove_plugin_class(qparser.SingleQuotePlugin)  # apostrophes are Dutch text
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>title|body):"))
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
+    return parser
+
+
+def parse_query(parser: qparser.QueryParser, text: str,
+                synonyms: Synonyms | None = None) -> wq.Query:
+    """Parse text (synonyms expanded); on a syntax error fall back to its plain words."""
+    expanded = synonyms.expand(text) if synonyms else text
+    try:
+        return lift_negations(parser.parse(expanded))
+    except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
+        plain = re.sub(r"[^\w\s]", " ", text)
+        return parser.parse(plain) if plain.strip() else wq.NullQuery
+
+
+def lift_negations(q: wq.Query) -> wq.Query:
+    """Read `a b NOT c` as (a OR b) AND NOT c, not as a OR b OR (anything but c)."""
+    q = q.apply(lift_negations) if not q.is_leaf() else q
+    if not isinstance(q, wq.Or):
+        return q
+    nots = [sub.query for sub in q.subqueries if isinstance(sub, wq.Not)]
+    kept = [sub for sub in q.subqueries if not isinstance(sub, wq.Not)]
+    if not nots or not kept:
+        return q
+    base = wq.Or(kept, boost=q.boost, scale=q.scale) if len(kept) > 1 else kept[0]
+    return wq.AndNot(base, wq.Or(nots) if len(nots) > 1 else nots[0])
+
+
+def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:
+    """The index terms a query asks for (prefixes and wildcards expanded), for highlighting."""
+    reader = searcher.reader()
+    terms: set[str] = set()
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.Not) or leaf.field() not in SEARCH_FIELDS:
+            continue
+        terms.update(_text(t) for f, t in leaf.expanded_terms(reader, phrases=True))
+    return terms
+
+
+def _text(term: Any) -> str:
+    """A term as str (Whoosh may hand bytes)."""
+    return term.decode("utf-8") if isinstance(term, bytes) else term
