@@ -28,6 +28,7 @@ class Config:
     default_limit: int = 10
     max_limit: int = 100
     title_boost: float = 2.0
+    lead_boost: float = 0.5
     synonyms: Path | None = None
     compounds: bool = True
     source: Path | None = None
@@ -55,6 +56,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
                       "an integer 1-1000"),
         "title_boost": ("title_boost", lambda v: isinstance(v, (int, float))
                         and not isinstance(v, bool) and 0 < v <= 100, "a number in (0, 100]"),
+        "lead_boost": ("lead_boost", lambda v: isinstance(v, (int, float))
+                       and not isinstance(v, bool) and 0 <= v <= 100, "a number in [0, 100]"),
         "synonyms": ("synonyms", str, "the path of a synonyms file"),
     },
 }
@@ -109,4 +112,4 @@ def _check_key(section: str, key: str, value: Any,
     ok = isinstance(value, check) if isinstance(check, type) else check(value)
     if not ok or (check is str and not value.strip()):
         raise ConfigError(f"bad value for [{section}] {key}: {value!r}; expected {allowed}")
-    return {attr: float(value) if attr == "title_boost" else value}
+    return {attr: float(value) if attr.endswith("_boost") else value}

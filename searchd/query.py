@@ -13,9 +13,10 @@ from whoosh.searching import Searcher
 from .errors import ConfigError, QueryError
 
 MAX_QUERY_CHARS = 1000
-SEARCH_FIELDS = ("title", "body")
-# "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not.
-_MINUS = r"(?<![^\s(])-(?=[^\s-])"
+SEARCH_FIELDS = ("title", "body", "lead")
+# "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not, nor
+# does the Dutch elision hyphen after en/of/tot ("herstelexamens en -onderzoeken").
+_MINUS = r"(?<![^\s(])(?<!\ben )(?<!\bof )(?<!\btot )(?<!,)-(?=[^\s-])"
 _PLUS = r"(?<![^\s(])\+(?=[^\s+])"
 _QUOTED = re.compile(r'"[^"]*"?')
 
@@ -79,12 +80,12 @@ def check_query(text: str) -> str:
     return text
 
 
-def build_parser(schema: Any, title_boost: float) -> qparser.QueryParser:
+def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.QueryParser:
     """Words (OR; more matches rank higher), "phrases", AND/OR/NOT, +word/-word,
     title:/body:, word* prefixes."""
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema,
-                                      fieldboosts={"title": title_boost, "body": 1.0},
-                                      group=qparser.OrGroup.factory(0.9))
+    boosts = {"title": title_boost, "body": 1.0, "lead": lead_boost}
+    parser = qparser.MultifieldParser([f for f in SEARCH_FIELDS if boosts[f] > 0], schema,
+                                      fieldboosts=boosts, group=qparser.OrGroup.factory(0.9))
     parser.remove_plugin_class(qparser.SingleQuotePlugin)  # apostrophes are Dutch text
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>title|body):"))

@@ -123,7 +123,8 @@ class Engine:
         ix = open_index(self.config.index)
         self._local.searcher = ix.searcher(weighting=BM25F())
         self._local.name = name
-        self._local.parser = build_parser(ix.schema, self.config.title_boost)
+        self._local.parser = build_parser(ix.schema, self.config.title_boost,
+                                           self.config.lead_boost)
         return self._local.searcher
 
     def parse(self, text: str) -> wq.Query:

@@ -11,8 +11,9 @@ from .analysis import analysis_key
 from .config import Config
 from .documents import document_id, list_seed_files, read_seed
 from .errors import SearchdError, SeedError
-from .index import (FileState, Manifest, activate, create_index, current_indexname,
-                    document_fields, load_manifest, open_index, save_manifest, write_lock)
+from .index import (SCHEMA_VERSION, FileState, Manifest, activate, create_index,
+                    current_indexname, document_fields, load_manifest, open_index,
+                    save_manifest, write_lock)
 
 Progress = Callable[[int, int], None]
 
@@ -69,7 +70,7 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
         report = SyncReport(rebuilt=manifest is None)
         if manifest is None:
             name, ix = create_index(config.index, config.stemmer, config.compounds)
-            manifest = Manifest(name, analysis_key(config.stemmer, config.compounds))
+            manifest = Manifest(name, index_key(config))
         else:
             ix = open_index(config.index)
         plan = _plan(config.seeds, manifest, report)
@@ -92,7 +93,7 @@ def _usable_manifest(config: Config, rebuild: bool) -> Manifest | None:
     if rebuild or name is None:
         return None
     manifest = load_manifest(config.index, name)
-    if manifest is None or manifest.analysis != analysis_key(config.stemmer, config.compounds):
+    if manifest is None or manifest.analysis != index_key(config):
         return None
     try:
         if open_index(config.index).latest_generation() != manifest.generation:
@@ -100,6 +101,11 @@ def _usable_manifest(config: Config, rebuild: bool) -> Manifest | None:
     except SearchdError:
         return None
     return manifest
+
+
+def index_key(config: Config) -> str:
+    """What an index must have been built with to be kept: schema and analysis."""
+    return f"s{SCHEMA_VERSION}:{analysis_key(config.stemmer, config.compounds)}"
 
 
 def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:

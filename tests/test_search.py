@@ -126,3 +126,8 @@ def test_synonyms_apply_at_query_time(built: Config, tmp_path) -> None:
     assert hit_ids(engine, "rijwiel") == ["fiets.txt"]
     assert hit_ids(engine, "Islamitische Staat")[0] == "kat.txt"
     assert hit_ids(Engine(built), "rijwiel") == []
+
+
+def test_dutch_elision_hyphen_is_not_a_negation(engine: Engine) -> None:
+    assert hit_ids(engine, "aanslagen en -strijders") == ["kat.txt"]
+    assert hit_ids(engine, "stad -strijders") == ["fiets.txt"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from whoosh.analysis import Analyzer
 
@@ -11,12 +13,26 @@ from .filters import DutchLemmaFilter, DutchStopFilter, FoldFilter, fold
 from .tokenizer import DutchTokenizer
 
 # Bump when the analyzer's output changes: an index built by another version is rebuilt.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 
 def analysis_key(stemmer: str, compounds: bool) -> str:
-    """Names the analysis an index was built with; another key means a rebuild."""
-    return f"v{ANALYSIS_VERSION}:{stemmer}:{'compounds' if compounds else 'plain'}"
+    """Names the analysis an index was built with; another key means a rebuild.
+
+    It includes a fingerprint of the analysis code and lexicon, so that an upgrade that
+    changes how words are analysed can never leave an index of stale terms behind."""
+    mode = "compounds" if compounds else "plain"
+    return f"v{ANALYSIS_VERSION}:{stemmer}:{mode}:{_fingerprint()}"
+
+
+@lru_cache(maxsize=1)
+def _fingerprint() -> str:
+    """A short hash of this package's source files and data."""
+    digest = hashlib.blake2b(digest_size=6)
+    root = Path(__file__).parent
+    for path in sorted([*root.glob("*.py"), *root.glob("data/*")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ def split_compound(word: str) -> tuple[str, ...]:
     whole = lex.lemma(word)
     if whole is not None and lex.pos(whole) == "v":
         return ()  # verbs are not compounds here: parkeren is not park + eren
-    best = _best_split(word, lex, MAX_PARTS)
+    # A word the lexicon knows is split in two at most: bestrijding is not best + rij + ding.
+    best = _best_split(word, lex, 2 if whole is not None else MAX_PARTS)
     if best is None:
         return ()
     whole_zipf = lex.zipf(whole or word)  # names count too: Rotterdam is not rot + dam
@@ -65,8 +66,9 @@ def _best_split(word: str, lex: Lexicon, max_parts: int) -> tuple[str, ...] | No
 def _modifiers(left: str, lex: Lexicon) -> list[str]:
     """Lemmas the left side of a split can stand for, with or without a linking morpheme."""
     found = [left] if _is_part(left, lex) else []
-    lemma = lex.lemma(left)  # a plural modifier: ambtenaren-pensioen, boeken-kast
-    if lemma and lemma != left and _is_part(lemma, lex):
+    lemma = lex.lemma(left)  # a plural noun as modifier: ambtenaren-pensioen, boeken-kast
+    if lemma and lemma != left and left.endswith(("en", "s")) and "n" in lex.pos(lemma) \
+            and _is_part(lemma, lex):
         found.append(lemma)
     for link in _LINKS:
         if left.endswith(link) and _is_part(left[: -len(link)], lex):
