@@ -6,7 +6,7 @@ import re
 
 from whoosh.reading import IndexReader
 
-from .analysis.filters import fold
+from .analysis.folding import fold
 from .analysis.stopwords import STOP_WORDS
 
 FIELD = "words"

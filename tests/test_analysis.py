@@ -3,7 +3,7 @@
 import pytest
 
 from searchd.analysis import analyze, explain
-from searchd.analysis.filters import fold
+from searchd.analysis.folding import fold
 
 
 @pytest.mark.parametrize("text, tokens", [

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from whoosh.analysis import Analyzer
-
-from .filters import DutchLemmaFilter, DutchStopFilter, FoldFilter, fold
-from .tokenizer import DutchTokenizer
+from .analyzer import DutchAnalyzer
+from .folding import fold
+from .tokenizer import iter_words
 
 # Bump when the analyzer's output changes: an index built by another version is rebuilt.
 ANALYSIS_VERSION = 3
@@ -48,10 +47,9 @@ class AnalyzedToken:
 
 
 @lru_cache(maxsize=None)
-def dutch_analyzer(stemmer: str = "dutch_porter", compounds: bool = True) -> Analyzer:
+def dutch_analyzer(stemmer: str = "dutch_porter", compounds: bool = True) -> DutchAnalyzer:
     """The Dutch analyzer: tokenize, fold, drop stop words, lemmatize, split compounds."""
-    return (DutchTokenizer() | FoldFilter() | DutchStopFilter()
-            | DutchLemmaFilter(stemmer, compounds))
+    return DutchAnalyzer(stemmer, compounds)
 
 
 def analyze(text: str, stemmer: str = "dutch_porter", compounds: bool = True) -> list[str]:
@@ -71,6 +69,5 @@ def explain(text: str, stemmer: str = "dutch_porter",
 def surface_words(text: str) -> list[str]:
     """The distinct words of text as written (folded, unstemmed, stop words too), sorted:
     what spelling suggestions and completions offer."""
-    words = {fold(t.text) for t in DutchTokenizer()(text)
-             if t.kind == "word" and t.text.isalpha()}
+    words = {fold(w[0]) for w, _ in iter_words(text, joined=False) if w[0].isalpha()}
     return sorted(w for w in words if 2 <= len(w) <= 40)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .compounds import split_compound
-from .filters import stem
+from .stemming import stem
 from .lexicon import Lexicon, lexicon
 
 _VOWELS = frozenset("aeiouy")

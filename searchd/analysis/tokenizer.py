@@ -1,11 +1,10 @@
-"""Split Dutch text into word tokens, handling apostrophes, hyphens and numbers."""
+"""Split Dutch text into words, handling apostrophes, hyphens and numbers."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from whoosh.analysis import Token, Tokenizer
 
 # A word: letters/digits, with internal apostrophes or hyphens ("auto's", "IS-strijders",
 # "'s-Hertogenbosch") and digit groups ("5.600", "3,5").
@@ -48,52 +47,22 @@ def split_word(word: str, start: int) -> tuple[list[tuple[str, int, int]], str]:
     return parts, "".join(p[0] for p in parts)
 
 
-class DutchTokenizer(Tokenizer):
-    """Whoosh tokenizer for Dutch: words, hyphen parts plus the joined compound."""
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False,
-                 keeporiginal: bool = False, removestops: bool = True,
-                 start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: object) -> Iterator[Token]:
-        """Yield tokens; a hyphenated word gives its parts and, beside the first, the whole."""
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            yield _fill(token, value, start_pos, start_char, start_char + len(value),
-                        literal=True)
-            return
-        # In a phrase query (query mode with chars) the joined form would break the
-        # word sequence, so it is only added when indexing and for single terms.
-        with_joined = not (mode == "query" and chars)
-        pos = start_pos
-        for match in _WORD.finditer(value):
-            word = match.group()
-            if word.isalnum():  # the common case: a plain word
-                yield _fill(token, word, pos, start_char + match.start(),
-                            start_char + match.end())
-                pos += 1
-                continue
-            parts, joined = split_word(word, match.start())
-            if not parts:
-                continue
-            if len(parts) > 1 and with_joined:
-                yield _fill(token, joined, pos, start_char + parts[0][1],
-                            start_char + parts[-1][2], kind="joined")
-            for text, begin, end in parts:
-                yield _fill(token, text, pos, start_char + begin, start_char + end)
-                pos += 1
+Word = tuple[str, int, int, str]  # (text, startchar, endchar, kind)
 
 
-def _fill(token: Token, text: str, pos: int, startchar: int, endchar: int,
-          literal: bool = False, kind: str = "word") -> Token:
-    """Reset the shared token for the next word (Whoosh reuses one Token object)."""
-    token.kind = kind
-    token.text = text
-    token.original = text
-    token.acronym = len(text) > 1 and text.isupper()
-    token.literal = literal
-    token.stopped = False
-    token.boost = 1.0
-    token.pos = pos
-    token.startchar = startchar
-    token.endchar = endchar
-    return token
+def iter_words(text: str, joined: bool = True) -> Iterator[tuple[Word, int]]:
+    """Yield (word, position): each word, hyphen parts as words of their own and, when
+    joined is true, the hyphenated word run together at the first part's position."""
+    pos = 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if word.isalnum():  # the common case: a plain word
+            yield (word, match.start(), match.end(), "word"), pos
+            pos += 1
+            continue
+        parts, whole = split_word(word, match.start())
+        if len(parts) > 1 and joined:
+            yield (whole, parts[0][1], parts[-1][2], "joined"), pos
+        for part, begin, end in parts:
+            yield (part, begin, end, "word"), pos
+            pos += 1
