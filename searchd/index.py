@@ -24,17 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import Index
 
-from .analysis import dutch_analyzer, surface_words
+from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
 from .documents import Document
 from .errors import IndexLockedError, NoIndexError
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
-SCHEMA_VERSION = 2  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 3  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 
@@ -47,7 +47,9 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
         body=TEXT(analyzer=analyzer, stored=True, phrase=True),
         lead=TEXT(analyzer=analyzer, phrase=True),
-        words=KEYWORD(scorable=False),
+        # scorable only so that Whoosh keeps a length column: without one it checks the
+        # disk for that column once per posting while writing
+        words=TEXT(analyzer=SurfaceWordsAnalyzer(), phrase=False),
         date=DATETIME(sortable=True),
         month=STORED(),
         checksum=ID(stored=True),
@@ -59,7 +61,7 @@ def document_fields(doc: Document) -> dict[str, Any]:
     fields: dict[str, Any] = {"id": doc.id, "title": doc.title, "body": doc.body,
                               "lead": lead(doc.body),
                               "checksum": doc.checksum, "month": doc.date,
-                              "words": " ".join(surface_words(doc.title + "\n" + doc.body))}
+                              "words": doc.title + "\n" + doc.body}
     if doc.date:
         fields["date"] = datetime(int(doc.date[:4]), int(doc.date[5:7]), 1)
     return fields

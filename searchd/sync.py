@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import analysis_key
+from .analysis.lexicon import lexicon
 from .config import Config
 from .documents import document_id, list_seed_files, read_seed
 from .errors import SearchdError, SeedError
@@ -16,6 +18,9 @@ from .index import (SCHEMA_VERSION, FileState, Manifest, activate, create_index,
                     save_manifest, write_lock)
 
 Progress = Callable[[int, int], None]
+PARALLEL_FROM = 200   # documents; fewer are written by this process alone
+MAX_PROCS = 4
+WRITER_MB = 256       # Whoosh's indexing buffer per process
 
 
 @dataclass
@@ -135,7 +140,7 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
 def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-untyped-def]
            report: SyncReport, progress: Progress | None) -> None:
     """Write the planned changes in one commit, then record them in the manifest."""
-    writer = ix.writer(limitmb=256)
+    writer = _writer(ix, len(plan.write))
     try:
         for doc_id in plan.delete:
             writer.delete_by_term("id", doc_id)
@@ -152,6 +157,15 @@ def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-
     writer.commit()
     manifest.generation = ix.latest_generation()
     save_manifest(Path(ix.storage.folder), manifest)
+
+
+def _writer(ix, documents: int):  # type: ignore[no-untyped-def]
+    """A Whoosh writer; for many documents one that analyses on every core."""
+    procs = min(os.cpu_count() or 1, MAX_PROCS)
+    if documents < PARALLEL_FROM or procs < 2:
+        return ix.writer(limitmb=WRITER_MB)
+    lexicon()  # loaded before the workers fork, so that they share it
+    return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB, batchsize=50)
 
 
 def _write_one(writer, seeds: Path, path: Path,  # type: ignore[no-untyped-def]

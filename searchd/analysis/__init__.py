@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .analyzer import DutchAnalyzer
-from .folding import fold
-from .tokenizer import iter_words
+from .analyzer import DutchAnalyzer, SurfaceWordsAnalyzer, surface_words
+
+__all__ = ["ANALYSIS_VERSION", "AnalyzedToken", "DutchAnalyzer", "SurfaceWordsAnalyzer",
+           "analysis_key", "analyze", "dutch_analyzer", "explain", "surface_words"]
 
 # Bump when the analyzer's output changes: an index built by another version is rebuilt.
 ANALYSIS_VERSION = 3
@@ -65,9 +66,3 @@ def explain(text: str, stemmer: str = "dutch_porter",
     return [AnalyzedToken(t.text, t.original, t.pos, t.startchar, t.endchar, t.kind)
             for t in tokens]
 
-
-def surface_words(text: str) -> list[str]:
-    """The distinct words of text as written (folded, unstemmed, stop words too), sorted:
-    what spelling suggestions and completions offer."""
-    words = {fold(w[0]) for w, _ in iter_words(text, joined=False) if w[0].isalpha()}
-    return sorted(w for w in words if 2 <= len(w) <= 40)

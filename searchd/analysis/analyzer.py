@@ -84,3 +84,32 @@ def _set(token: Token, text: str, original: str, pos: int, startchar: int, endch
     token.stopped = stopped
     token.boost = 1.0
     return token
+
+
+class SurfaceWordsAnalyzer(Analyzer):
+    """Each distinct word of a text once, folded but not stemmed: the vocabulary that
+    spelling suggestions and completions offer (as people type words, not stems)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SurfaceWordsAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(SurfaceWordsAnalyzer)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "",
+                 **kwargs: object) -> Iterator[Token]:
+        """Yield one token per distinct word (2 to 40 letters)."""
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            yield _set(token, fold(value), value, start_pos, 0, len(value), "word")
+            return
+        for word in surface_words(value):
+            yield _set(token, word, word, start_pos, 0, 0, "word")
+
+
+def surface_words(text: str) -> list[str]:
+    """The distinct words of text as written (folded, unstemmed, stop words too), sorted."""
+    words = {fold(w[0]) for w, _ in iter_words(text, joined=False) if w[0].isalpha()}
+    return sorted(w for w in words if 2 <= len(w) <= 40)

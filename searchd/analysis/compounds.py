@@ -40,15 +40,18 @@ def split_compound(word: str) -> tuple[str, ...]:
     if whole is not None and lex.pos(whole) == "v":
         return ()  # verbs are not compounds here: parkeren is not park + eren
     # A word the lexicon knows is split in two at most: bestrijding is not best + rij + ding.
-    best = _best_split(word, lex, 2 if whole is not None else MAX_PARTS)
+    best = _best_split(word, 2 if whole is not None else MAX_PARTS)
     if best is None:
         return ()
     whole_zipf = lex.zipf(whole or word)  # names count too: Rotterdam is not rot + dam
     return best if min(lex.zipf(p) for p in best) > whole_zipf else ()
 
 
-def _best_split(word: str, lex: Lexicon, max_parts: int) -> tuple[str, ...] | None:
-    """The split with the fewest parts, then the most frequent ones; None if none."""
+@lru_cache(maxsize=200_000)
+def _best_split(word: str, max_parts: int) -> tuple[str, ...] | None:
+    """The split with the fewest parts, then the most frequent ones; None if none.
+    (Cached: the same right-hand sides come up again and again.)"""
+    lex = lexicon()
     best: tuple[str, ...] | None = None
     best_key: tuple[int, float] | None = None
     for i in range(MIN_PART, len(word) - MIN_PART + 1):
@@ -82,7 +85,7 @@ def _head(right: str, lex: Lexicon, max_parts: int) -> tuple[str, ...] | None:
     if lemma is not None and _is_part(lemma, lex) and right not in SUFFIXES:
         return (lemma,)
     if max_parts >= 2 and len(right) >= MIN_WORD:
-        return _best_split(right, lex, max_parts)
+        return _best_split(right, max_parts)
     return None
 
 
