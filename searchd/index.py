@@ -68,10 +68,12 @@ def document_fields(doc: Document) -> dict[str, Any]:
 
 
 def lead(body: str, size: int = LEAD_CHARS) -> str:
-    """The opening paragraphs of a body, about size characters: where a news article (or a
-    question) says what it is about. Indexed as a field of its own with a small boost."""
-    end = body.find("\n\n", size)
-    return body[: end if 0 < end < 2 * size else 2 * size]
+    """The opening of a body, where a news article (or a question) says what it is about:
+    whole paragraphs up to about size characters, and never more than a third of the body
+    (in a short text the lead would only repeat the body). Indexed with a small boost."""
+    limit = min(size, len(body) // 3)
+    end = body.rfind(" ", 0, limit) if limit < len(body) else len(body)
+    return body[: max(end, 0)]
 
 
 @dataclass

@@ -9,6 +9,7 @@ Tokenizer | Filter chain costs a generator and a token update per word per stage
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -18,6 +19,8 @@ from .folding import fold
 from .lemmas import word_terms
 from .stopwords import STOP_WORDS
 from .tokenizer import iter_words
+
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=1 << 20)
@@ -100,7 +103,7 @@ class SurfaceWordsAnalyzer(Analyzer):
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
                  **kwargs: object) -> Iterator[Token]:
-        """Yield one token per distinct word (2 to 40 letters)."""
+        """Yield one token per distinct word (3 to 40 letters)."""
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
             yield _set(token, fold(value), value, start_pos, 0, len(value), "word")
@@ -111,5 +114,5 @@ class SurfaceWordsAnalyzer(Analyzer):
 
 def surface_words(text: str) -> list[str]:
     """The distinct words of text as written (folded, unstemmed, stop words too), sorted."""
-    words = {fold(w[0]) for w, _ in iter_words(text, joined=False) if w[0].isalpha()}
-    return sorted(w for w in words if 2 <= len(w) <= 40)
+    words = {fold(w) for w in set(_LETTERS.findall(text))}
+    return sorted(w for w in words if 3 <= len(w) <= 40)
