@@ -28,7 +28,9 @@ class Config:
     default_limit: int = 10
     max_limit: int = 100
     title_boost: float = 2.0
-    lead_boost: float = 0.5
+    lead_boost: float = 0.3
+    bm25_b: float = 1.0
+    bm25_k1: float = 1.2
     synonyms: Path | None = None
     compounds: bool = True
     source: Path | None = None
@@ -58,6 +60,10 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
                         and not isinstance(v, bool) and 0 < v <= 100, "a number in (0, 100]"),
         "lead_boost": ("lead_boost", lambda v: isinstance(v, (int, float))
                        and not isinstance(v, bool) and 0 <= v <= 100, "a number in [0, 100]"),
+        "bm25_b": ("bm25_b", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+                   and 0 <= v <= 1, "a number in [0, 1]"),
+        "bm25_k1": ("bm25_k1", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+                    and 0 < v <= 10, "a number in (0, 10]"),
         "synonyms": ("synonyms", str, "the path of a synonyms file"),
     },
 }
@@ -112,4 +118,4 @@ def _check_key(section: str, key: str, value: Any,
     ok = isinstance(value, check) if isinstance(check, type) else check(value)
     if not ok or (check is str and not value.strip()):
         raise ConfigError(f"bad value for [{section}] {key}: {value!r}; expected {allowed}")
-    return {attr: float(value) if attr.endswith("_boost") else value}
+    return {attr: float(value) if attr.endswith("_boost") or attr.startswith("bm25") else value}

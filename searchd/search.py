@@ -121,7 +121,8 @@ class Engine:
         if current is not None:
             current.close()
         ix = open_index(self.config.index)
-        self._local.searcher = ix.searcher(weighting=BM25F())
+        weighting = BM25F(B=self.config.bm25_b, K1=self.config.bm25_k1)
+        self._local.searcher = ix.searcher(weighting=weighting)
         self._local.name = name
         self._local.parser = build_parser(ix.schema, self.config.title_boost,
                                            self.config.lead_boost)

@@ -131,3 +131,15 @@ def test_synonyms_apply_at_query_time(built: Config, tmp_path) -> None:
 def test_dutch_elision_hyphen_is_not_a_negation(engine: Engine) -> None:
     assert hit_ids(engine, "aanslagen en -strijders") == ["kat.txt"]
     assert hit_ids(engine, "stad -strijders") == ["fiets.txt"]
+
+
+def test_a_part_finds_and_marks_the_whole_compound(built: Config, seeds) -> None:
+    (seeds / "min.txt").write_text(" date 2017-03 Nieuws\n\nDe veiligheidsminister sprak.")
+    from searchd.sync import sync_index
+    sync_index(built)
+    hits = {h.id: h for h in Engine(built).search("minister").hits}
+    assert "<mark>veiligheidsminister</mark>" in hits["min.txt"].snippet
+
+
+def test_a_compound_query_finds_its_parts(engine: Engine) -> None:
+    assert hit_ids(engine, "fietsstad")[0] == "fiets.txt"
