@@ -143,3 +143,9 @@ def test_a_part_finds_and_marks_the_whole_compound(built: Config, seeds) -> None
 
 def test_a_compound_query_finds_its_parts(engine: Engine) -> None:
     assert hit_ids(engine, "fietsstad")[0] == "fiets.txt"
+
+
+def test_hyphenated_words_match_their_parts_as_a_phrase(engine: Engine) -> None:
+    assert hit_ids(engine, '"IS strijders"') == ["kat.txt"]
+    assert hit_ids(engine, "isstrijders") == ["kat.txt"]
+    assert hit_ids(engine, '"Syrisch Koerdische strijders"') == ["kat.txt"]
