@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 run: $(STAMP)
 	$(BIN)/searchd index
-	$(BIN)/searchd serve
+	$(BIN)/searchd serve --watch
 
 test: $(STAMP) $(VENV)/.test-installed
 	@scripts/ensure-chromium.sh || true

@@ -224,13 +224,51 @@ def eval_cmd(config: Config, queries_file: str, qrels_file: str, as_json: bool) 
 @main.command("serve")
 @click.option("--host", help="Address to listen on (default: config [server] host).")
 @click.option("--port", type=int, help="Port (default: config [server] port).")
+@click.option("--watch", is_flag=True, help="Also follow the seeds folder and sync the index.")
 @click.pass_obj
 @translate_errors
-def serve_cmd(config: Config, host: str | None, port: int | None) -> None:
+def serve_cmd(config: Config, host: str | None, port: int | None, watch: bool) -> None:
     """Run the web service (waitress, a production WSGI server)."""
     from .web.server import serve
 
-    serve(config, host or config.host, port or config.port)
+    watcher = _start_watcher(config) if watch else None
+    try:
+        serve(config, host or config.host, port or config.port)
+    finally:
+        if watcher is not None:
+            watcher.stop()
+
+
+@main.command("watch")
+@click.option("--polling", is_flag=True, help="Poll the folder instead of using file events.")
+@click.pass_obj
+@translate_errors
+def watch_cmd(config: Config, polling: bool) -> None:
+    """Follow the seeds folder and sync the index after every change (Ctrl-C stops)."""
+    import time
+
+    watcher = _start_watcher(config, polling)
+    click.echo(f"watching {config.seeds}", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+
+
+def _start_watcher(config: Config, polling: bool = False) -> Any:
+    """Start a SeedWatcher that prints each sync that changed something."""
+    from .watch import SeedWatcher
+
+    def report(result: Any) -> None:
+        for doc_id, reason in result.skipped:
+            click.echo(f"skipped {doc_id}: {reason}", err=True)
+        if result.changed:
+            click.echo(result.summary(), err=True)
+
+    return SeedWatcher(config, report, polling=polling).start()
 
 
 if __name__ == "__main__":  # pragma: no cover

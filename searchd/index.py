@@ -15,6 +15,7 @@ import errno
 import fcntl
 import json
 import os
+import pickle
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,7 +130,12 @@ def open_index(index_dir: Path) -> Index:
     name = current_indexname(index_dir)
     if name is None or not whoosh_index.exists_in(str(index_dir), indexname=name):
         raise NoIndexError(f"no index in {index_dir}")
-    return whoosh_index.open_dir(str(index_dir), indexname=name)
+    try:
+        return whoosh_index.open_dir(str(index_dir), indexname=name)
+    except (AttributeError, ImportError, EOFError, pickle.UnpicklingError,
+            whoosh_index.IndexError, OSError) as exc:  # e.g. written by another version
+        raise NoIndexError(f"the index in {index_dir} cannot be opened ({exc}); "
+                           "rebuild it with `searchd index --rebuild`") from exc
 
 
 def create_index(index_dir: Path, stemmer: str, compounds: bool) -> tuple[str, Index]:

@@ -103,6 +103,24 @@ def check_paging(page: int, limit: int, max_limit: int) -> None:
         raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}")
 
 
+@dataclass(frozen=True)
+class IndexView:
+    """One opened state of the index: its searcher, query parser and analyzer."""
+
+    name: str | None
+    searcher: Searcher
+    parser: Any
+
+    @property
+    def analyzer(self) -> Any:
+        """The analyzer the index was built with (from its schema)."""
+        return self.searcher.schema["body"].analyzer
+
+    def parse(self, text: str, synonyms: Any = None) -> wq.Query:
+        """Parse a user query; text that does not parse is searched as plain words."""
+        return parse_query(self.parser, text, synonyms)
+
+
 class Engine:
     """Searches one index; safe to share between threads (a Searcher per thread)."""
 
@@ -112,26 +130,25 @@ class Engine:
         self.synonyms = load_synonyms(config.synonyms)
         open_index(config.index).close()  # fail early with NoIndexError
 
-    def searcher(self) -> Searcher:
-        """This thread's searcher, reopened when the index has changed."""
-        current = getattr(self._local, "searcher", None)
+    def view(self) -> IndexView:
+        """This thread's view of the index, reopened when the index has changed. A call
+        takes one view and uses it throughout, so a reopen never pulls a searcher away
+        from under a running search."""
+        current: IndexView | None = getattr(self._local, "view", None)
         name = current_indexname(self.config.index)
-        if current is not None and self._local.name == name and current.up_to_date():
+        if current is not None and current.name == name and current.searcher.up_to_date():
             return current
         if current is not None:
-            current.close()
+            current.searcher.close()
         ix = open_index(self.config.index)
         weighting = BM25F(B=self.config.bm25_b, K1=self.config.bm25_k1)
-        self._local.searcher = ix.searcher(weighting=weighting)
-        self._local.name = name
-        self._local.parser = build_parser(ix.schema, self.config.title_boost,
-                                           self.config.lead_boost)
-        return self._local.searcher
+        parser = build_parser(ix.schema, self.config.title_boost, self.config.lead_boost)
+        self._local.view = IndexView(name, ix.searcher(weighting=weighting), parser)
+        return self._local.view
 
-    def parse(self, text: str) -> wq.Query:
-        """Parse a user query; text that does not parse is searched as plain words."""
-        self.searcher()
-        return parse_query(self._local.parser, text, self.synonyms)
+    def searcher(self) -> Searcher:
+        """This thread's current searcher."""
+        return self.view().searcher
 
     def search(self, text: str, page: int = 1, limit: int | None = None,
                since: str | None = None, until: str | None = None,
@@ -142,45 +159,31 @@ class Engine:
         check_paging(page, limit, self.config.max_limit)
         text = check_query(text)
         filt = date_filter(since, until)
-        searcher = self.searcher()
-        q = self.parse(text)
-        results = searcher.search_page(q, page, pagelen=limit, filter=filt)
-        terms = query_terms(q, searcher) if snippets else None
+        view = self.view()
+        q = view.parse(text, self.synonyms)
+        results = view.searcher.search_page(q, page, pagelen=limit, filter=filt)
+        terms = query_terms(q, view.searcher) if snippets else None
         past_end = (page - 1) * limit >= results.total  # Whoosh would repeat the last page
-        hits = [] if past_end else [self._hit(r, terms) for r in results]
+        hits = [] if past_end else [_hit(r, terms, view.analyzer) for r in results]
         suggestion = None
         if results.total < SUGGEST_BELOW and text:
-            suggestion = suggest(searcher.reader(), text)
+            suggestion = suggest(view.searcher.reader(), text)
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, results.total, page, limit, round(took, 2), hits, suggestion)
 
-    def _hit(self, result: Any, terms: set[str] | None) -> Hit:
-        """A Hit with a snippet cut from the stored body (none when terms is None)."""
-        fields = result.fields()
-        snippet = ""
-        if terms is not None:
-            body = fields.get("body", "")
-            snippet = segments_html(snippet_segments(body, match_spans(body, terms,
-                                                                       self.analyzer)))
-        return Hit(fields["id"], fields.get("title", ""), fields.get("month"),
-                   round(float(result.score), 4), snippet)
-
-    @property
-    def analyzer(self):  # type: ignore[no-untyped-def]
-        """The analyzer the index was built with (from its schema)."""
-        return self.searcher().schema["body"].analyzer
-
     def document(self, doc_id: str, text: str = "") -> DocumentView:
         """A stored document by id, with the matches of query text (if any) marked."""
-        searcher = self.searcher()
-        fields = searcher.document(id=doc_id)
+        view = self.view()
+        fields = view.searcher.document(id=doc_id)
         if fields is None:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         doc = Document(fields["id"], fields.get("title", ""), fields.get("month"),
                        fields.get("body", ""), fields.get("checksum", ""))
-        terms = query_terms(self.parse(check_query(text)), searcher) if text.strip() else set()
-        spans = match_spans(doc.body, terms, self.analyzer, limit=len(doc.body))
-        title_spans = match_spans(doc.title, terms, self.analyzer)
+        terms: set[str] = set()
+        if text.strip():
+            terms = query_terms(view.parse(check_query(text), self.synonyms), view.searcher)
+        spans = match_spans(doc.body, terms, view.analyzer, limit=len(doc.body))
+        title_spans = match_spans(doc.title, terms, view.analyzer)
         return DocumentView(doc, highlight_html(doc.body, spans),
                             highlight_html(doc.title, title_spans), len(spans))
 
@@ -193,6 +196,17 @@ class Engine:
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon("body"))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
+
+
+def _hit(result: Any, terms: set[str] | None, analyzer: Any) -> Hit:
+    """A Hit with a snippet cut from the stored body (none when terms is None)."""
+    fields = result.fields()
+    snippet = ""
+    if terms is not None:
+        body = fields.get("body", "")
+        snippet = segments_html(snippet_segments(body, match_spans(body, terms, analyzer)))
+    return Hit(fields["id"], fields.get("title", ""), fields.get("month"),
+               round(float(result.score), 4), snippet)
 
 
 def search(config: Config, text: str, **options: Any) -> SearchResult:

@@ -15,7 +15,7 @@ from .documents import document_id, list_seed_files, read_seed
 from .errors import SearchdError, SeedError
 from .index import (SCHEMA_VERSION, FileState, Manifest, activate, create_index,
                     current_indexname, document_fields, load_manifest, open_index,
-                    save_manifest, write_lock)
+                    remove_other_indexes, save_manifest, write_lock)
 
 Progress = Callable[[int, int], None]
 PARALLEL_FROM = 200   # documents; fewer are written by this process alone
@@ -97,15 +97,26 @@ def _usable_manifest(config: Config, rebuild: bool) -> Manifest | None:
     name = current_indexname(config.index)
     if rebuild or name is None:
         return None
+    remove_other_indexes(config.index, keep=name)  # left by a rebuild that was killed
     manifest = load_manifest(config.index, name)
     if manifest is None or manifest.analysis != index_key(config):
         return None
     try:
-        if open_index(config.index).latest_generation() != manifest.generation:
-            return None  # a sync died between commit and manifest: trust neither
+        ix = open_index(config.index)
     except SearchdError:
         return None
+    if ix.latest_generation() != manifest.generation:
+        return recover_manifest(ix, manifest)  # a sync died between commit and manifest
     return manifest
+
+
+def recover_manifest(ix, stale: Manifest) -> Manifest:  # type: ignore[no-untyped-def]
+    """Rebuild the manifest from what the index holds: every file it lists is then checked
+    by content on this sync, and only what really differs is written again."""
+    with ix.searcher() as searcher:
+        files = {fields["id"]: FileState(fields.get("checksum", ""), -1, 0, 0)
+                 for fields in searcher.all_stored_fields()}
+    return Manifest(stale.indexname, stale.analysis, ix.latest_generation(), files)
 
 
 def index_key(config: Config) -> str:
