@@ -51,3 +51,16 @@ def test_type_a_query_and_see_highlighted_results(page, served: str) -> None:  #
     page.wait_for_selector(".hit mark")
     page.screenshot(path=str(SCREENSHOTS / "search-phone.png"), full_page=True)
     assert errors == []
+
+
+def test_follow_a_spelling_suggestion(page, served: str) -> None:  # noqa: F811
+    page.goto(served + "/")
+    page.get_by_label("Zoekterm").fill("strijdres")
+    page.keyboard.press("Enter")
+    suggestion = page.locator(".suggestion a")
+    assert suggestion.inner_text() == "strijders"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "suggestion-desktop.png"), full_page=True)
+    suggestion.click()
+    page.wait_for_selector(".hit mark")
+    assert page.get_by_label("Zoekterm").input_value() == "strijders"
