@@ -54,10 +54,14 @@ def main(ctx: click.Context, config_file: str | None) -> None:
 @main.command("index")
 @click.option("--rebuild", is_flag=True, help="Start from scratch.")
 @click.option("--wait", default=0.0, help="Seconds to wait for another writer.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when a file was skipped.")
 @click.pass_obj
 @translate_errors
-def index_cmd(config: Config, rebuild: bool, wait: float) -> None:
-    """Bring the index up to date with the seeds folder."""
+def index_cmd(config: Config, rebuild: bool, wait: float, strict: bool) -> None:
+    """Bring the index up to date with the seeds folder.
+
+    Skipped files are listed on stderr; the exit status is 0 unless --strict is given and
+    a file was skipped (then 1; the other files are indexed all the same)."""
     from .sync import sync_index
 
     with _progress_bar() as progress:
@@ -67,6 +71,8 @@ def index_cmd(config: Config, rebuild: bool, wait: float) -> None:
     for doc_id, message in report.warnings:
         click.echo(f"warning {doc_id}: {message}", err=True)
     click.echo(report.summary())
+    if strict and report.skipped:
+        raise click.ClickException(f"{len(report.skipped)} file(s) skipped (--strict)")
 
 
 class _progress_bar:

@@ -59,6 +59,8 @@ def checksum(data: bytes) -> str:
 def read_seed(path: Path, root: Path) -> LoadedSeed:
     """Read and parse one seed file; raise SeedError if it cannot be a document."""
     try:
+        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+            raise SeedError("a symbolic link to a file outside the seeds folder; not followed")
         if path.stat().st_size > MAX_SEED_BYTES:
             raise SeedError(f"larger than {MAX_SEED_BYTES // (1024 * 1024)} MB")
         data = path.read_bytes()
@@ -73,11 +75,15 @@ def parse_seed(data: bytes, doc_id: str) -> LoadedSeed:
     text = decode_seed(data, warnings)
     if not text.strip():
         raise SeedError("empty file")
+    if "\x00" in text:
+        warnings.append("NUL bytes in the text; replaced by spaces")
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     first, _, rest = text.partition("\n")
     if _HEADER.match(first):
         date, title = parse_header(first, warnings)
         body = rest.strip("\n")
+        if not body.strip():
+            warnings.append("no body after the header; only the title is searchable")
     else:
         warnings.append("no ' date YYYY-MM Title' header line; the whole file is the body")
         date, title, body = None, "", text.strip("\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 from collections.abc import Iterable
 
@@ -9,6 +10,7 @@ from whoosh.analysis import Analyzer
 
 # Only the start of a huge document is scanned for matches (bounds the work per hit).
 MAX_SCAN_CHARS = 300_000
+MAX_WINDOWS = 2_000  # candidate windows considered (one per match, from the start)
 ELLIPSIS = " … "
 
 Span = tuple[int, int]
@@ -55,11 +57,12 @@ def snippet_segments(text: str, spans: list[Span], width: int = 220,
 
 def _best_windows(spans: list[Span], width: int, count: int) -> list[Span]:
     """Pick non-overlapping windows that each hold as many matches as possible."""
+    ends = [end for _, end in spans]  # increasing: spans are merged and sorted
     candidates = []
-    for i, (start, _) in enumerate(spans):
+    for i, (start, _) in enumerate(spans[:MAX_WINDOWS]):
         begin = max(0, start - width // 4)
-        inside = [s for s in spans[i:] if s[1] <= begin + width]
-        candidates.append((len(inside), -begin, begin))
+        inside = bisect.bisect_right(ends, begin + width) - i
+        candidates.append((inside, -begin, begin))
     chosen: list[Span] = []
     for _, _, begin in sorted(candidates, reverse=True):
         window = (begin, begin + width)

@@ -20,6 +20,7 @@ from .lemmas import word_terms
 from .stopwords import STOP_WORDS
 from .tokenizer import iter_words
 
+MAX_WORD = 64  # longer "words" are kept (cut) but not analysed: splitting them costs O(n^2)
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -31,8 +32,8 @@ def terms_of(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
     acronym = len(word) > 1 and word.isupper()
     if folded in STOP_WORDS and not acronym:
         return ()
-    if acronym or not folded.isalpha():
-        return (folded,)
+    if acronym or not folded.isalpha() or len(folded) > MAX_WORD:
+        return (folded[:MAX_WORD],)  # no word is that long: a code, a hash, a runaway
     return word_terms(folded, fallback, compounds)
 
 

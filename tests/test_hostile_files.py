@@ -1,0 +1,95 @@
+"""Hostile seed files: each is reported by name with a reason; every good file is indexed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchd.cli import main
+from searchd.config import Config
+from searchd.search import Engine
+from searchd.sync import sync_index
+
+GOOD = " date 2017-05 Goed\n\nEen gewone tekst over de haven van Antwerpen.\n"
+
+
+@pytest.fixture
+def hostile(seeds: Path, tmp_path: Path) -> Path:
+    """The seeds folder with one hostile file of every kind beside the good ones."""
+    (seeds / "png.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(2000))
+    (seeds / "random.txt").write_bytes(bytes(range(256)) * 40)
+    (seeds / "latin1.txt").write_bytes(" date 2017-05 Caf\xe9\n\nKoffie in het caf\xe9.".encode("cp1252"))
+    (seeds / "utf16.txt").write_bytes(" date 2017-05 Zestien\n\nTekst in UTF-16.".encode("utf-16"))
+    (seeds / "empty.txt").write_bytes(b"")
+    (seeds / "header-only.txt").write_text(" date 2017-05 Alleen een kop\n")
+    (seeds / "month13.txt").write_text(" date 2017-13 Dertiende maand\n\nTekst.")
+    (seeds / "yesterday.txt").write_text(" date yesterday Gisteren\n\nTekst.")
+    with open(seeds / "huge.txt", "wb") as fh:  # sparse: 100 MB without using the disk
+        fh.truncate(100 * 1024 * 1024)
+    (seeds / "longline.txt").write_text(" date 2017-05 Lang\n\n" + "woord " * 200_000)
+    (seeds / "nul.txt").write_bytes(b" date 2017-05 Nul\n\n" + b"a" * 9000 + b"\x00b tekst")
+    (seeds / "loop.txt").symlink_to(seeds / "loop.txt")
+    outside = tmp_path / "outside.txt"
+    outside.write_text(GOOD)
+    (seeds / "outside.txt").symlink_to(outside)
+    (seeds / "inside.txt").symlink_to(seeds / "kat.txt")
+    return seeds
+
+
+def test_every_hostile_file_is_reported_and_the_rest_indexed(config: Config,
+                                                             hostile: Path) -> None:
+    report = sync_index(config)
+    skipped = dict(report.skipped)
+    assert set(skipped) == {"png.txt", "random.txt", "empty.txt", "huge.txt", "loop.txt",
+                            "outside.txt"}
+    assert "binary" in skipped["png.txt"] and "binary" in skipped["random.txt"]
+    assert "empty" in skipped["empty.txt"] and "MB" in skipped["huge.txt"]
+    assert "outside the seeds folder" in skipped["outside.txt"]
+    assert "symbolic links" in skipped["loop.txt"].lower() or "loop" in skipped["loop.txt"]
+    warned = {doc_id for doc_id, _ in report.warnings}
+    assert {"latin1.txt", "utf16.txt", "header-only.txt", "month13.txt", "yesterday.txt",
+            "nul.txt"} <= warned
+    engine = Engine(config)
+    assert [h.id for h in engine.search("koffie").hits] == ["latin1.txt"]
+    assert [h.id for h in engine.search("zestien").hits] == ["utf16.txt"]
+    assert engine.search("strijders").total == 2  # kat.txt and the link inside the folder
+    assert engine.search("woord").total == 1
+    assert engine.searcher().doc_count() == 4 + 8
+
+
+def test_a_file_deleted_between_listing_and_reading(config: Config, seeds: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import searchd.sync as sync
+
+    real = sync.read_seed
+
+    def vanishing(path: Path, root: Path):  # type: ignore[no-untyped-def]
+        if path.name == "fiets.txt":
+            path.unlink()
+        return real(path, root)
+
+    monkeypatch.setattr(sync, "read_seed", vanishing)
+    report = sync_index(config)
+    assert [doc_id for doc_id, _ in report.skipped] == ["fiets.txt"]
+    assert report.added == 3
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file(config: Config, seeds: Path) -> None:
+    (seeds / "geheim.txt").write_text(GOOD)
+    (seeds / "geheim.txt").chmod(0)
+    report = sync_index(config)
+    assert "cannot read" in dict(report.skipped)["geheim.txt"]
+
+
+def test_exit_status_and_strict(runner: CliRunner, config: Config, seeds: Path) -> None:
+    (seeds / "empty.txt").write_bytes(b"")
+    conf = config.index.parent / "config.toml"
+    conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
+    lenient = runner.invoke(main, ["--config", str(conf), "index"])
+    assert lenient.exit_code == 0 and "skipped empty.txt: empty file" in lenient.output
+    strict = runner.invoke(main, ["--config", str(conf), "index", "--strict"])
+    assert strict.exit_code == 1 and "1 file(s) skipped" in strict.output
