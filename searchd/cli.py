@@ -120,6 +120,8 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     _print_result(result)
+    for notice in result.notices:
+        click.echo(f"note: {notice}", err=True)
     if result.suggestion:
         click.echo(f"\nBedoelde u: {result.suggestion}")
 

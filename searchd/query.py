@@ -13,6 +13,9 @@ from whoosh.searching import Searcher
 from .errors import ConfigError, QueryError
 
 MAX_QUERY_CHARS = 1000
+MIN_PREFIX = 2          # letters before a * or ? in a pattern
+MAX_EXPANSIONS = 20     # words a pattern is searched as
+MAX_SCANNED = 20_000    # words of the index a pattern may run through
 SEARCH_FIELDS = ("title", "body", "lead")
 # "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not, nor
 # does the Dutch elision hyphen after en/of/tot ("herstelexamens en -onderzoeken").
@@ -115,6 +118,48 @@ def lift_negations(q: wq.Query) -> wq.Query:
         return q
     base = wq.Or(kept, boost=q.boost, scale=q.scale) if len(kept) > 1 else kept[0]
     return wq.AndNot(base, wq.Or(nots) if len(nots) > 1 else nots[0])
+
+
+def bound_expansions(q: wq.Query, reader: Any) -> tuple[wq.Query, list[str]]:
+    """Cap what prefixes and wildcards may cost: a prefix needs MIN_PREFIX letters, and a
+    pattern is searched as at most MAX_EXPANSIONS of its most frequent words. Returns the
+    bounded query and a notice for every pattern that was cut short."""
+    notices: list[str] = []
+
+    def bound(leaf: wq.Query) -> wq.Query:
+        if not isinstance(leaf, (wq.Prefix, wq.Wildcard)):
+            return leaf.apply(bound) if not leaf.is_leaf() else leaf
+        literal = re.split(r"[*?]", leaf.text, maxsplit=1)[0]
+        shown = leaf.text + ("*" if isinstance(leaf, wq.Prefix) else "")
+        if len(literal) < MIN_PREFIX:
+            notices.append(f"{shown}: a pattern needs at least {MIN_PREFIX} letters before "
+                           "* or ?; left out")
+            return wq.NullQuery
+        return _top_expansions(leaf, reader, shown, notices)
+
+    bounded = bound(q)
+    seen: dict[str, str] = {}
+    for notice in notices:  # one notice per pattern, not one per field it was searched in
+        seen.setdefault(notice.split(":", 1)[0], notice)
+    return bounded, list(seen.values())
+
+
+def _top_expansions(leaf: Any, reader: Any, shown: str, notices: list[str]) -> wq.Query:
+    """The leaf as an Or of its most frequent expansions (at most MAX_EXPANSIONS)."""
+    words = []
+    for count, word in enumerate(leaf._btexts(reader)):
+        if count >= MAX_SCANNED:
+            notices.append(f"{shown}: matches too many words; only the first "
+                           f"{MAX_SCANNED:,} were considered")
+            break
+        words.append(word)
+    if len(words) > MAX_EXPANSIONS:
+        notices.append(f"{shown}: more than {MAX_EXPANSIONS} words match; searched the "
+                       f"{MAX_EXPANSIONS} most frequent")
+        words = sorted(words, key=lambda w: reader.doc_frequency(leaf.fieldname, w),
+                       reverse=True)[:MAX_EXPANSIONS]
+    terms = [wq.Term(leaf.fieldname, _text(w), boost=leaf.boost) for w in words]
+    return wq.Or(terms) if terms else wq.NullQuery
 
 
 def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:

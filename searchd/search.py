@@ -18,7 +18,8 @@ from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
-from .query import build_parser, check_query, load_synonyms, parse_query, query_terms
+from .query import (bound_expansions, build_parser, check_query, load_synonyms, parse_query,
+                    query_terms)
 from .suggest import suggest
 from .snippets import highlight_html, match_spans, segments_html, snippet_segments
 
@@ -49,6 +50,7 @@ class SearchResult:
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None  # a better spelling of the query, when there is one
+    notices: list[str] = field(default_factory=list)  # limits that cut the query short
 
     @property
     def pages(self) -> int:
@@ -160,7 +162,7 @@ class Engine:
         text = check_query(text)
         filt = date_filter(since, until)
         view = self.view()
-        q = view.parse(text, self.synonyms)
+        q, notices = bound_expansions(view.parse(text, self.synonyms), view.searcher.reader())
         results = view.searcher.search_page(q, page, pagelen=limit, filter=filt)
         terms = query_terms(q, view.searcher) if snippets else None
         past_end = (page - 1) * limit >= results.total  # Whoosh would repeat the last page
@@ -169,7 +171,8 @@ class Engine:
         if results.total < SUGGEST_BELOW and text:
             suggestion = suggest(view.searcher.reader(), text)
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, results.total, page, limit, round(took, 2), hits, suggestion)
+        return SearchResult(text, results.total, page, limit, round(took, 2), hits, suggestion,
+                            notices)
 
     def document(self, doc_id: str, text: str = "") -> DocumentView:
         """A stored document by id, with the matches of query text (if any) marked."""

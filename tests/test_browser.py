@@ -64,3 +64,27 @@ def test_follow_a_spelling_suggestion(page, served: str) -> None:  # noqa: F811
     suggestion.click()
     page.wait_for_selector(".hit mark")
     assert page.get_by_label("Zoekterm").input_value() == "strijders"
+
+
+XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
+
+
+@pytest.fixture
+def xss_doc(seeds):  # type: ignore[no-untyped-def]
+    """A seed whose title and body try to run script (written before the server indexes)."""
+    (seeds / "xss.txt").write_text(f" date 2017-01 kwaad {XSS}\n\nkwaad {XSS} kwaad")
+
+
+def test_no_script_runs_from_documents_or_queries(page, xss_doc, served: str) -> None:  # noqa: F811
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    from urllib.parse import quote
+
+    for path in ["/?q=kwaad", f"/?q={quote(XSS)}", "/doc/xss.txt?q=kwaad",
+                 f"/doc/xss.txt?q={quote(XSS)}", f"/?q={quote('kwaaad ' + XSS)}"]:
+        page.goto(served + path)
+        page.wait_for_load_state("load")
+        assert page.locator("script").count() == 0
+    page.goto(served + "/?q=kwaad")
+    assert XSS in page.locator(".hit h2").inner_text()  # shown as text
+    assert dialogs == []

@@ -38,7 +38,7 @@ def test_bad_parameters_are_explained(client) -> None:
 def test_api_search_shape(client) -> None:
     data = client.get("/api/search?q=stad&limit=1&page=2").get_json()
     assert list(data) == ["query", "total", "page", "limit", "took_ms", "hits",
-                         "suggestion"]
+                         "suggestion", "notices"]
     assert (data["total"], data["page"], data["limit"], len(data["hits"])) == (2, 2, 1, 1)
 
 
