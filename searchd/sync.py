@@ -11,7 +11,7 @@ from pathlib import Path
 from .analysis import analysis_key
 from .analysis.lexicon import lexicon
 from .config import Config
-from .documents import document_id, list_seed_files, read_seed
+from .documents import document_id, read_seed, scan_seeds
 from .errors import SearchdError, SeedError
 from .index import (SCHEMA_VERSION, FileState, Manifest, activate, create_index,
                     current_indexname, document_fields, load_manifest, open_index,
@@ -128,11 +128,10 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
     """Compare the seeds folder with the manifest."""
     plan = _Plan()
     seen: set[str] = set()
-    for path in list_seed_files(seeds):
-        doc_id = document_id(path, seeds)
+    for doc_id, path in scan_seeds(seeds):
         seen.add(doc_id)
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError as exc:
             report.skipped.append((doc_id, f"cannot read: {exc.strerror or exc}"))
             continue
@@ -143,7 +142,7 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
             else:
                 report.unchanged += 1
             continue
-        plan.write[doc_id] = path
+        plan.write[doc_id] = Path(path)
     plan.delete = set(manifest.files) - seen
     return plan
 

@@ -88,3 +88,10 @@ def test_second_writer_is_refused(built: Config) -> None:
     with write_lock(built.index):
         with pytest.raises(IndexLockedError):
             sync_index(built)
+
+
+def test_rename_moves_the_document(built: Config, seeds: Path) -> None:
+    (seeds / "kat.txt").rename(seeds / "sub" / "poes.txt")
+    report = sync_index(built)
+    assert (report.added, report.removed, report.unchanged) == (1, 1, 3)
+    assert [h.id for h in Engine(built).search("strijders").hits] == ["sub/poes.txt"]
