@@ -103,8 +103,13 @@ def parse_query(parser: qparser.QueryParser, text: str,
     try:
         return lift_negations(parser.parse(expanded))
     except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
-        plain = re.sub(r"[^\w\s]", " ", text)
+        pass
+    # Plain words only: no punctuation, and lowercase, so AND/OR/NOT are words too.
+    plain = re.sub(r"[^\w\s]", " ", text).lower()
+    try:
         return parser.parse(plain) if plain.strip() else wq.NullQuery
+    except Exception:
+        return wq.NullQuery
 
 
 def lift_negations(q: wq.Query) -> wq.Query:

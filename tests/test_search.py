@@ -60,7 +60,7 @@ def test_query_language(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("query", ['"open', "(a OR", "AND", "title:", "-", "*", "))((",
-                                   "NOT", "'s", "field:x"])
+                                   "NOT", "'s", "field:x", "NOT AND 0", "OR OR", "AND NOT"])
 def test_odd_syntax_never_raises(engine: Engine, query: str) -> None:
     engine.search(query)
 
