@@ -11,12 +11,12 @@ the runs. Runs the searchd found on PYTHONPATH, so two versions can be measured 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from report import peak_rss_mb, report
 
 from searchd.config import config_from_dict
 from searchd.sync import sync_index
@@ -31,19 +31,13 @@ def corpus_size(root: Path) -> tuple[int, int]:
 def build_once(corpus: Path) -> tuple[float, int]:
     """Seconds for one full build into a fresh folder, and the index's bytes."""
     with tempfile.TemporaryDirectory() as tmp:
-        config = config_from_dict({"paths": {"seeds": str(corpus), "index": tmp}}, Path(tmp))
+        config = config_from_dict({"paths": {"seeds": str(corpus.resolve()), "index": tmp}},
+                                  Path(tmp))
         started = time.perf_counter()
         sync_index(config, rebuild=True)
         seconds = time.perf_counter() - started
         size = sum(p.stat().st_size for p in Path(tmp).iterdir() if p.is_file())
     return seconds, size
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process and of its largest finished child, in MB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
 
 
 def main() -> None:
@@ -59,11 +53,8 @@ def main() -> None:
     figures = {"corpus": str(args.corpus), "documents": docs, "mb": round(size / 1e6, 2),
                "runs_s": [round(r[0], 2) for r in runs], "median_s": round(seconds, 2),
                "docs_per_s": round(docs / seconds, 1), "mb_per_s": round(size / 1e6 / seconds, 3),
-               "index_mb": round(runs[0][1] / 1e6, 1), "peak_rss_mb": round(peak_rss_mb(), 1)}
-    for key, value in figures.items():
-        print(f"{key:>12}: {value}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+               "index_mb": round(runs[0][1] / 1e6, 1), "peak_rss_mb": peak_rss_mb()}
+    report(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ medians. The corpus folder must be a scratch copy: the benchmark writes a file i
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import statistics
 import time
 from pathlib import Path
+
+from report import peak_rss_mb, report
 
 from searchd.config import config_from_dict
 from searchd.sync import sync_index
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--skip-build", action="store_true", help="reuse --index as it is")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    config = config_from_dict({"paths": {"seeds": str(args.corpus),
+    config = config_from_dict({"paths": {"seeds": str(args.corpus.resolve()),
                                          "index": str(args.index)}}, Path.cwd())
     figures: dict[str, object] = {"corpus": str(args.corpus)}
     if not args.skip_build:
@@ -57,13 +57,8 @@ def main() -> None:
     figures.update(add_one_s=round(statistics.median(add), 3),
                    remove_one_s=round(statistics.median(remove), 3),
                    nothing_to_do_s=round(statistics.median(noop), 3),
-                   peak_rss_mb=round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                                         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-                                     / 1024, 1))
-    for key, value in figures.items():
-        print(f"{key:>16}: {value}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+                   peak_rss_mb=peak_rss_mb())
+    report(figures, args.json)
 
 
 if __name__ == "__main__":

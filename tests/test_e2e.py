@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,23 +41,30 @@ def wait_for(url: str, deadline: float = 20.0) -> None:
             time.sleep(0.1)
 
 
-@pytest.fixture
-def served(tmp_path: Path, seeds: Path) -> Iterator[str]:
-    """A real `searchd serve` over the tmp seeds; yields its base URL."""
+@contextmanager
+def running_server(folder: Path, *options: str) -> Iterator[tuple[str, Path]]:
+    """Index folder/seeds and run `searchd serve` on it; yields (base URL, config file)."""
     port = free_port()
-    conf = tmp_path / "config.toml"
+    conf = folder / "config.toml"
     conf.write_text(f'[paths]\nseeds = "seeds"\nindex = "index"\n[server]\nport = {port}\n')
     assert searchd(conf, "index").returncode == 0
     base = f"http://127.0.0.1:{port}"
-    with open(tmp_path / "serve.log", "wb") as log:
-        proc = subprocess.Popen([str(SEARCHD), "--config", str(conf), "serve"],
+    with open(folder / "serve.log", "wb") as log:
+        proc = subprocess.Popen([str(SEARCHD), "--config", str(conf), "serve", *options],
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_for(base + "/healthz")
-            yield base
+            yield base, conf
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path: Path, seeds: Path) -> Iterator[str]:
+    """A real `searchd serve` over the tmp seeds; yields its base URL."""
+    with running_server(tmp_path) as (base, _):
+        yield base
 
 
 @pytest.mark.skipif(not SEARCHD.exists(), reason="the searchd command is not installed")

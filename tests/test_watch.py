@@ -20,7 +20,7 @@ from searchd.search import Engine
 from searchd.sync import sync_index
 from searchd.watch import SeedWatcher
 
-from .test_e2e import SEARCHD, free_port, searchd, wait_for
+from .test_e2e import SEARCHD, running_server, searchd
 
 
 def eventually(check: Callable[[], bool], deadline: float = 10.0) -> float:
@@ -94,27 +94,15 @@ def test_searches_keep_working_during_a_sync(built: Config, seeds: Path) -> None
 
 @pytest.mark.skipif(not SEARCHD.exists(), reason="the searchd command is not installed")
 def test_server_picks_up_changes(tmp_path: Path, seeds: Path) -> None:
-    port = free_port()
-    conf = tmp_path / "config.toml"
-    conf.write_text(f'[paths]\nseeds = "seeds"\nindex = "index"\n[server]\nport = {port}\n')
-    assert searchd(conf, "index").returncode == 0
-    base = f"http://127.0.0.1:{port}"
-    with open(tmp_path / "serve.log", "wb") as log:
-        proc = subprocess.Popen([str(SEARCHD), "--config", str(conf), "serve", "--watch"],
-                                stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_for(base + "/healthz")
-            ids = lambda q: {h["id"] for h in _get(base, q)["hits"]}  # noqa: E731
-            (seeds / "nieuw.txt").write_text(" date 2020-02 Nieuw\n\nEen pinguin.")
-            assert eventually(lambda: ids("pinguin") == {"nieuw.txt"}) < 5
-            (seeds / "nieuw.txt").unlink()
-            eventually(lambda: ids("pinguin") == set())
-            (seeds / "ander.txt").write_text(" date 2020-02 Ander\n\nEen walrus.")
-            assert searchd(conf, "index").returncode == 0  # another writer, same index
-            eventually(lambda: ids("walrus") == {"ander.txt"})
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with running_server(tmp_path, "--watch") as (base, conf):
+        ids = lambda q: {h["id"] for h in _get(base, q)["hits"]}  # noqa: E731
+        (seeds / "nieuw.txt").write_text(" date 2020-02 Nieuw\n\nEen pinguin.")
+        assert eventually(lambda: ids("pinguin") == {"nieuw.txt"}) < 5
+        (seeds / "nieuw.txt").unlink()
+        eventually(lambda: ids("pinguin") == set())
+        (seeds / "ander.txt").write_text(" date 2020-02 Ander\n\nEen walrus.")
+        assert searchd(conf, "index").returncode == 0  # another writer, same index
+        eventually(lambda: ids("walrus") == {"ander.txt"})
     assert "nothing to do" in searchd(conf, "index").stdout
 
 
