@@ -38,12 +38,8 @@ class LoadedSeed:
 
 
 def list_seed_files(root: Path) -> Iterator[Path]:
-    """Yield every *.txt below root (subfolders included, sorted, no hidden files)."""
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(SEED_SUFFIX) and not name.startswith("."):
-                yield Path(folder) / name
+    """Every *.txt below root (subfolders included, sorted, no hidden files or folders)."""
+    return (Path(path) for _, path in scan_seeds(root))
 
 
 def scan_seeds(root: Path) -> Iterator[tuple[str, str]]:

@@ -130,19 +130,3 @@ def particle_verb_stem(word: str) -> str | None:
     return None
 
 
-
-@lru_cache(maxsize=200_000)
-def derived_verb_stem(word: str) -> str | None:
-    """For a noun made from a verb (-ing, -atie), the verb's stem: bestrijding -> bestrijd,
-    betalingen -> betaal, regularisatie -> regulariseer; so the noun finds the verb."""
-    lex = lexicon()
-    lemma = lex.lemma(word) or word
-    if len(lemma) < 7:
-        return None
-    if lemma.endswith("ing"):
-        infinitive = lemma[:-3] + "en"
-    elif lemma.endswith("atie"):
-        infinitive = lemma[:-4] + "eren"
-    else:
-        return None
-    return verb_stem(infinitive) if lex.pos(infinitive) == "v" else None
