@@ -128,5 +128,3 @@ def particle_verb_stem(word: str) -> str | None:
         if lemma.startswith(particle) and len(rest) >= 4 and "v" in lex.pos(rest):
             return verb_stem(rest)
     return None
-
-
