@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh.index import Index
+
 from .analysis import analysis_key
 from .analysis.lexicon import lexicon
 from .config import Config
@@ -71,13 +73,13 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
         raise SearchdError(f"seeds folder not found: {config.seeds}")
     started = time.perf_counter()
     with write_lock(config.index, wait=lock_wait):
-        manifest = _usable_manifest(config, rebuild)
-        report = SyncReport(rebuilt=manifest is None)
-        if manifest is None:
+        current = None if rebuild else _current_index(config)
+        report = SyncReport(rebuilt=current is None)
+        if current is None:
             name, ix = create_index(config.index, config.stemmer, config.compounds)
             manifest = Manifest(name, index_key(config))
         else:
-            ix = open_index(config.index)
+            ix, manifest = current
         plan = _plan(config.seeds, manifest, report)
         if plan.write or plan.delete or report.rebuilt:
             _apply(ix, config.seeds, plan, manifest, report, progress)
@@ -92,10 +94,10 @@ def build_index(config: Config, progress: Progress | None = None) -> SyncReport:
     return sync_index(config, rebuild=True, progress=progress)
 
 
-def _usable_manifest(config: Config, rebuild: bool) -> Manifest | None:
-    """The active index's manifest, or None when the index must be built anew."""
+def _current_index(config: Config) -> tuple[Index, Manifest] | None:
+    """The active index and its manifest, or None when the index must be built anew."""
     name = current_indexname(config.index)
-    if rebuild or name is None:
+    if name is None:
         return None
     remove_other_indexes(config.index, keep=name)  # left by a rebuild that was killed
     manifest = load_manifest(config.index, name)
@@ -106,11 +108,11 @@ def _usable_manifest(config: Config, rebuild: bool) -> Manifest | None:
     except SearchdError:
         return None
     if ix.latest_generation() != manifest.generation:
-        return recover_manifest(ix, manifest)  # a sync died between commit and manifest
-    return manifest
+        manifest = recover_manifest(ix, manifest)  # a sync died between commit and manifest
+    return ix, manifest
 
 
-def recover_manifest(ix, stale: Manifest) -> Manifest:  # type: ignore[no-untyped-def]
+def recover_manifest(ix: Index, stale: Manifest) -> Manifest:
     """Rebuild the manifest from what the index holds: every file it lists is then checked
     by content on this sync, and only what really differs is written again."""
     with ix.searcher() as searcher:
