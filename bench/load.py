@@ -100,7 +100,7 @@ def load(port: int, requests: int, concurrency: int, path_of) -> dict:  # type: 
             "statuses": statuses}
 
 
-def churn(seeds: Path, stop: threading.Event) -> int:
+def churn(seeds: Path, stop: threading.Event, interval: float) -> int:
     """Add and remove documents while the load runs; the number of changes made."""
     changes = 0
     while not stop.is_set():
@@ -111,7 +111,7 @@ def churn(seeds: Path, stop: threading.Event) -> int:
             path.write_text(f" date 2026-11 Belasting {changes}\n\nDe minister van "
                             f"Financiën en de belasting op fietsen ({changes}).\n")
         changes += 1
-        stop.wait(0.25)
+        stop.wait(interval)
     return changes
 
 
@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--churn", type=float, default=1.0,
+                        help="seconds between two document changes during the load")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="searchd-load-"))
     port = free_port()
@@ -132,7 +134,7 @@ def main() -> None:
     paths = [f"/api/search?q={quote(q)}" for q in QUERIES]
     try:
         stop = threading.Event()
-        churner = threading.Thread(target=churn, args=(args.corpus, stop))
+        churner = threading.Thread(target=churn, args=(args.corpus, stop, args.churn))
         churner.start()
         figures = {"search_under_churn": load(port, args.requests, args.concurrency,
                                               lambda n: paths[n % len(paths)])}
