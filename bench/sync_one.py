@@ -44,8 +44,8 @@ def main() -> None:
                                          "index": str(args.index)}}, Path.cwd())
     figures: dict[str, object] = {"corpus": str(args.corpus)}
     if not args.skip_build:
-        seconds, report = timed(lambda: sync_index(config, rebuild=True))
-        figures.update(full_build_s=round(seconds, 1), documents=report.added)  # type: ignore[attr-defined]
+        seconds, built = timed(lambda: sync_index(config, rebuild=True))
+        figures.update(full_build_s=round(seconds, 1), documents=built.added)  # type: ignore[attr-defined]
     add, remove, noop = [], [], []
     for n in range(args.repeat):
         path = args.corpus / f"zz_bench_{n}.txt"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from click.testing import CliRunner
 from searchd.config import Config, config_from_dict
 from searchd.sync import sync_index
 from searchd.web import create_app
+
+from .server import running_server
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SEARCHD_SHARED", REPO.parent / "shared"))
@@ -72,6 +75,13 @@ def client(app):  # type: ignore[no-untyped-def]
 def runner() -> CliRunner:
     """click's test runner."""
     return CliRunner()
+
+
+@pytest.fixture
+def served(tmp_path: Path, seeds: Path) -> Iterator[str]:
+    """A real `searchd serve` over the tmp seeds; yields its base URL."""
+    with running_server(tmp_path) as (base, _):
+        yield base
 
 
 def shared_file(relative: str) -> Path:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from .test_e2e import served  # noqa: F401  (fixture)
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -31,7 +30,7 @@ def page():  # type: ignore[no-untyped-def]
             browser.close()
 
 
-def test_type_a_query_and_see_highlighted_results(page, served: str) -> None:  # noqa: F811
+def test_type_a_query_and_see_highlighted_results(page, served: str) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(served + "/")
@@ -53,7 +52,7 @@ def test_type_a_query_and_see_highlighted_results(page, served: str) -> None:  #
     assert errors == []
 
 
-def test_follow_a_spelling_suggestion(page, served: str) -> None:  # noqa: F811
+def test_follow_a_spelling_suggestion(page, served: str) -> None:
     page.goto(served + "/")
     page.get_by_label("Zoekterm").fill("strijdres")
     page.keyboard.press("Enter")
@@ -75,7 +74,7 @@ def xss_doc(seeds):  # type: ignore[no-untyped-def]
     (seeds / "xss.txt").write_text(f" date 2017-01 kwaad {XSS}\n\nkwaad {XSS} kwaad")
 
 
-def test_no_script_runs_from_documents_or_queries(page, xss_doc, served: str) -> None:  # noqa: F811
+def test_no_script_runs_from_documents_or_queries(page, xss_doc, served: str) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     from urllib.parse import quote

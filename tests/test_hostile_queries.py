@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from searchd.config import Config
 from searchd.errors import QueryError
 from searchd.search import Engine
 from searchd.web import create_app
