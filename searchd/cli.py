@@ -170,7 +170,7 @@ def show_cmd(config: Config, doc_id: str, as_json: bool) -> None:
 
     doc = Engine(config).document(doc_id).document
     if as_json:
-        click.echo(json.dumps(doc.__dict__, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
         return
     click.secho(doc.title or doc.id, bold=True)
     click.echo(f"{doc.id}  {doc.date or 'no date'}\n")

@@ -28,6 +28,10 @@ class Document:
     body: str
     checksum: str
 
+    def to_dict(self) -> dict[str, str | None]:
+        """The JSON shape of `searchd show --json` and /api/doc/<id>."""
+        return {"id": self.id, "title": self.title, "date": self.date, "body": self.body}
+
 
 @dataclass
 class LoadedSeed:

@@ -89,3 +89,11 @@ def test_bad_config_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
     conf.write_text("[server]\nport = 99999\n")
     result = runner.invoke(main, ["--config", str(conf), "stats"])
     assert result.exit_code != 0 and "[server] port" in result.output
+
+
+def test_show_json_is_the_api_shape(runner: CliRunner, built: Config) -> None:
+    from searchd.web import create_app
+
+    cli = json.loads(run(runner, built, "show", "kat.txt", "--json").output)
+    api = create_app(built).test_client().get("/api/doc/kat.txt").get_json()
+    assert cli == api and list(cli) == ["id", "title", "date", "body"]

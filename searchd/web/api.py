@@ -20,8 +20,7 @@ def search() -> dict[str, Any]:
 @bp.get("/api/doc/<path:doc_id>")
 def document(doc_id: str) -> dict[str, Any]:
     """One stored document."""
-    doc = engine().document(doc_id).document
-    return {"id": doc.id, "title": doc.title, "date": doc.date, "body": doc.body}
+    return engine().document(doc_id).document.to_dict()
 
 
 @bp.get("/healthz")
