@@ -66,13 +66,18 @@ def index_cmd(config: Config, rebuild: bool, wait: float, strict: bool) -> None:
 
     with _progress_bar() as progress:
         report = sync_index(config, rebuild=rebuild, progress=progress, lock_wait=wait)
+    _echo_problems(report)
+    click.echo(report.summary())
+    if strict and report.skipped:
+        raise click.ClickException(f"{len(report.skipped)} file(s) skipped (--strict)")
+
+
+def _echo_problems(report: Any) -> None:
+    """Name every skipped file with its reason, and every warning, on stderr."""
     for doc_id, reason in report.skipped:
         click.echo(f"skipped {doc_id}: {reason}", err=True)
     for doc_id, message in report.warnings:
         click.echo(f"warning {doc_id}: {message}", err=True)
-    click.echo(report.summary())
-    if strict and report.skipped:
-        raise click.ClickException(f"{len(report.skipped)} file(s) skipped (--strict)")
 
 
 class _progress_bar:
@@ -271,8 +276,7 @@ def _start_watcher(config: Config, polling: bool = False) -> Any:
     from .watch import SeedWatcher
 
     def report(result: Any) -> None:
-        for doc_id, reason in result.skipped:
-            click.echo(f"skipped {doc_id}: {reason}", err=True)
+        _echo_problems(result)
         if result.changed:
             click.echo(result.summary(), err=True)
 
