@@ -275,8 +275,12 @@ def _start_watcher(config: Config, polling: bool = False) -> Any:
     """Start a SeedWatcher that prints each sync that changed something."""
     from .watch import SeedWatcher
 
+    last_skipped: list[Any] = []
+
     def report(result: Any) -> None:
-        _echo_problems(result)
+        if result.changed or result.skipped != last_skipped:  # not the same bad file each sync
+            _echo_problems(result)
+        last_skipped[:] = result.skipped
         if result.changed:
             click.echo(result.summary(), err=True)
 
