@@ -33,7 +33,10 @@ def translate_errors(fn: F) -> F:
 
 
 def paging_options(fn: F) -> F:
-    """--limit, --page, --since, --until: shared by the searching commands."""
+    """--limit, --page, --since, --until, --sort: shared by the searching commands."""
+    fn = click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
+                      default="relevance", show_default=True,
+                      help="Order: by relevance, or by date (undated documents last).")(fn)
     fn = click.option("--until", metavar="YYYY-MM", help="Only documents up to this month.")(fn)
     fn = click.option("--since", metavar="YYYY-MM", help="Only documents from this month.")(fn)
     fn = click.option("--page", default=1, show_default=True, help="Result page.")(fn)
@@ -110,17 +113,18 @@ class _progress_bar:
 @click.pass_obj
 @translate_errors
 def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
-               since: str | None, until: str | None, as_json: bool, queries: Any) -> None:
+               since: str | None, until: str | None, sort: str, as_json: bool,
+               queries: Any) -> None:
     """Search the index for QUERY."""
     from .search import Engine
 
     engine = Engine(config)
     if queries is not None:
-        _run_batch(engine, queries, limit or 10, since, until)
+        _run_batch(engine, queries, limit or 10, since, until, sort)
         return
     if not query:
         raise click.UsageError("give a QUERY or --queries FILE")
-    result = engine.search(query, page=page, limit=limit, since=since, until=until)
+    result = engine.search(query, page=page, limit=limit, since=since, until=until, sort=sort)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -132,7 +136,7 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
 
 
 def _run_batch(engine: Any, lines: Any, limit: int, since: str | None,
-               until: str | None) -> None:
+               until: str | None, sort: str) -> None:
     """Print TREC run lines `qid Q0 docid rank score searchd` for each query line."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -140,8 +144,8 @@ def _run_batch(engine: Any, lines: Any, limit: int, since: str | None,
         qid, sep, text = line.rstrip("\n").partition("\t")
         if not sep:
             raise click.ClickException(f"line {number}: expected qid<TAB>query")
-        result = engine.search(text, limit=limit, since=since, until=until,
-                               snippets=False)
+        result = engine.search(text, limit=limit, since=since, until=until, sort=sort,
+                               snippets=False, facets=False)
         for rank, hit in enumerate(result.hits, 1):
             click.echo(f"{qid} Q0 {hit.id} {rank} {hit.score:.4f} searchd")
 
@@ -156,6 +160,9 @@ def _print_result(result: Any) -> None:
         click.secho(f"{rank}. {hit.title or hit.id}", bold=True)
         click.echo(f"   {hit.id}  {hit.date or 'no date'}  score {hit.score:.3f}")
         click.echo("   " + terminal_snippet(hit.snippet))
+    years = result.facets.get("year")
+    if years:
+        click.echo("\nby year: " + ", ".join(f"{y} ({n})" for y, n in years.items()))
 
 
 def terminal_snippet(snippet_html: str) -> str:

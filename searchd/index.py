@@ -35,7 +35,7 @@ from .errors import IndexLockedError, NoIndexError
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
-SCHEMA_VERSION = 3  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 4  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 
@@ -52,7 +52,11 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
         # disk for that column once per posting while writing
         words=TEXT(analyzer=SurfaceWordsAnalyzer(), phrase=False),
         date=DATETIME(sortable=True),
-        month=STORED(),
+        # year and month as YYYY / YYYY-MM: facet counts and sorting by date (columns);
+        # undated is "1" for a document without a date, so a date sort can put those last
+        month=ID(stored=True, sortable=True),
+        year=ID(sortable=True),
+        undated=ID(sortable=True),
         checksum=ID(stored=True),
     )
 
@@ -62,9 +66,11 @@ def document_fields(doc: Document) -> dict[str, Any]:
     fields: dict[str, Any] = {"id": doc.id, "title": doc.title, "body": doc.body,
                               "lead": lead(doc.body),
                               "checksum": doc.checksum, "month": doc.date,
-                              "words": doc.title + "\n" + doc.body}
+                              "words": doc.title + "\n" + doc.body,
+                              "undated": "0" if doc.date else "1"}
     if doc.date:
         fields["date"] = datetime(int(doc.date[:4]), int(doc.date[5:7]), 1)
+        fields["year"] = doc.date[:4]
     return fields
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -20,10 +21,14 @@ from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
 from .query import (bound_expansions, build_parser, check_query, load_synonyms, parse_query,
                     query_terms)
-from .suggest import suggest
+from .suggest import Completions, suggest
 from .snippets import highlight_html, match_spans, segments_html, snippet_segments
 
 MAX_PAGE = 10_000
+SORTS = ("relevance", "newest", "oldest")
+FACETS = ("year", "month")
+MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
+MORE_LIKE_CHARS = 20_000  # "more like this" picks its key terms from this much of the body
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
@@ -51,6 +56,9 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None  # a better spelling of the query, when there is one
     notices: list[str] = field(default_factory=list)  # limits that cut the query short
+    sort: str = "relevance"
+    # matches per year and per month over all matching documents, newest first
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -70,6 +78,7 @@ class DocumentView:
     body_html: str
     title_html: str
     matches: int
+    similar: list[Hit] = field(default_factory=list)  # "more like this"
 
 
 def parse_month(value: str | None, name: str) -> tuple[int, int] | None:
@@ -95,6 +104,34 @@ def date_filter(since: str | None, until: str | None) -> wq.Query | None:
         year, month = (end[0] + 1, 1) if end[1] == 12 else (end[0], end[1] + 1)
         high = datetime(year, month, 1) if year <= 9999 else datetime(9999, 12, 31)
     return wq.DateRange("date", low, high, startexcl=False, endexcl=True)
+
+
+def sort_order(sort: str) -> sorting.Facet | None:
+    """Whoosh's sort for sort (None for relevance): by month, undated documents last,
+    then by relevance within a month."""
+    if sort == "relevance":
+        return None
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}")
+    return sorting.MultiFacet([sorting.FieldFacet("undated"),
+                               sorting.FieldFacet("month", reverse=sort == "newest"),
+                               sorting.ScoreFacet()])
+
+
+def facet_counts(results: Any) -> dict[str, dict[str, int]]:
+    """{"year": {"2017": 40, ...}, "month": {...}} from grouped results, newest first;
+    documents without a date are not counted."""
+    counts: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        groups = results.groups(name)
+        keys = sorted((k for k in groups if k), reverse=True)
+        counts[name] = {_text(k): groups[k] for k in keys}
+    return counts
+
+
+def _text(key: str | bytes) -> str:
+    """A facet key as text (Whoosh hands out column values as bytes or str)."""
+    return key.decode("utf-8") if isinstance(key, bytes) else str(key)
 
 
 def check_paging(page: int, limit: int, max_limit: int) -> None:
@@ -129,6 +166,8 @@ class Engine:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._local = threading.local()
+        self._completions: tuple[Any, Completions] | None = None
+        self._completions_lock = threading.Lock()
         self.synonyms = load_synonyms(config.synonyms)
         open_index(config.index).close()  # fail early with NoIndexError
 
@@ -154,16 +193,22 @@ class Engine:
 
     def search(self, text: str, page: int = 1, limit: int | None = None,
                since: str | None = None, until: str | None = None,
-               snippets: bool = True) -> SearchResult:
-        """Rank the documents matching text and return one page (with snippets)."""
+               snippets: bool = True, sort: str = "relevance",
+               facets: bool = True) -> SearchResult:
+        """Rank (or sort by date) the documents matching text and return one page, with
+        snippets and facet counts unless asked not to."""
         started = time.perf_counter()
         limit = self.config.default_limit if limit is None else limit
         check_paging(page, limit, self.config.max_limit)
         text = check_query(text)
         filt = date_filter(since, until)
+        order = sort_order(sort)
         view = self.view()
         q, notices = bound_expansions(view.parse(text, self.synonyms), view.searcher.reader())
-        results = view.searcher.search_page(q, page, pagelen=limit, filter=filt)
+        groups = {n: sorting.FieldFacet(n, maptype=sorting.Count) for n in FACETS}
+        results = view.searcher.search_page(q, page, pagelen=limit, filter=filt,
+                                            sortedby=order,
+                                            groupedby=groups if facets else None)
         terms = query_terms(q, view.searcher) if snippets else None
         past_end = (page - 1) * limit >= results.total  # Whoosh would repeat the last page
         hits = [] if past_end else [_hit(r, terms, view.analyzer) for r in results]
@@ -172,7 +217,7 @@ class Engine:
             suggestion = suggest(view.searcher.reader(), text)
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, results.total, page, limit, round(took, 2), hits, suggestion,
-                            notices)
+                            notices, sort, facet_counts(results.results) if facets else {})
 
     def document(self, doc_id: str, text: str = "") -> DocumentView:
         """A stored document by id, with the matches of query text (if any) marked."""
@@ -188,7 +233,28 @@ class Engine:
         spans = match_spans(doc.body, terms, view.analyzer, limit=len(doc.body))
         title_spans = match_spans(doc.title, terms, view.analyzer)
         return DocumentView(doc, highlight_html(doc.body, spans),
-                            highlight_html(doc.title, title_spans), len(spans))
+                            highlight_html(doc.title, title_spans), len(spans),
+                            self._similar(view, doc))
+
+    def _similar(self, view: IndexView, doc: Document, count: int = 5) -> list[Hit]:
+        """Documents like doc: Whoosh's more_like_this over the key terms of its body
+        (from the first MORE_LIKE_CHARS characters, so a huge document stays cheap)."""
+        docnum = view.searcher.document_number(id=doc.id)
+        if docnum is None or not doc.body.strip():
+            return []
+        results = view.searcher.more_like(docnum, "body", text=doc.body[:MORE_LIKE_CHARS],
+                                          top=count)
+        return [_hit(r, None, view.analyzer) for r in results]
+
+    def complete(self, text: str, limit: int = 8) -> list[str]:
+        """Words of the index that complete the last word of text, most frequent first."""
+        view = self.view()
+        key = (view.name, view.searcher.reader().generation())
+        with self._completions_lock:  # built once per index state, shared by all threads
+            if self._completions is None or self._completions[0] != key:
+                self._completions = (key, Completions(view.searcher.reader()))
+            table = self._completions[1]
+        return table.complete(text[-MAX_COMPLETE_CHARS:], limit)
 
     def stats(self) -> dict[str, Any]:
         """Facts about the index: documents, size on disk, analysis settings."""
@@ -208,8 +274,11 @@ def _hit(result: Any, terms: set[str] | None, analyzer: Any) -> Hit:
     if terms is not None:
         body = fields.get("body", "")
         snippet = segments_html(snippet_segments(body, match_spans(body, terms, analyzer)))
+    score = result.score
+    if isinstance(score, tuple):  # sorted by date: the sort key ends with ScoreFacet's -score
+        score = -score[-1]
     return Hit(fields["id"], fields.get("title", ""), fields.get("month"),
-               round(float(result.score), 4), snippet)
+               round(float(score), 4), snippet)
 
 
 def search(config: Config, text: str, **options: Any) -> SearchResult:

@@ -25,7 +25,7 @@ def page():  # type: ignore[no-untyped-def]
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
-            yield browser.new_page(viewport={"width": 1200, "height": 800})
+            yield browser.new_page(viewport={"width": 1200, "height": 800}, locale="nl-NL")
         finally:
             browser.close()
 
@@ -83,7 +83,115 @@ def test_no_script_runs_from_documents_or_queries(page, xss_doc, served: str) ->
                  f"/doc/xss.txt?q={quote(XSS)}", f"/?q={quote('kwaaad ' + XSS)}"]:
         page.goto(served + path)
         page.wait_for_load_state("load")
-        assert page.locator("script").count() == 0
+        sources = page.eval_on_selector_all("script", "els => els.map(e => e.src)")
+        assert sources == [served + "/static/suggest.js"]  # ours only: none from the text
     page.goto(served + "/?q=kwaad")
     assert XSS in page.locator(".hit h2").inner_text()  # shown as text
     assert dialogs == []
+
+
+@pytest.fixture
+def similar_doc(seeds):  # type: ignore[no-untyped-def]
+    """A second document about cycling, for "Meer zoals dit"."""
+    (seeds / "fiets2.txt").write_text(" date 2016-04 Fietspaden\n\nNieuwe fietspaden voor "
+                                      "mensen die naar het werk fietsen.")
+
+
+def test_facet_sort_and_document_flow(page, similar_doc, served: str) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(served + "/?q=stad OR begroting OR categorieen")
+    assert "4 resultaten" in page.locator(".summary").inner_text()
+    assert page.locator("[aria-labelledby=facet-year]").inner_text().split() == \
+        ["2017", "2", "2016", "1"]
+    page.get_by_role("link", name="2017", exact=True).click()
+    page.wait_for_selector(".chip")
+    assert "2 resultaten" in page.locator(".summary").inner_text()
+    assert "since=2017-01" in page.url and "until=2017-12" in page.url  # shareable
+    page.get_by_label("Sorteren op").select_option("oldest")
+    page.get_by_role("button", name="Toepassen").click()
+    page.wait_for_url("**sort=oldest**")
+    ids = page.locator(".hit .docid").all_inner_texts()
+    assert ids == ["sub/begroting.txt", "kat.txt"]  # oldest first, still filtered
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "facets-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SCREENSHOTS / "facets-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1200, "height": 800})
+    page.locator(".chip").first.click()  # remove the filter
+    page.wait_for_function("!document.querySelector('.chip')")
+    assert "4 resultaten" in page.locator(".summary").inner_text()
+    assert "sort=oldest" in page.url
+    page.get_by_role("link", name="IS roept op tot aanslagen").click()
+    page.wait_for_selector(".document")
+    page.get_by_role("link", name="naar de eerste treffer").click()
+    assert page.url.endswith("#m1")
+    assert page.locator("mark#m1").inner_text() == "stad"
+    page.go_back()
+    page.go_back()
+    page.get_by_role("link", name="Fietsen in de stad").click()
+    page.get_by_role("heading", name="Meer zoals dit").wait_for()
+    page.get_by_role("link", name="Fietspaden").click()
+    page.wait_for_url("**/doc/fiets2.txt")
+    assert page.locator(".document h1").inner_text() == "Fietspaden"
+    page.screenshot(path=str(SCREENSHOTS / "document-similar-desktop.png"), full_page=True)
+    assert errors == []
+
+
+def test_pick_a_completion_with_the_keyboard(page, served: str) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(served + "/")
+    box = page.get_by_role("combobox", name="Zoekterm")
+    box.focus()
+    page.keyboard.type("Koerdische stri", delay=20)
+    page.wait_for_selector("#q-suggestions [role=option]")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert page.locator("#q-suggestions [role=option]").all_inner_texts() == ["strijders"]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "autocomplete-desktop.png"))
+    page.keyboard.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "q-option-0"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".hit mark")
+    assert box.input_value() == "Koerdische strijders"
+    assert "q=Koerdische+strijders" in page.url
+    page.keyboard.press("Escape")  # nothing open: no error
+    assert errors == []
+
+
+def test_escape_closes_the_completions(page, served: str) -> None:
+    page.goto(served + "/")
+    page.get_by_label("Zoekterm").focus()
+    page.keyboard.type("fiets", delay=20)
+    page.wait_for_selector("#q-suggestions [role=option]")
+    page.keyboard.press("Escape")
+    assert page.locator("#q-suggestions").is_hidden()
+    page.keyboard.press("Enter")  # closed: Enter searches for what was typed
+    page.wait_for_selector(".hit")
+    assert "q=fiets" in page.url
+
+
+def test_search_works_without_javascript(served: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(java_script_enabled=False, locale="nl-NL")
+            page.goto(served + "/")
+            page.get_by_label("Zoekterm").fill("stad OR begroting")
+            page.keyboard.press("Enter")
+            page.wait_for_selector(".hit")
+            page.get_by_label("Van (maand)").fill("2017-01")
+            page.get_by_role("button", name="Filteren").click()
+            page.wait_for_url("**since=2017-01**")
+            assert sorted(page.locator(".hit .docid").all_inner_texts()) == \
+                ["kat.txt", "sub/begroting.txt"]  # fiets.txt (2016) is filtered out
+            page.get_by_label("Sorteren op").select_option("oldest")
+            page.get_by_role("button", name="Toepassen").click()
+            page.wait_for_url("**sort=oldest**")
+            assert "since=2017-01" in page.url
+            assert page.locator(".hit .docid").all_inner_texts() == ["sub/begroting.txt",
+                                                                    "kat.txt"]
+        finally:
+            browser.close()

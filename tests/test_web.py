@@ -38,7 +38,7 @@ def test_bad_parameters_are_explained(client) -> None:
 def test_api_search_shape(client) -> None:
     data = client.get("/api/search?q=stad&limit=1&page=2").get_json()
     assert list(data) == ["query", "total", "page", "limit", "took_ms", "hits",
-                         "suggestion", "notices"]
+                         "suggestion", "notices", "sort", "facets"]
     assert (data["total"], data["page"], data["limit"], len(data["hits"])) == (2, 2, 1, 1)
 
 
@@ -82,3 +82,45 @@ def test_missing_index_is_a_friendly_503(config: Config) -> None:
     client = create_app(config).test_client()
     assert client.get("/?q=stad").status_code == 503
     assert client.get("/api/search?q=stad").get_json()["error"]["status"] == 503
+
+
+ALL = "stad OR begroting OR categorieen"
+
+
+def test_facets_link_to_filtered_pages_that_show_removable_filters(client) -> None:
+    page = client.get(f"/?q={ALL}").get_data(as_text=True)
+    assert 'href="/?q=stad+OR+begroting+OR+categorieen&amp;since=2017-01&amp;until=2017-12"' \
+        in page
+    assert "november 2017" in page and '<h2 id="facet-year">Jaar</h2>' in page
+    filtered = client.get(f"/?q={ALL}&since=2017-01&until=2017-12").get_data(as_text=True)
+    assert "2 resultaten" in filtered and 'aria-current="true"' in filtered
+    assert 'aria-label="Filter 2017 verwijderen"' in filtered
+    assert 'class="chip" href="/?q=stad+OR+begroting+OR+categorieen"' in filtered  # removes it
+    one_month = client.get(f"/?q={ALL}&since=2017-11&until=2017-11").get_data(as_text=True)
+    assert "1 resultaat" in one_month and "Filter november 2017 verwijderen" in one_month
+
+
+def test_sort_form_and_links_keep_the_state(client) -> None:
+    page = client.get(f"/?q={ALL}&sort=oldest&limit=1").get_data(as_text=True)
+    assert '<option value="oldest" selected>' in page
+    hits = page.index('class="hits"')
+    assert page.index("fiets.txt", hits) < page.index("</ol>", hits)  # oldest first
+    assert 'href="/?q=stad+OR+begroting+OR+categorieen&amp;sort=oldest&amp;limit=1&amp;page=2"' \
+        in page
+    assert '<input type="hidden" name="sort" value="oldest">' in page  # a new query keeps it
+
+
+def test_bad_sort_on_the_page_offers_a_way_out(client) -> None:
+    page = client.get("/?q=stad&sort=<b>x</b>")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400 and "sort must be one of" in text and "<b>x" not in text
+    assert "Zoek zonder filters en sortering" in text
+
+
+def test_document_page_offers_more_like_this(client, built: Config, seeds: Path) -> None:
+    (seeds / "fiets2.txt").write_text(" date 2016-04 Fietspaden\n\nNieuwe fietspaden voor "
+                                      "mensen die naar het werk fietsen.")
+    sync_index(built)
+    page = client.get("/doc/fiets.txt?q=fietsen").get_data(as_text=True)
+    assert "Meer zoals dit" in page and 'href="/doc/fiets2.txt"' in page
+    assert 'href="#m1"' in page and '<mark id="m1">' in page

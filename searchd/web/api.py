@@ -1,12 +1,13 @@
-"""The JSON API: /api/search, /api/doc/<id>, /healthz."""
+"""The JSON API: /api/search, /api/suggest, /api/doc/<id>, /healthz."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 
-from .common import engine, search_args
+from ..errors import QueryError
+from .common import engine, int_arg, search_args
 
 bp = Blueprint("api", __name__)
 
@@ -15,6 +16,15 @@ bp = Blueprint("api", __name__)
 def search() -> dict[str, Any]:
     """Search; the same JSON object as `searchd search --json`."""
     return engine().search(**search_args()).to_dict()
+
+
+@bp.get("/api/suggest")
+def suggest() -> dict[str, Any]:
+    """Completions of the last word of q: {"suggestions": ["strijders", ...]}."""
+    limit = int_arg("limit", 8)
+    if not 1 <= limit <= 20:
+        raise QueryError(f"limit must be between 1 and 20, got {limit}")
+    return {"suggestions": engine().complete(request.args.get("q", ""), limit)}
 
 
 @bp.get("/api/doc/<path:doc_id>")

@@ -34,8 +34,9 @@ def int_arg(name: str, default: int | None) -> int | None:
 
 
 def search_args() -> dict[str, Any]:
-    """The search parameters of the request: q, page, limit, since, until."""
+    """The search parameters of the request: q, page, limit, since, until, sort."""
     return {"text": request.args.get("q", ""), "page": int_arg("page", 1),
             "limit": int_arg("limit", None),
             "since": request.args.get("since") or None,
-            "until": request.args.get("until") or None}
+            "until": request.args.get("until") or None,
+            "sort": request.args.get("sort") or "relevance"}

@@ -2,29 +2,59 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
 
 from ..errors import QueryError
 from .common import engine, search_args
 
 bp = Blueprint("pages", __name__)
 
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december")
+SORT_LABELS = {"relevance": "relevantie", "newest": "nieuwste eerst",
+               "oldest": "oudste eerst"}
+STATE = ("q", "sort", "since", "until", "limit")  # what a results URL carries along
+
+
+@bp.app_template_global()
+def search_url(**changes: Any) -> str:
+    """The search page's URL for the current state with changes applied (a value of None
+    removes a parameter); the page number is dropped unless given, so a new filter or
+    sort starts at page 1. All state lives in the query string, so URLs can be shared."""
+    params = {k: request.args.get(k) for k in STATE}
+    params.update(changes)
+    if params.get("sort") == "relevance":
+        params["sort"] = None
+    return url_for("pages.index", **{k: v for k, v in params.items() if v})
+
+
+@bp.app_template_filter("month_name")
+def month_name(value: str | None) -> str:
+    """2017-11 -> november 2017 (the value itself when it is not a month)."""
+    if not value or len(value) != 7 or not value[5:].isdigit() or not 1 <= int(value[5:]) <= 12:
+        return value or ""
+    return f"{MONTHS[int(value[5:]) - 1]} {value[:4]}"
+
 
 @bp.get("/")
 def index() -> tuple[str, int]:
     """The search box, and the results when there is a query."""
-    args = {"text": request.args.get("q", "")}
+    args: dict[str, Any] = {"text": request.args.get("q", ""), "sort": "relevance"}
     try:
         args = search_args()
         result = engine().search(**args) if args["text"].strip() else None
     except QueryError as exc:  # shown beside the search box, so it can be corrected
-        return render_template("search.html", result=None, args=args, error=str(exc)), 400
-    return render_template("search.html", result=result, args=args, error=None), 200
+        return render_template("search.html", result=None, args=args, error=str(exc),
+                               sorts=SORT_LABELS), 400
+    return render_template("search.html", result=result, args=args, error=None,
+                           sorts=SORT_LABELS), 200
 
 
 @bp.get("/doc/<path:doc_id>")
 def document(doc_id: str) -> str:
-    """A whole document, with the query's matches highlighted."""
+    """A whole document, with the query's matches highlighted, and similar documents."""
     query = request.args.get("q", "")
     try:
         view = engine().document(doc_id, query)
