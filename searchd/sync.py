@@ -11,7 +11,7 @@ from pathlib import Path
 from whoosh.index import Index
 
 from .analysis import analysis_key
-from .analysis.lexicon import lexicon
+from .analysis.lexicon import expanded_lexicon
 from .config import Config
 from .documents import document_id, read_seed, scan_seeds
 from .errors import SearchdError, SeedError
@@ -21,6 +21,7 @@ from .index import (SCHEMA_VERSION, FileState, Manifest, activate, create_index,
 
 Progress = Callable[[int, int], None]
 PARALLEL_FROM = 200   # documents; fewer are written by this process alone
+EXPAND_FROM = 20     # documents; fewer are analysed with the compact lexicon (bisection)
 MAX_PROCS = 4
 WRITER_MB = 256       # Whoosh's indexing buffer per process
 
@@ -174,9 +175,10 @@ def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-
 def _writer(ix, documents: int):  # type: ignore[no-untyped-def]
     """A Whoosh writer; for many documents one that analyses on every core."""
     procs = min(os.cpu_count() or 1, MAX_PROCS)
+    if documents >= EXPAND_FROM:
+        expanded_lexicon()  # dict look-ups; before the workers fork, so that they share it
     if documents < PARALLEL_FROM or procs < 2:
         return ix.writer(limitmb=WRITER_MB)
-    lexicon()  # loaded before the workers fork, so that they share it
     return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB, batchsize=50)
 
 

@@ -94,3 +94,31 @@ def test_compound_parts_share_the_position_and_span() -> None:
     tokens = explain("De veiligheidsminister")
     assert {(t.position, t.start, t.end) for t in tokens} == {(1, 3, 22)}
     assert analyze("veiligheidsminister", compounds=False) == ["veiligheidsminister"]
+
+
+def test_sorted_table_finds_what_a_dict_finds() -> None:
+    from hypothesis import given, strategies as st
+
+    from searchd.analysis.lexicon import SortedTable
+
+    keys = st.text(st.characters(blacklist_characters="\t\n"), max_size=6)
+
+    @given(st.dictionaries(keys.filter(bool), keys, max_size=30), st.lists(keys, max_size=10))
+    def check(pairs: dict[str, str], probes: list[str]) -> None:
+        table = SortedTable("\n".join(f"{k}\t{v}" for k, v in sorted(pairs.items())))
+        for key in [*pairs, *probes]:
+            assert table.get(key) == pairs.get(key)
+            assert (key in table) == (key in pairs)
+
+    check()
+
+
+def test_the_compact_and_the_expanded_lexicon_agree() -> None:
+    from searchd.analysis.lexicon import _load
+
+    compact, expanded = _load(), _load()
+    expanded.expand()
+    for word in ["aanslagen", "minister", "bomen", "wet", "zwolle", "xyzzy", "ogen"]:
+        assert compact.lemma(word) == expanded.lemma(word)
+        assert compact.zipf(word) == expanded.zipf(word)
+        assert compact.pos(word) == expanded.pos(word)

@@ -2,14 +2,19 @@
 
 Built by scripts/build_lexicon.py from spaCy's Dutch lookup tables (MIT) and wordfreq's Dutch
 frequencies (CC BY-SA 4.0); see the README. Loaded once, on first use.
+
+A query needs the lemmas of a few words, an indexer those of hundreds of thousands: the tables
+start as the sorted text of the file, searched by bisection (a command-line search starts in
+0.05 s instead of 0.4 s, and a server keeps 9 MB instead of 80 MB of dicts); expand() turns
+them into dicts for indexing.
 """
 
 from __future__ import annotations
 
 import gzip
 import threading
-from dataclasses import dataclass
 from importlib import resources
+from typing import Protocol
 
 _DATA = "lexicon-nl.tsv.gz"
 # Repairs of the lookup tables, like Elasticsearch's stemmer_override: word -> lemma.
@@ -20,14 +25,60 @@ _lock = threading.Lock()
 _lexicon: Lexicon | None = None
 
 
-@dataclass(frozen=True)
+class Table(Protocol):
+    """A read-only str -> str mapping: a dict or a SortedTable."""
+
+    def get(self, key: str) -> str | None: ...  # noqa: E704
+
+    def __contains__(self, key: object) -> bool: ...  # noqa: E704
+
+
+class SortedTable:
+    """Look-ups in sorted "key<TAB>value" lines by bisection, without building a dict."""
+
+    def __init__(self, block: str) -> None:
+        lines = block.strip("\n")
+        self.block = f"\n{lines}\n" if lines else "\n"  # every line between two newlines
+
+    def get(self, key: str) -> str | None:
+        """The value of key, or None. lo and hi are newlines: the lines that start after
+        a newline in [lo, hi) are still candidates."""
+        text, lo, hi = self.block, 0, len(self.block) - 1
+        while lo < hi:
+            start = text.rfind("\n", lo, (lo + hi) // 2 + 1)  # >= lo: text[lo] is a newline
+            end = text.index("\n", start + 1)
+            tab = text.find("\t", start + 1, end)
+            tab = end if tab < 0 else tab  # a line without a value
+            found = text[start + 1:tab]
+            if found == key:
+                return text[tab + 1:end]
+            if found < key:
+                lo = end
+            else:
+                hi = start
+        return None
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def to_dict(self) -> dict[str, str]:
+        """All pairs as a dict (fast look-ups, 10 times the memory)."""
+        return _pairs(self.block.strip("\n"))
+
+
 class Lexicon:
     """Lemmas (word -> "<zipf x 10><pos letters>"), forms (inflected word -> lemma) and
     other frequent words (names: word -> "<zipf x 10>")."""
 
-    words: dict[str, str]
-    forms: dict[str, str]
-    other: dict[str, str]
+    def __init__(self, words: Table, forms: Table, other: Table) -> None:
+        self.words, self.forms, self.other = words, forms, other
+
+    def expand(self) -> None:
+        """Replace sorted tables by dicts (before analysing many documents)."""
+        for name in ("words", "forms", "other"):
+            table = getattr(self, name)
+            if isinstance(table, SortedTable):
+                setattr(self, name, table.to_dict())
 
     def zipf(self, word: str) -> float:
         """Frequency of a lemma or other frequent word on the Zipf scale (0 when unknown)."""
@@ -65,13 +116,22 @@ def lexicon() -> Lexicon:
     return _lexicon
 
 
+def expanded_lexicon() -> Lexicon:
+    """The shared lexicon with dict tables: for indexing (and before forking workers)."""
+    lex = lexicon()
+    with _lock:
+        lex.expand()
+    return lex
+
+
 def _load() -> Lexicon:
-    """Parse the packaged lexicon file (two blocks of tab-separated pairs)."""
+    """Read the packaged lexicon file (three blocks of sorted tab-separated pairs)."""
     raw = resources.files(__package__).joinpath("data", _DATA).read_bytes()
     text = gzip.decompress(raw).decode("utf-8")
     words_block, _, rest = text.partition("\n#forms\n")
     forms_block, _, other_block = rest.partition("\n#other\n")
-    return Lexicon(_pairs(words_block), _pairs(forms_block), _pairs(other_block))
+    return Lexicon(SortedTable(words_block), SortedTable(forms_block),
+                   SortedTable(other_block))
 
 
 def _ik_form(infinitive: str) -> str:
