@@ -26,6 +26,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.formats import Characters
 from whoosh.index import Index
 
 from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
@@ -35,7 +36,7 @@ from .errors import IndexLockedError, NoIndexError
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
-SCHEMA_VERSION = 4  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 5  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 
@@ -46,7 +47,9 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        # the body's term vector keeps each term's character spans: snippets and the
+        # document page mark matches without analysing the (maybe huge) text again
+        body=TEXT(analyzer=analyzer, stored=True, phrase=True, vector=Characters()),
         lead=TEXT(analyzer=analyzer, phrase=True),
         # scorable only so that Whoosh keeps a length column: without one it checks the
         # disk for that column once per posting while writing
@@ -59,6 +62,9 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
         undated=ID(sortable=True),
         checksum=ID(stored=True),
     )
+
+
+FIELD_NAMES = sorted(build_schema("dutch_porter", True).names())
 
 
 def document_fields(doc: Document) -> dict[str, Any]:
@@ -137,11 +143,14 @@ def open_index(index_dir: Path) -> Index:
     if name is None or not whoosh_index.exists_in(str(index_dir), indexname=name):
         raise NoIndexError(f"no index in {index_dir}")
     try:
-        return whoosh_index.open_dir(str(index_dir), indexname=name)
+        ix = whoosh_index.open_dir(str(index_dir), indexname=name)
     except (AttributeError, ImportError, EOFError, pickle.UnpicklingError,
             whoosh_index.IndexError, OSError) as exc:  # e.g. written by another version
         raise NoIndexError(f"the index in {index_dir} cannot be opened ({exc}); "
                            "rebuild it with `searchd index --rebuild`") from exc
+    if sorted(ix.schema.names()) != FIELD_NAMES:
+        raise NoIndexError(f"the index in {index_dir} was built by another version of searchd")
+    return ix
 
 
 def create_index(index_dir: Path, stemmer: str, compounds: bool) -> tuple[str, Index]:

@@ -22,7 +22,8 @@ from .index import current_indexname, open_index
 from .query import (bound_expansions, build_parser, check_query, load_synonyms, parse_query,
                     query_terms)
 from .suggest import Completions, suggest
-from .snippets import highlight_html, match_spans, segments_html, snippet_segments
+from .snippets import (highlight_html, match_spans, segments_html, snippet_segments,
+                       vector_spans)
 
 MAX_PAGE = 10_000
 SORTS = ("relevance", "newest", "oldest")
@@ -211,7 +212,7 @@ class Engine:
                                             groupedby=groups if facets else None)
         terms = query_terms(q, view.searcher) if snippets else None
         past_end = (page - 1) * limit >= results.total  # Whoosh would repeat the last page
-        hits = [] if past_end else [_hit(r, terms, view.analyzer) for r in results]
+        hits = [] if past_end else [_hit(r, terms, view.searcher.reader()) for r in results]
         suggestion = None
         if results.total < SUGGEST_BELOW and text:
             suggestion = suggest(view.searcher.reader(), text)
@@ -230,21 +231,22 @@ class Engine:
         terms: set[str] = set()
         if text.strip():
             terms = query_terms(view.parse(check_query(text), self.synonyms), view.searcher)
-        spans = match_spans(doc.body, terms, view.analyzer, limit=len(doc.body))
+        docnum = view.searcher.document_number(id=doc_id)
+        spans = vector_spans(view.searcher.reader(), docnum, "body", terms)
         title_spans = match_spans(doc.title, terms, view.analyzer)
         return DocumentView(doc, highlight_html(doc.body, spans),
                             highlight_html(doc.title, title_spans), len(spans),
-                            self._similar(view, doc))
+                            self._similar(view, doc, docnum))
 
-    def _similar(self, view: IndexView, doc: Document, count: int = 5) -> list[Hit]:
+    def _similar(self, view: IndexView, doc: Document, docnum: int,
+                 count: int = 5) -> list[Hit]:
         """Documents like doc: Whoosh's more_like_this over the key terms of its body
         (from the first MORE_LIKE_CHARS characters, so a huge document stays cheap)."""
-        docnum = view.searcher.document_number(id=doc.id)
-        if docnum is None or not doc.body.strip():
+        if not doc.body.strip():
             return []
         results = view.searcher.more_like(docnum, "body", text=doc.body[:MORE_LIKE_CHARS],
                                           top=count)
-        return [_hit(r, None, view.analyzer) for r in results]
+        return [_hit(r, None, view.searcher.reader()) for r in results]
 
     def complete(self, text: str, limit: int = 8) -> list[str]:
         """Words of the index that complete the last word of text, most frequent first."""
@@ -267,13 +269,14 @@ class Engine:
                 "indexname": current_indexname(folder)}
 
 
-def _hit(result: Any, terms: set[str] | None, analyzer: Any) -> Hit:
+def _hit(result: Any, terms: set[str] | None, reader: Any) -> Hit:
     """A Hit with a snippet cut from the stored body (none when terms is None)."""
     fields = result.fields()
     snippet = ""
     if terms is not None:
         body = fields.get("body", "")
-        snippet = segments_html(snippet_segments(body, match_spans(body, terms, analyzer)))
+        spans = vector_spans(reader, result.docnum, "body", terms) if body else []
+        snippet = segments_html(snippet_segments(body, spans))
     score = result.score
     if isinstance(score, tuple):  # sorted by date: the sort key ends with ScoreFacet's -score
         score = -score[-1]

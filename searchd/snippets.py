@@ -1,4 +1,9 @@
-"""Find the query's terms in a text and cut highlighted snippets from it."""
+"""Find the query's terms in a text and cut highlighted snippets from it.
+
+The body's matches come from its term vector (the character spans of every term, stored at
+index time), so a hit in a 3 MB document costs a look-up, not a new analysis; short texts
+(titles) are analysed again.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import html
 from collections.abc import Iterable
 
 from whoosh.analysis import Analyzer
+from whoosh.reading import IndexReader
 
 # Only the start of a huge document is scanned for matches (bounds the work per hit).
 MAX_SCAN_CHARS = 300_000
@@ -25,6 +31,22 @@ def match_spans(text: str, terms: set[str], analyzer: Analyzer,
     spans = [(t.startchar, t.endchar)
              for t in analyzer(text[:limit], chars=True, mode="index", removestops=False)
              if t.text in terms]
+    return merge_spans(spans)
+
+
+def vector_spans(reader: IndexReader, docnum: int, field: str,
+                 terms: set[str]) -> list[Span]:
+    """Character spans of terms in a document, read from the field's term vector."""
+    if not terms or not reader.has_vector(docnum, field):  # an empty body has none
+        return []
+    vector = reader.vector(docnum, field)
+    spans: list[Span] = []
+    for term in sorted(terms):  # the vector is sorted by term
+        vector.skip_to(term)
+        if not vector.is_active():
+            break
+        if vector.id() == term:
+            spans.extend((start, end) for _, start, end in vector.value_as("characters"))
     return merge_spans(spans)
 
 
