@@ -31,5 +31,12 @@ $(VENV)/.test-installed: pyproject.toml | $(STAMP)
 index: $(STAMP)
 	$(BIN)/searchd index
 
+# The benchmark suite against stock Whoosh, tantivy and SQLite FTS5 (by hand, not in `test`):
+#   make bench CORPUS=/path/to/seeds [BENCH_ARGS="--max-docs 4000"]
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	mkdir -p bench/results
+	$(BIN)/python bench/run.py --corpus $(CORPUS) --json bench/results/$(notdir $(CORPUS)).json $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info

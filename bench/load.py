@@ -43,7 +43,8 @@ def free_port() -> int:
 def start_server(conf: Path, port: int, log: Path) -> subprocess.Popen:
     """searchd serve --watch, waited for until /healthz answers."""
     proc = subprocess.Popen([str(SEARCHD), "--config", str(conf), "serve", "--watch"],
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                            start_new_session=True)  # its own process group: killed whole
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -128,7 +129,7 @@ def main() -> None:
     port = free_port()
     conf = work / "config.toml"
     conf.write_text(f'[paths]\nseeds = "{args.corpus}"\nindex = "{work / "index"}"\n'
-                    f'[server]\nport = {port}\nthreads = {args.concurrency}\n')
+                    f'[server]\nport = {port}\n')
     subprocess.run([str(SEARCHD), "--config", str(conf), "index"], check=True)
     server = start_server(conf, port, work / "serve.log")
     paths = [f"/api/search?q={quote(q)}" for q in QUERIES]
@@ -144,7 +145,8 @@ def main() -> None:
             path.unlink()
         time.sleep(3)  # let the watcher sync the clean-up
         before = {p: json.loads(get(port, p)[1])["hits"] for p in paths}
-        killer = threading.Timer(2.0, lambda: os.kill(server.pid, signal.SIGKILL))
+        # SIGKILL to the watcher, the gunicorn master and its workers at once: a crash
+        killer = threading.Timer(2.0, lambda: os.killpg(server.pid, signal.SIGKILL))
         killer.start()
         figures["killed_mid_load"] = load(port, 2_000, args.concurrency,
                                           lambda n: paths[n % len(paths)])

@@ -248,15 +248,60 @@ def eval_cmd(config: Config, queries_file: str, qrels_file: str, as_json: bool) 
 @click.pass_obj
 @translate_errors
 def serve_cmd(config: Config, host: str | None, port: int | None, watch: bool) -> None:
-    """Run the web service (waitress, a production WSGI server)."""
+    """Run the web service (gunicorn: one worker process per core by default).
+
+    With --watch this process follows the seeds folder and the server runs in a child
+    process (gunicorn reaps every child of its own process, the indexer's workers too)."""
     from .web.server import serve
 
-    watcher = _start_watcher(config) if watch else None
+    address = (config, host or config.host, port or config.port)
+    if not watch:
+        serve(*address)
+        return
+    _serve_watching(address)
+
+
+def _serve_child(config: Config, host: str, port: int) -> None:
+    """The server process of `serve --watch`: it stops when its parent dies (Linux)."""
+    import ctypes
+    import signal
+
+    from .web.server import serve
+
     try:
-        serve(config, host or config.host, port or config.port)
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: an orphaned server keeps serving until stopped
+    serve(config, host, port)
+
+
+def _serve_watching(address: tuple[Config, str, int]) -> None:
+    """Run the server in a child process and the watcher here until either stops."""
+    import multiprocessing
+    import signal
+
+    server = multiprocessing.get_context("fork").Process(target=_serve_child, args=address,
+                                                         name="searchd-server")
+    server.start()  # forked before the watcher starts its threads
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    watcher = None
+    try:
+        watcher = _start_watcher(address[0])
+        server.join()
+    except KeyboardInterrupt:
+        pass
     finally:
+        if server.is_alive():
+            server.terminate()  # SIGTERM: gunicorn finishes running requests
+            server.join(timeout=15)
         if watcher is not None:
             watcher.stop()
+    if server.exitcode not in (0, -signal.SIGTERM, None):
+        raise click.ClickException(f"the server stopped with status {server.exitcode}")
 
 
 @main.command("watch")

@@ -23,7 +23,8 @@ class Config:
     index: Path
     host: str = "127.0.0.1"
     port: int = 8080
-    threads: int = 8
+    threads: int = 4
+    workers: int = 0  # server processes; 0: one per CPU core
     stemmer: str = "dutch_porter"
     default_limit: int = 10
     max_limit: int = 100
@@ -46,6 +47,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
         "host": ("host", str, "a host name or IP address"),
         "port": ("port", lambda v: isinstance(v, int) and 1 <= v <= 65535, "an integer 1-65535"),
         "threads": ("threads", lambda v: isinstance(v, int) and 1 <= v <= 256, "an integer 1-256"),
+        "workers": ("workers", lambda v: isinstance(v, int) and 0 <= v <= 64,
+                    "an integer 0-64 (0: one per CPU core)"),
     },
     "analysis": {
         "stemmer": ("stemmer", lambda v: v in STEMMERS, "one of " + ", ".join(STEMMERS)),
