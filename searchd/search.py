@@ -18,16 +18,16 @@ from whoosh.searching import Searcher
 from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound, QueryError
+from . import matches
 from .index import current_indexname, open_index
 from .query import (bound_expansions, build_parser, check_query, load_synonyms, parse_query,
                     query_terms)
-from .suggest import Completions, suggest
+from .suggest import complete, suggest, word_tables
 from .snippets import (highlight_html, match_spans, segments_html, snippet_segments,
                        vector_spans)
 
 MAX_PAGE = 10_000
 SORTS = ("relevance", "newest", "oldest")
-FACETS = ("year", "month")
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
 MORE_LIKE_CHARS = 20_000  # "more like this" picks its key terms from this much of the body
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
@@ -119,20 +119,6 @@ def sort_order(sort: str) -> sorting.Facet | None:
                                sorting.ScoreFacet()])
 
 
-def facet_counts(results: Any) -> dict[str, dict[str, int]]:
-    """{"year": {"2017": 40, ...}, "month": {...}} from grouped results, newest first;
-    documents without a date are not counted."""
-    counts: dict[str, dict[str, int]] = {}
-    for name in FACETS:
-        groups = results.groups(name)
-        keys = sorted((k for k in groups if k), reverse=True)
-        counts[name] = {_text(k): groups[k] for k in keys}
-    return counts
-
-
-def _text(key: str | bytes) -> str:
-    """A facet key as text (Whoosh hands out column values as bytes or str)."""
-    return key.decode("utf-8") if isinstance(key, bytes) else str(key)
 
 
 def check_paging(page: int, limit: int, max_limit: int) -> None:
@@ -167,8 +153,6 @@ class Engine:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._local = threading.local()
-        self._completions: tuple[Any, Completions] | None = None
-        self._completions_lock = threading.Lock()
         self.synonyms = load_synonyms(config.synonyms)
         open_index(config.index).close()  # fail early with NoIndexError
 
@@ -206,19 +190,19 @@ class Engine:
         order = sort_order(sort)
         view = self.view()
         q, notices = bound_expansions(view.parse(text, self.synonyms), view.searcher.reader())
-        groups = {n: sorting.FieldFacet(n, maptype=sorting.Count) for n in FACETS}
-        results = view.searcher.search_page(q, page, pagelen=limit, filter=filt,
-                                            sortedby=order,
-                                            groupedby=groups if facets else None)
+        # the best page (Whoosh skips what cannot make it), then every match for the counts
+        results = view.searcher.search(q, limit=page * limit, filter=filt, sortedby=order)
+        found = matches.in_months(matches.matching_docs(view.searcher, q), since, until)
+        count = matches.total(found)
         terms = query_terms(q, view.searcher) if snippets else None
-        past_end = (page - 1) * limit >= results.total  # Whoosh would repeat the last page
-        hits = [] if past_end else [_hit(r, terms, view.searcher.reader()) for r in results]
+        page_hits = results[(page - 1) * limit:page * limit]
+        hits = [_hit(r, terms, view.searcher.reader()) for r in page_hits]
         suggestion = None
-        if results.total < SUGGEST_BELOW and text:
-            suggestion = suggest(view.searcher.reader(), text)
+        if count < SUGGEST_BELOW and text:
+            suggestion = suggest(word_tables(view.searcher.reader()), text)
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, results.total, page, limit, round(took, 2), hits, suggestion,
-                            notices, sort, facet_counts(results.results) if facets else {})
+        return SearchResult(text, count, page, limit, round(took, 2), hits, suggestion,
+                            notices, sort, matches.facet_counts(found) if facets else {})
 
     def document(self, doc_id: str, text: str = "") -> DocumentView:
         """A stored document by id, with the matches of query text (if any) marked."""
@@ -250,13 +234,8 @@ class Engine:
 
     def complete(self, text: str, limit: int = 8) -> list[str]:
         """Words of the index that complete the last word of text, most frequent first."""
-        view = self.view()
-        key = (view.name, view.searcher.reader().generation())
-        with self._completions_lock:  # built once per index state, shared by all threads
-            if self._completions is None or self._completions[0] != key:
-                self._completions = (key, Completions(view.searcher.reader()))
-            table = self._completions[1]
-        return table.complete(text[-MAX_COMPLETE_CHARS:], limit)
+        tables = word_tables(self.view().searcher.reader())
+        return complete(tables, text[-MAX_COMPLETE_CHARS:], limit)
 
     def stats(self) -> dict[str, Any]:
         """Facts about the index: documents, size on disk, analysis settings."""
