@@ -4,7 +4,8 @@ same documents and queries. Run by hand (never by `make test`):
 
     .venv/bin/pip install -e '.[bench]'            # the peers: tantivy (wrk: apt-get install wrk)
     .venv/bin/python bench/run.py --corpus DIR [--max-docs N] [--engines searchd,whoosh,...]
-                                  [--queries 40] [--http-seconds 10] [--json out.json]
+                                  [--queries 40] [--skip-http] [--json out.json]
+    .venv/bin/python bench/run.py --built CONFIG     # searchd only, on an index built before
 
 Per engine, in a fresh process each: a full build (docs/s, MB/s, index size, peak memory of
 the process tree), adding one document, query latency p50/p95/p99 for 1-, 2-, 3-word and long
@@ -76,6 +77,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
             figures[f"{name}{' +snippets' if snippets else ''}"] = latency(times)
     if args.worker == "searchd":
         figures.update(_searchd_extras(engine, queries))
+    if args.no_add:
+        return figures
     new = Doc("zz-bench-new.txt", "Nieuw document voor de benchmark",
               "De minister van Financiën kondigde een nieuwe belasting aan. " * 20)
     started = time.perf_counter()
@@ -104,10 +107,10 @@ def _searchd_extras(engine: Any, queries: dict[str, list[str]]) -> dict[str, Any
 # ---- orchestrator side ----
 
 def run_phase(engine: str, phase: str, corpus: Path, index: Path,
-              queries_file: Path | None = None) -> dict[str, Any]:
+              queries_file: Path | None = None, add: bool = True) -> dict[str, Any]:
     """Run one phase in a child process while sampling the memory of its process tree."""
     command = [sys.executable, __file__, "--worker", engine, "--phase", phase,
-               "--corpus", str(corpus), "--index", str(index)]
+               "--corpus", str(corpus), "--index", str(index)] + ([] if add else ["--no-add"])
     if queries_file is not None:
         command += ["--queries-file", str(queries_file)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -138,14 +141,18 @@ def bench_engine(name: str, seeds: Path, size: int, docs: int,
             "query_peak_rss_mb": query.pop("peak_tree_rss_mb"), **query}
 
 
-def cold_start(seeds: Path, queries: dict[str, list[str]], runs: int = 7) -> dict[str, Any]:
-    """Wall time of `searchd search QUERY` in a new process, on a built index."""
+def cold_start(seeds: Path, queries: dict[str, list[str]], runs: int = 7,
+               built: Path | None = None) -> dict[str, Any]:
+    """Wall time of `searchd search QUERY` in a new process on a built index (the one of
+    the `built` config, or one built here), then the HTTP figures on that index."""
     work = Path(tempfile.mkdtemp(prefix="searchd-bench-cold-"))
     try:
         conf = work / "config.toml"
-        conf.write_text(f'[paths]\nseeds = "{seeds}"\nindex = "{work / "index"}"\n')
-        subprocess.run([str(SEARCHD), "--config", str(conf), "index"], check=True,
-                       capture_output=True)
+        index = _built_paths(built)[1] if built else work / "index"
+        conf.write_text(f'[paths]\nseeds = "{seeds}"\nindex = "{index}"\n')
+        if built is None:
+            subprocess.run([str(SEARCHD), "--config", str(conf), "index"], check=True,
+                           capture_output=True)
         times = []
         for n in range(runs):
             text = queries["2 words"][n % len(queries["2 words"])]
@@ -172,7 +179,7 @@ def print_table(figures: dict[str, Any]) -> None:
     print(f"{'':<30}" + "".join(f"{n:>14}" for n in names))
     for label, key in rows:
         print(f"{label:<30}" + "".join(f"{engines[n].get(key, '-'):>14}" for n in names))
-    if base:
+    if base and all("mb_per_s" in engines[n] for n in names):
         print(f"{'MB/s vs stock whoosh':<30}"
               + "".join(f"{engines[n]['mb_per_s'] / base['mb_per_s']:>13.2f}x" for n in names))
     for suffix in ("", " +snippets"):
@@ -189,7 +196,9 @@ def print_table(figures: dict[str, Any]) -> None:
 def main() -> None:
     """Parse arguments; run as the orchestrator, or as one engine's worker."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--built", type=Path, metavar="CONFIG",
+                        help="measure searchd only, on the index of this config file")
     parser.add_argument("--max-docs", type=int, help="only the first N seed files")
     parser.add_argument("--engines", default="searchd,whoosh,tantivy,fts5")
     parser.add_argument("--queries", type=int, default=40, help="queries per class")
@@ -199,10 +208,19 @@ def main() -> None:
     parser.add_argument("--phase", choices=["build", "query"], help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--queries-file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-add", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args)))
         return
+    if args.built:
+        figures = on_built_index(args)
+        print_table(figures)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    if args.corpus is None:
+        parser.error("give --corpus DIR or --built CONFIG")
     seeds = scratch_copy(args.corpus.resolve(), args.max_docs)
     try:
         figures = orchestrate(args, seeds)
@@ -211,6 +229,39 @@ def main() -> None:
     print_table(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+
+
+def _built_paths(config_file: Path) -> tuple[Path, Path]:
+    """The seeds and index folders of a config file."""
+    from searchd.config import load_config
+
+    config = load_config(config_file)
+    return config.seeds, config.index
+
+
+def on_built_index(args: argparse.Namespace) -> dict[str, Any]:
+    """searchd's query, cold-start, HTTP and memory figures on an index built before."""
+    seeds, index = _built_paths(args.built)
+    docs = list(read_docs(seeds))
+    size = sum(p.stat().st_size for p in seeds.rglob("*.txt"))
+    queries = make_queries([d.body for d in docs], args.queries)
+    work = Path(tempfile.mkdtemp(prefix="searchd-bench-built-"))
+    try:
+        queries_file = work / "queries.json"
+        queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+        query = run_phase("searchd", "query", seeds, index, queries_file, add=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    figures: dict[str, Any] = {"corpus": str(seeds), "documents": len(docs),
+                               "mb": round(size / 1e6, 2), "queries": queries,
+                               "engines": {"searchd": {
+                                   "index_mb": round(sum(p.stat().st_size for p in
+                                                         index.iterdir()) / 1e6, 1),
+                                   "query_peak_rss_mb": query.pop("peak_tree_rss_mb"),
+                                   **query}}}
+    if not args.skip_http:
+        figures["searchd_only"] = cold_start(seeds, queries, built=args.built)
+    return figures
 
 
 def orchestrate(args: argparse.Namespace, seeds: Path) -> dict[str, Any]:

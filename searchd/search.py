@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -148,13 +149,27 @@ class IndexView:
 
 
 class Engine:
-    """Searches one index; safe to share between threads (a Searcher per thread)."""
+    """Searches one index; safe to share between threads (a Searcher per thread). close()
+    (or garbage collection) closes every searcher it opened."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self._local = threading.local()
         self.synonyms = load_synonyms(config.synonyms)
         open_index(config.index).close()  # fail early with NoIndexError
+        self._open: set[Searcher] = set()
+        self._open_lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _close_all, self._open, self._open_lock)
+
+    def close(self) -> None:
+        """Close the searchers of every thread (the Engine must not be used afterwards)."""
+        self._finalizer()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def view(self) -> IndexView:
         """This thread's view of the index, reopened when the index has changed. A call
@@ -164,13 +179,17 @@ class Engine:
         name = current_indexname(self.config.index)
         if current is not None and current.name == name and current.searcher.up_to_date():
             return current
-        if current is not None:
-            current.searcher.close()
         ix = open_index(self.config.index)
         weighting = BM25F(B=self.config.bm25_b, K1=self.config.bm25_k1)
         parser = build_parser(ix.schema, self.config.title_boost, self.config.lead_boost)
-        self._local.view = IndexView(name, ix.searcher(weighting=weighting), parser)
-        return self._local.view
+        view = IndexView(name, ix.searcher(weighting=weighting), parser)
+        with self._open_lock:
+            self._open.add(view.searcher)
+            if current is not None:
+                self._open.discard(current.searcher)
+                current.searcher.close()
+        self._local.view = view
+        return view
 
     def searcher(self) -> Searcher:
         """This thread's current searcher."""
@@ -246,6 +265,14 @@ class Engine:
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon("body"))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
+
+
+def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
+    """Close searchers (an Engine's finalizer: it must not refer to the Engine)."""
+    with lock:
+        for searcher in searchers:
+            searcher.close()
+        searchers.clear()
 
 
 def _hit(result: Any, terms: set[str] | None, reader: Any) -> Hit:

@@ -110,3 +110,49 @@ def test_api_sort_and_facets(client) -> None:
     assert data["facets"]["month"] == {"2017-11": 1, "2017-01": 1, "2016-03": 1}
     bad = client.get("/api/search?q=stad&sort=%3Cb%3E")
     assert bad.status_code == 400 and "sort must be one of" in bad.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("query", [ALL, "stad", '"de stad"', "stad AND NOT fietsen", "stra*",
+                                   "title:begroting OR body:auto's", "stad -hoofdstad"])
+@pytest.mark.parametrize("since,until", [(None, None), ("2017-01", None), (None, "2016-12"),
+                                         ("2016-03", "2017-01")])
+def test_totals_and_facets_agree_with_whoosh(engine: Engine, query: str, since, until) -> None:
+    """The counts from posting sets and month columns equal Whoosh's own count and facets."""
+    from whoosh import sorting
+
+    from searchd.query import bound_expansions
+    from searchd.search import date_filter
+
+    result = engine.search(query, since=since, until=until)
+    view = engine.view()
+    q, _ = bound_expansions(view.parse(query), view.searcher.reader())
+    groups = {n: sorting.FieldFacet(n, maptype=sorting.Count) for n in ("year", "month")}
+    whoosh = view.searcher.search(q, limit=None, filter=date_filter(since, until),
+                                  groupedby=groups)
+    assert result.total == len(whoosh)
+    for name in ("year", "month"):
+        expected = {k: v for k, v in whoosh.groups(name).items() if k}
+        assert result.facets[name] == expected
+
+
+def test_counts_skip_deleted_documents(built: Config, seeds) -> None:
+    (seeds / "fiets.txt").unlink()
+    from searchd.sync import sync_index
+    sync_index(built)
+    result = Engine(built).search(ALL)
+    assert result.total == 3 and result.facets["year"] == {"2017": 2}
+
+
+def test_word_tables_are_read_once_per_segment(built: Config, seeds) -> None:
+    from searchd import suggest
+
+    engine = Engine(built)
+    engine.complete("st")
+    first = suggest.word_tables(engine.view().searcher.reader())
+    (seeds / "zon.txt").write_text(" date 2018-05 Zon\n\nZonnepanelen op elk dak.")
+    from searchd.sync import sync_index
+    sync_index(built)
+    engine.complete("st")
+    second = suggest.word_tables(engine.view().searcher.reader())
+    assert len(second) == len(first) + 1  # a new segment
+    assert all(any(a is b for b in second) for a in first)  # the old one is not read again

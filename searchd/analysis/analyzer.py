@@ -24,7 +24,7 @@ MAX_WORD = 64  # longer "words" are kept (cut) but not analysed: splitting them 
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=1 << 18)  # the words an indexer meets again and again (bounded memory)
 def terms_of(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
     """The index terms of one word as written: () for a stop word; an acronym (IS, EU)
     only folded; numbers as they are; other words as lemmas plus compound parts."""

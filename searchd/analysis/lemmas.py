@@ -21,7 +21,7 @@ _PARTICLES = ("aan", "af", "bij", "door", "in", "mee", "na", "om", "op", "over",
 _DIMINUTIVES = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "kjes", "kje", "jes", "je")
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=100_000)
 def word_terms(word: str, fallback: str = "dutch_porter",
                compounds: bool = True) -> tuple[str, ...]:
     """All index terms of one folded word: its own term first, then those of its parts."""
@@ -35,7 +35,7 @@ def word_terms(word: str, fallback: str = "dutch_porter",
     return tuple(terms)
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=100_000)
 def lemma_term(word: str, fallback: str = "dutch_porter") -> str:
     """The index term of one folded word: its lemma (verbs as their stem) or a Snowball stem."""
     lex = lexicon()
@@ -115,7 +115,7 @@ def verb_stem(infinitive: str) -> str:
     return infinitive
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def particle_verb_stem(word: str) -> str | None:
     """For a form of a separable verb, the stem of the verb without its particle
     (aankondigen -> kondig), so that "kondigde ... aan" is found; else None."""
