@@ -15,8 +15,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
 from whoosh.reading import IndexReader
 
 from .analysis.folding import fold
@@ -118,6 +116,9 @@ def suggest(tables: Sequence[WordTable], text: str) -> str | None:
 
 def better_spelling(tables: Sequence[WordTable], word: str) -> str | None:
     """A much more frequent word of the index within a small edit distance, or None."""
+    from rapidfuzz import process  # only when a word looks misspelled: keeps start-up short
+    from rapidfuzz.distance import DamerauLevenshtein
+
     folded = fold(word)
     if word in _OPERATORS or folded in STOP_WORDS:
         return None
