@@ -149,3 +149,28 @@ def test_hyphenated_words_match_their_parts_as_a_phrase(engine: Engine) -> None:
     assert hit_ids(engine, '"IS strijders"') == ["kat.txt"]
     assert hit_ids(engine, "isstrijders") == ["kat.txt"]
     assert hit_ids(engine, '"Syrisch Koerdische strijders"') == ["kat.txt"]
+
+
+def test_a_search_whose_files_vanish_is_retried_on_the_new_index(built: Config, seeds) -> None:
+    """A merge can delete files an older searcher has not opened yet: when the index
+    changed during the call, the call runs again on a new view; otherwise the error stands."""
+    from searchd.sync import sync_index
+
+    engine = Engine(built)
+    views = []
+
+    def action(view):  # type: ignore[no-untyped-def]
+        views.append(view)
+        if len(views) == 1:
+            (seeds / "nieuw.txt").write_text(" date 2018-01 Nieuw\n\nEen nieuwe tekst.")
+            sync_index(built)  # the index changes while the search runs
+            raise FileNotFoundError("a segment file merged away")
+        return view
+
+    assert engine._retrying(action) is views[1] and views[1] is not views[0]
+
+    def broken(view):  # type: ignore[no-untyped-def]
+        raise FileNotFoundError("a real problem")
+
+    with pytest.raises(FileNotFoundError):
+        engine._retrying(broken)
