@@ -148,9 +148,21 @@ def open_index(index_dir: Path) -> Index:
             whoosh_index.IndexError, OSError) as exc:  # e.g. written by another version
         raise NoIndexError(f"the index in {index_dir} cannot be opened ({exc}); "
                            "rebuild it with `searchd index --rebuild`") from exc
-    if sorted(ix.schema.names()) != FIELD_NAMES:
+    if _field_names(ix) != FIELD_NAMES:
         raise NoIndexError(f"the index in {index_dir} was built by another version of searchd")
     return ix
+
+
+def _field_names(ix: Index, attempts: int = 20) -> list[str]:
+    """The index's field names. Whoosh reads its newest table of contents for this; a commit
+    in another process may delete that file just then (Whoosh's reader() retries the same
+    way)."""
+    for _ in range(attempts - 1):
+        try:
+            return sorted(ix.schema.names())
+        except FileNotFoundError:
+            time.sleep(0.02)
+    return sorted(ix.schema.names())
 
 
 def create_index(index_dir: Path, stemmer: str, compounds: bool) -> tuple[str, Index]:
