@@ -157,8 +157,16 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
+        _show_errors(work / "serve.log")
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(figures, indent=2))
+
+
+def _show_errors(log: Path) -> None:
+    """Print the server's tracebacks (a 500 is logged with one) to stderr."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    for block in text.split("Traceback (most recent call last):")[1:]:
+        print("server traceback:" + block[:3000], file=sys.stderr)
 
 
 if __name__ == "__main__":

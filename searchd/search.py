@@ -123,8 +123,6 @@ def sort_order(sort: str) -> sorting.Facet | None:
                                sorting.ScoreFacet()])
 
 
-
-
 def facet_counts(results: Any) -> dict[str, dict[str, int]]:
     """{"year": {"2017": 40, ...}, "month": {...}} from grouped results, newest first;
     documents without a date are not counted."""

@@ -173,16 +173,13 @@ def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-
 
 
 def _writer(ix, documents: int):  # type: ignore[no-untyped-def]
-    """A Whoosh writer; for many documents one that analyses on every core. Segments are
-    written as separate files, not one compound file: a reader of a compound file copies
-    each part it opens (the stored texts, the vectors) into memory, once per searcher."""
+    """A Whoosh writer; for many documents one that analyses on every core."""
     procs = min(os.cpu_count() or 1, MAX_PROCS)
     if documents >= EXPAND_FROM:
         expanded_lexicon()  # dict look-ups; before the workers fork, so that they share it
     if documents < PARALLEL_FROM or procs < 2:
-        return ix.writer(limitmb=WRITER_MB, compound=False)
-    return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB, batchsize=50,
-                     compound=False)
+        return ix.writer(limitmb=WRITER_MB)
+    return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB, batchsize=50)
 
 
 def _write_one(writer, seeds: Path, path: Path,  # type: ignore[no-untyped-def]

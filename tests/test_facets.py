@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from searchd.cli import main
 from searchd.config import Config
 from searchd.errors import QueryError
 from searchd.search import Engine

@@ -50,7 +50,9 @@ def serve(config: Config, host: str, port: int) -> None:
         "bind": f"{host}:{port}", "workers": workers, "threads": config.threads,
         "worker_class": "gthread", "preload_app": False, "proc_name": "searchd",
         "accesslog": None, "errorlog": "-", "loglevel": "warning",
-        "timeout": 60, "graceful_timeout": 10, "keepalive": 5,
+        # no keep-alive: a persistent connection stays with the worker that accepted it, so
+        # a few busy clients could load one worker while the others idle
+        "timeout": 60, "graceful_timeout": 10, "keepalive": 0,
         "limit_request_line": MAX_REQUEST_LINE, "limit_request_fields": 50,
         "limit_request_field_size": 8190,
     }).run()
