@@ -246,6 +246,8 @@ class Engine:
         suggestion = None
         if count < SUGGEST_BELOW and text:
             suggestion = suggest(word_tables(view.searcher.reader()), text)
+            if suggestion and _terms(view, suggestion) == _terms(view, text):
+                suggestion = None  # only another form of the same words (strijders)
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, count, page, limit, round(took, 2), hits, suggestion,
                             notices, sort, facet_counts(results.results) if facets else {})
@@ -309,6 +311,11 @@ class Engine:
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon("body"))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
+
+
+def _terms(view: IndexView, text: str) -> list[str]:
+    """The index terms of text, in order."""
+    return [t.text for t in view.analyzer(text, mode="index")]
 
 
 def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:

@@ -174,3 +174,9 @@ def test_a_search_whose_files_vanish_is_retried_on_the_new_index(built: Config, 
 
     with pytest.raises(FileNotFoundError):
         engine._retrying(broken)
+
+
+def test_no_suggestion_of_another_form_of_the_same_word(engine: Engine) -> None:
+    result = engine.search("strijder")  # found through its lemma; "strijders" is no better
+    assert result.total == 1 and result.suggestion is None
+    assert engine.search("strijdres").suggestion == "strijders"
