@@ -223,15 +223,14 @@ class Engine:
         check_paging(page, limit, self.config.max_limit)
         text = check_query(text)
         filt = date_filter(since, until)
-        sort_order(sort)  # a QueryError before any work
+        order = sort_order(sort)
         return self._retrying(lambda view: self._search(view, text, page, limit, filt, sort,
-                                                        snippets, facets, started))
+                                                        order, snippets, facets, started))
 
     def _search(self, view: IndexView, text: str, page: int, limit: int,
-                filt: wq.Query | None, sort: str, snippets: bool, facets: bool,
-                started: float) -> SearchResult:
+                filt: wq.Query | None, sort: str, order: sorting.Facet | None,
+                snippets: bool, facets: bool, started: float) -> SearchResult:
         """search() on one view of the index."""
-        order = sort_order(sort)
         q, notices = bound_expansions(view.parse(text, self.synonyms), view.searcher.reader())
         # one pass over every match: it ranks, counts and groups (skipping blocks for the
         # top results and then counting again in a second pass was measured slower)
