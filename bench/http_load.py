@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from memory import descendants, pss_mb, rss_mb
+from report import run_threads
 
 SEARCHD = Path(sys.executable).with_name("searchd")
 CONCURRENCY = (1, 8, 32)
@@ -142,13 +143,7 @@ def _python_load(port: int, paths: list[str], concurrency: int,
                 latencies.append(time.perf_counter() - started)
                 errors[0] += not ok
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads(worker, concurrency)
     latencies.sort()
     return {"requests": len(latencies), "rps": round(len(latencies) / elapsed, 1),
             "p50_ms": round(statistics.median(latencies) * 1000, 2),

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from report import run_threads
+
 SEARCHD = Path(sys.executable).with_name("searchd")
 QUERIES = ["belasting", "minister van justitie", "asielzoekers", "pensioen", "klimaat",
            "de veiligheid van de burgers", "onderwijs", "gezondheidszorg", "fiets*",
@@ -71,7 +73,7 @@ def load(port: int, requests: int, concurrency: int, path_of) -> dict:  # type: 
     lock = threading.Lock()
     stop_at = time.monotonic() + MAX_SECONDS
 
-    def worker() -> None:
+    def worker(_: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         for n in counter:
             if time.monotonic() > stop_at:
@@ -86,13 +88,7 @@ def load(port: int, requests: int, concurrency: int, path_of) -> dict:  # type: 
                 latencies.append(time.perf_counter() - started)
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seconds = time.perf_counter() - started
+    seconds = run_threads(worker, concurrency)
     latencies.sort()
     return {"requests": len(latencies), "seconds": round(seconds, 1),
             "throughput_rps": round(len(latencies) / seconds, 1),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import resource
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -12,6 +15,17 @@ def peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return round(max(own, children) / 1024, 1)
+
+
+def run_threads(worker: Callable[[int], None], count: int) -> float:
+    """Run worker(0) .. worker(count - 1) in threads at once; seconds until all are done."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
 
 
 def report(figures: dict[str, object], json_path: Path | None) -> None:
