@@ -60,6 +60,9 @@ class Engine:
     def search(self, text: str, snippets: bool) -> list[str]:
         raise NotImplementedError
 
+    def forget(self) -> None:
+        """Drop what the engine cached in this process (not the OS's file cache)."""
+
 
 class Searchd(Engine):
     """This project, through its library API (what the CLI and the server call)."""
@@ -93,6 +96,11 @@ class Searchd(Engine):
     def search(self, text: str, snippets: bool, facets: bool = False) -> list[str]:
         result = self.engine.search(text, limit=LIMIT, snippets=snippets, facets=facets)
         return [h.id for h in result.hits]
+
+    def forget(self) -> None:
+        from searchd.ranking import clear_caches
+
+        clear_caches()
 
 
 class StockWhoosh(Engine):

@@ -26,10 +26,12 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.fields import DATETIME, ID, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, TEXT, Schema
 from whoosh.formats import Characters
 from whoosh.index import Index
 
+from . import bodytext
 from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
 from .documents import Document
 from .errors import IndexLockedError, NoIndexError
@@ -37,20 +39,23 @@ from .errors import IndexLockedError, NoIndexError
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
-SCHEMA_VERSION = 5  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 6  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 
 def build_schema(stemmer: str, compounds: bool) -> Schema:
     """The schema: id, title, body and lead (Dutch analysis), date, the words as written
-    (for spelling suggestions), and stored display fields."""
+    (for spelling suggestions), and stored display fields (the body packed apart)."""
     analyzer = dutch_analyzer(stemmer, compounds)
     return Schema(
         id=ID(unique=True, stored=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
         # the body's term vector keeps each term's character spans: snippets and the
         # document page mark matches without analysing the (maybe huge) text again
-        body=TEXT(analyzer=analyzer, stored=True, phrase=True, vector=Characters()),
+        body=TEXT(analyzer=analyzer, phrase=True, vector=Characters()),
+        # the body text itself, in compressed chunks (bodytext.py): a snippet reads a few
+        # kilobytes of a huge document, and the other stored fields stay small
+        packed_body=COLUMN(VarBytesColumn()),
         lead=TEXT(analyzer=analyzer, phrase=True),
         # scorable only so that Whoosh keeps a length column: without one it checks the
         # disk for that column once per posting while writing
@@ -71,6 +76,7 @@ FIELD_NAMES = sorted(build_schema("dutch_porter", True).names())
 def document_fields(doc: Document) -> dict[str, Any]:
     """The Whoosh field values of a Document."""
     fields: dict[str, Any] = {"id": doc.id, "title": doc.title, "body": doc.body,
+                              "packed_body": bodytext.pack(doc.body),
                               "lead": lead(doc.body),
                               "checksum": doc.checksum, "month": doc.date,
                               "words": doc.title + "\n" + doc.body,

@@ -8,30 +8,29 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from .bodytext import StoredText
 from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
+from .ranking import SORTS, month_code, rank
 from .query import (bound_expansions, build_parser, check_query, load_synonyms, parse_query,
                     query_terms)
 from .suggest import complete, suggest, word_tables
-from .snippets import (highlight_html, match_spans, segments_html, snippet_segments,
-                       vector_spans)
+from .snippets import (MAX_WINDOWS, highlight_html, match_spans, segments_html,
+                       snippet_segments, vector_spans)
 
 T = TypeVar("T")
 MAX_PAGE = 10_000
-SORTS = ("relevance", "newest", "oldest")
-FACETS = ("year", "month")
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
 MORE_LIKE_CHARS = 20_000  # "more like this" picks its key terms from this much of the body
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
@@ -96,47 +95,18 @@ def parse_month(value: str | None, name: str) -> tuple[int, int] | None:
     return int(match[1]), int(match[2])
 
 
-def date_filter(since: str | None, until: str | None) -> wq.Query | None:
-    """A DateRange on the date field covering since..until (whole months, inclusive)."""
+def month_range(since: str | None, until: str | None) -> tuple[int | None, int | None]:
+    """The month codes of since..until (YYYY-MM or None; whole months, inclusive)."""
     start, end = parse_month(since, "since"), parse_month(until, "until")
     if start and end and start > end:
         raise QueryError(f"since ({since}) is after until ({until})")
-    if not start and not end:
-        return None
-    low = datetime(start[0], start[1], 1) if start else None
-    high = None
-    if end:
-        year, month = (end[0] + 1, 1) if end[1] == 12 else (end[0], end[1] + 1)
-        high = datetime(year, month, 1) if year <= 9999 else datetime(9999, 12, 31)
-    return wq.DateRange("date", low, high, startexcl=False, endexcl=True)
+    return (month_code(*start) if start else None, month_code(*end) if end else None)
 
 
-def sort_order(sort: str) -> sorting.Facet | None:
-    """Whoosh's sort for sort (None for relevance): by month, undated documents last,
-    then by relevance within a month."""
-    if sort == "relevance":
-        return None
+def check_sort(sort: str) -> None:
+    """QueryError unless sort is one of SORTS."""
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}")
-    return sorting.MultiFacet([sorting.FieldFacet("undated"),
-                               sorting.FieldFacet("month", reverse=sort == "newest"),
-                               sorting.ScoreFacet()])
-
-
-def facet_counts(results: Any) -> dict[str, dict[str, int]]:
-    """{"year": {"2017": 40, ...}, "month": {...}} from grouped results, newest first;
-    documents without a date are not counted."""
-    counts: dict[str, dict[str, int]] = {}
-    for name in FACETS:
-        groups = results.groups(name)
-        keys = sorted((k for k in groups if k), reverse=True)
-        counts[name] = {_text(k): groups[k] for k in keys}
-    return counts
-
-
-def _text(key: str | bytes) -> str:
-    """A facet key as text (Whoosh hands out column values as bytes or str)."""
-    return key.decode("utf-8") if isinstance(key, bytes) else str(key)
 
 
 def check_paging(page: int, limit: int, max_limit: int) -> None:
@@ -163,6 +133,15 @@ class IndexView:
     def parse(self, text: str, synonyms: Any = None) -> wq.Query:
         """Parse a user query; text that does not parse is searched as plain words."""
         return parse_query(self.parser, text, synonyms)
+
+    @cached_property
+    def _bodies(self) -> Any:
+        """The column of packed bodies (its reader loads an offset table: made once)."""
+        return self.searcher.reader().column_reader("packed_body", translate=False)
+
+    def body(self, docnum: int) -> StoredText:
+        """The body of a document, decompressed as it is read."""
+        return StoredText(self._bodies[docnum])
 
 
 class Engine:
@@ -222,26 +201,22 @@ class Engine:
         limit = self.config.default_limit if limit is None else limit
         check_paging(page, limit, self.config.max_limit)
         text = check_query(text)
-        filt = date_filter(since, until)
-        order = sort_order(sort)
-        return self._retrying(lambda view: self._search(view, text, page, limit, filt, sort,
-                                                        order, snippets, facets, started))
+        months = month_range(since, until)
+        check_sort(sort)
+        return self._retrying(lambda view: self._search(view, text, page, limit, months, sort,
+                                                        snippets, facets, started))
 
     def _search(self, view: IndexView, text: str, page: int, limit: int,
-                filt: wq.Query | None, sort: str, order: sorting.Facet | None,
+                months: tuple[int | None, int | None], sort: str,
                 snippets: bool, facets: bool, started: float) -> SearchResult:
         """search() on one view of the index."""
         q, notices = bound_expansions(view.parse(text, self.synonyms), view.searcher.reader())
-        # one pass over every match: it ranks, counts and groups (skipping blocks for the
-        # top results and then counting again in a second pass was measured slower)
-        groups = {n: sorting.FieldFacet(n, maptype=sorting.Count) for n in FACETS}
-        results = view.searcher.search_page(q, page, pagelen=limit, filter=filt,
-                                            sortedby=order, optimize=False,
-                                            groupedby=groups if facets else None)
-        count = results.total
+        ranked = rank(view.searcher, q, page * limit, sort, months)
+        count = ranked.total
         terms = query_terms(q, view.searcher) if snippets else None
-        past_end = (page - 1) * limit >= count  # Whoosh would repeat the last page
-        hits = [] if past_end else [_hit(r, terms, view.searcher.reader()) for r in results]
+        first = (page - 1) * limit
+        hits = [_hit(view, docnum, score, terms) for docnum, score in
+                zip(ranked.docnums[first:].tolist(), ranked.scores[first:].tolist())]
         suggestion = None
         if count < SUGGEST_BELOW and text:
             suggestion = suggest(word_tables(view.searcher.reader()), text)
@@ -249,7 +224,7 @@ class Engine:
                 suggestion = None  # only another form of the same words (strijders)
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, count, page, limit, round(took, 2), hits, suggestion,
-                            notices, sort, facet_counts(results.results) if facets else {})
+                            notices, sort, ranked.facets() if facets else {})
 
     def _retrying(self, action: Callable[[IndexView], T]) -> T:
         """action on this thread's view of the index; when the index changed while it ran
@@ -273,12 +248,12 @@ class Engine:
         fields = view.searcher.document(id=doc_id)
         if fields is None:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
+        docnum = view.searcher.document_number(id=doc_id)
         doc = Document(fields["id"], fields.get("title", ""), fields.get("month"),
-                       fields.get("body", ""), fields.get("checksum", ""))
+                       str(view.body(docnum)), fields.get("checksum", ""))
         terms: set[str] = set()
         if text.strip():
             terms = query_terms(view.parse(check_query(text), self.synonyms), view.searcher)
-        docnum = view.searcher.document_number(id=doc_id)
         spans = vector_spans(view.searcher.reader(), docnum, "body", terms)
         title_spans = match_spans(doc.title, terms, view.analyzer)
         return DocumentView(doc, highlight_html(doc.body, spans),
@@ -293,7 +268,7 @@ class Engine:
             return []
         results = view.searcher.more_like(docnum, "body", text=doc.body[:MORE_LIKE_CHARS],
                                           top=count)
-        return [_hit(r, None, view.searcher.reader()) for r in results]
+        return [_hit(view, r.docnum, r.score, None) for r in results]
 
     def complete(self, text: str, limit: int = 8) -> list[str]:
         """Words of the index that complete the last word of text, most frequent first."""
@@ -325,17 +300,15 @@ def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
         searchers.clear()
 
 
-def _hit(result: Any, terms: set[str] | None, reader: Any) -> Hit:
+def _hit(view: IndexView, docnum: int, score: float, terms: set[str] | None) -> Hit:
     """A Hit with a snippet cut from the stored body (none when terms is None)."""
-    fields = result.fields()
+    fields = view.searcher.stored_fields(docnum)
     snippet = ""
     if terms is not None:
-        body = fields.get("body", "")
-        spans = vector_spans(reader, result.docnum, "body", terms) if body else []
+        body = view.body(docnum)
+        spans = vector_spans(view.searcher.reader(), docnum, "body", terms,
+                             first=MAX_WINDOWS) if len(body) else []
         snippet = segments_html(snippet_segments(body, spans))
-    score = result.score
-    if isinstance(score, tuple):  # sorted by date: the sort key ends with ScoreFacet's -score
-        score = -score[-1]
     return Hit(fields["id"], fields.get("title", ""), fields.get("month"),
                round(float(score), 4), snippet)
 

@@ -14,11 +14,14 @@ from collections.abc import Iterable
 from whoosh.analysis import Analyzer
 from whoosh.reading import IndexReader
 
+from .bodytext import StoredText
+
 # Only the start of a huge document is scanned for matches (bounds the work per hit).
 MAX_SCAN_CHARS = 300_000
 MAX_WINDOWS = 2_000  # candidate windows considered (one per match, from the start)
 ELLIPSIS = " … "
 
+Text = str | StoredText  # a body may be read from the index a chunk at a time
 Span = tuple[int, int]
 Segment = tuple[str, bool]  # (text, is_match)
 
@@ -34,9 +37,10 @@ def match_spans(text: str, terms: set[str], analyzer: Analyzer,
     return merge_spans(spans)
 
 
-def vector_spans(reader: IndexReader, docnum: int, field: str,
-                 terms: set[str]) -> list[Span]:
-    """Character spans of terms in a document, read from the field's term vector."""
+def vector_spans(reader: IndexReader, docnum: int, field: str, terms: set[str],
+                 first: int | None = None) -> list[Span]:
+    """Character spans of terms in a document, read from the field's term vector (only
+    the first `first` of each term's, when given)."""
     if not terms or not reader.has_vector(docnum, field):  # an empty body has none
         return []
     vector = reader.vector(docnum, field)
@@ -46,7 +50,8 @@ def vector_spans(reader: IndexReader, docnum: int, field: str,
         if not vector.is_active():
             break
         if vector.id() == term:
-            spans.extend((start, end) for _, start, end in vector.value_as("characters"))
+            spans.extend((start, end) for _, start, end in
+                         vector.value_as("characters")[:first])
     return merge_spans(spans)
 
 
@@ -61,7 +66,7 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-def snippet_segments(text: str, spans: list[Span], width: int = 220,
+def snippet_segments(text: Text, spans: list[Span], width: int = 220,
                      fragments: int = 2) -> list[Segment]:
     """Up to `fragments` windows of about `width` characters around the densest matches."""
     if not spans:
@@ -95,7 +100,7 @@ def _best_windows(spans: list[Span], width: int, count: int) -> list[Span]:
     return sorted(chosen)
 
 
-def _mark(text: str, start: int, end: int, spans: list[Span]) -> list[Segment]:
+def _mark(text: Text, start: int, end: int, spans: list[Span]) -> list[Segment]:
     """The text between start and end (moved to word boundaries), matches flagged."""
     start, end = _word_start(text, start), _word_end(text, end)
     out: list[Segment] = []
@@ -123,14 +128,14 @@ def _squash(text: str) -> str:
     return squashed
 
 
-def _word_start(text: str, pos: int) -> int:
+def _word_start(text: Text, pos: int) -> int:
     """Move pos back to the start of the word it falls in."""
     while 0 < pos < len(text) and not text[pos - 1].isspace():
         pos -= 1
     return pos
 
 
-def _word_end(text: str, pos: int) -> int:
+def _word_end(text: Text, pos: int) -> int:
     """Move pos forward to the end of the word it falls in."""
     pos = min(pos, len(text))
     while pos < len(text) and not text[pos].isspace():
@@ -138,7 +143,7 @@ def _word_end(text: str, pos: int) -> int:
     return pos
 
 
-def _cut(text: str, start: int, width: int) -> str:
+def _cut(text: Text, start: int, width: int) -> str:
     """A plain excerpt of about width characters, ending at a word boundary."""
     excerpt = " ".join(text[start:_word_end(text, start + width)].split())
     return excerpt + (" …" if start + width < len(text) else "")

@@ -13,6 +13,7 @@ from whoosh.index import Index
 from .analysis import analysis_key
 from .analysis.lexicon import expanded_lexicon
 from .config import Config
+from .codec import SearchdCodec
 from .documents import document_id, read_seed, scan_seeds
 from .errors import SearchdError, SeedError
 from .index import (SCHEMA_VERSION, FileState, Manifest, activate, create_index,
@@ -178,8 +179,9 @@ def _writer(ix, documents: int):  # type: ignore[no-untyped-def]
     if documents >= EXPAND_FROM:
         expanded_lexicon()  # dict look-ups; before the workers fork, so that they share it
     if documents < PARALLEL_FROM or procs < 2:
-        return ix.writer(limitmb=WRITER_MB)
-    return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB, batchsize=50)
+        return ix.writer(limitmb=WRITER_MB, codec=SearchdCodec())
+    return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB, batchsize=50,
+                     codec=SearchdCodec())
 
 
 def _write_one(writer, seeds: Path, path: Path,  # type: ignore[no-untyped-def]

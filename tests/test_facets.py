@@ -111,27 +111,45 @@ def test_api_sort_and_facets(client) -> None:
     assert bad.status_code == 400 and "sort must be one of" in bad.get_json()["error"]["message"]
 
 
+def whoosh_date_filter(since: str | None, until: str | None):
+    """Whoosh's own filter for since..until (whole months), the oracle for month ranges."""
+    from datetime import datetime
+
+    from whoosh import query as wq
+
+    if not since and not until:
+        return None
+    low = datetime(int(since[:4]), int(since[5:]), 1) if since else None
+    high = None
+    if until:
+        year, month = int(until[:4]), int(until[5:]) + 1
+        high = datetime(year + (month > 12), month - 12 * (month > 12), 1)
+    return wq.DateRange("date", low, high, startexcl=False, endexcl=True)
+
+
 @pytest.mark.parametrize("query", [ALL, "stad", '"de stad"', "stad AND NOT fietsen", "stra*",
-                                   "title:begroting OR body:auto's", "stad -hoofdstad"])
+                                   "title:begroting OR body:auto's", "stad -hoofdstad",
+                                   "+stad fietsen", "stad^3 begroting"])
 @pytest.mark.parametrize("since,until", [(None, None), ("2017-01", None), (None, "2016-12"),
                                          ("2016-03", "2017-01")])
-def test_totals_and_facets_agree_with_whoosh(engine: Engine, query: str, since, until) -> None:
-    """The counts from posting sets and month columns equal Whoosh's own count and facets."""
+def test_ranking_agrees_with_whoosh(engine: Engine, query: str, since, until) -> None:
+    """Totals, facets, order and scores equal those of Whoosh's own search."""
     from whoosh import sorting
 
     from searchd.query import bound_expansions
-    from searchd.search import date_filter
 
     result = engine.search(query, since=since, until=until)
     view = engine.view()
     q, _ = bound_expansions(view.parse(query), view.searcher.reader())
     groups = {n: sorting.FieldFacet(n, maptype=sorting.Count) for n in ("year", "month")}
-    whoosh = view.searcher.search(q, limit=None, filter=date_filter(since, until),
+    whoosh = view.searcher.search(q, limit=None, filter=whoosh_date_filter(since, until),
                                   groupedby=groups)
     assert result.total == len(whoosh)
     for name in ("year", "month"):
         expected = {k: v for k, v in whoosh.groups(name).items() if k}
         assert result.facets[name] == expected
+    assert [h.id for h in result.hits] == [h["id"] for h in whoosh][:len(result.hits)]
+    assert [h.score for h in result.hits] == [round(h.score, 4) for h in whoosh][:10]
 
 
 def test_counts_skip_deleted_documents(built: Config, seeds) -> None:

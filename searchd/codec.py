@@ -1,0 +1,130 @@
+"""searchd's Whoosh codec: Whoosh 3's, with posting blocks laid out for ranking.
+
+Whoosh 3 pickles each block of 128 postings as one tuple of document numbers, term
+frequencies and positions, so reading the frequencies of a term means decompressing and
+unpickling all its positions too: on long documents that is most of the bytes. Here a
+block keeps its document numbers (delta-coded, uint32) and frequencies (float32) as raw
+arrays, compressed apart from the positions, which are only read for phrases and
+highlighting. Term vectors and everything else keep Whoosh 3's format.
+
+Segments remember the codec that wrote them, so an index written by this codec is read by
+it too; indexes are rebuilt when SCHEMA_VERSION changes.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import sys
+import zlib
+from array import array
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
+                                  W3PostingsWriter)
+from whoosh.util.numeric import length_to_byte
+
+_PART = struct.Struct("<I")  # byte length of the compressed arrays of a block
+_LITTLE = sys.byteorder == "little"
+
+
+class SearchdCodec(W3Codec):
+    """Whoosh 3's codec with array posting blocks (see the module docstring)."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        if byteids:  # term vectors: Whoosh 3's own blocks
+            return super().postings_writer(dbfile, byteids=True)
+        return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit,
+                                   compression=self._compression,
+                                   inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None,
+                        scorer: Any = None) -> Any:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term, scorer)
+        offset, length = terminfo.extent()
+        return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+class ArrayPostingsWriter(W3PostingsWriter):
+    """Writes blocks as: Whoosh 3's block header, then [length of part 1][part 1 =
+    compressed id deltas and frequencies][part 2 = compressed pickled positions]."""
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        deltas = array("I", [ids[0]] + [b - a for a, b in zip(ids, ids[1:])])
+        weights = array("f", self._weights)
+        if not _LITTLE:
+            deltas.byteswap()
+            weights.byteswap()
+        level = self._compression or 1
+        arrays = zlib.compress(deltas.tobytes() + weights.tobytes(), level)
+        values = self._mini_values()
+        positions = b"" if values is None else zlib.compress(pickle.dumps(values, 2), level)
+        data = _PART.pack(len(arrays)) + arrays + positions
+        info = pickle.dumps((len(ids), ids[-1], self._maxweight, 1,
+                             length_to_byte(self._minlength),
+                             length_to_byte(self._maxlength)), 2)
+        size = len(info) + len(data)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
+
+class ArrayLeafMatcher(W3LeafMatcher):
+    """Reads ArrayPostingsWriter's blocks: positions are decompressed only when asked for."""
+
+    def _read_data(self) -> None:
+        raw = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        size = _PART.unpack_from(raw)[0]
+        self._data = (zlib.decompress(raw[_PART.size:_PART.size + size]),
+                      raw[_PART.size + size:])
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The document numbers (int64) and frequencies (float32) of each block, from the
+        current one to the last (the matcher ends up past the end)."""
+        while self.is_active():
+            if self._data is None:
+                self._read_data()
+            count = self._blocklength
+            arrays = self._data[0]
+            ids = np.cumsum(np.frombuffer(arrays, dtype="<u4", count=count), dtype=np.int64)
+            yield ids, np.frombuffer(arrays, dtype="<f4", count=count, offset=4 * count)
+            self._next_block()
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        deltas = array("I", self._data[0][:4 * self._blocklength])
+        if not _LITTLE:
+            deltas.byteswap()
+        self._ids = list(accumulate(deltas))
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        weights = array("f", self._data[0][4 * self._blocklength:])
+        if not _LITTLE:
+            weights.byteswap()
+        self._weights = weights
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        packed = self._data[1]
+        values = pickle.loads(zlib.decompress(packed)) if packed else ()
+        size = self._fixedsize
+        if size is None or size < 0:
+            self._values = values
+        elif size == 0:
+            self._values = (None,) * self._blocklength
+        else:
+            self._values = tuple(values[i:i + size] for i in range(0, len(values), size))

@@ -1,0 +1,407 @@
+"""Ranking: which documents match a query, their BM25F scores, their order and their facet
+counts, computed over whole posting lists at once with numpy.
+
+Whoosh scores one matching document at a time through a tree of Python matchers: a common
+word of a corpus of laws costs tens of thousands of Python calls. Here a term's postings are
+read block by block into arrays (kept per segment in a bounded cache), scored in one vector
+expression with Whoosh's own BM25F statistics, and combined by the query's AND/OR/NOT as
+array operations. Phrases and other rare query types are scored by Whoosh's matcher for
+that part of the query only, so every query gets the scores Whoosh would give it.
+
+This module reads Whoosh 2.7.4's posting blocks and columns directly (the version is
+pinned); tests compare every result with Whoosh's own search.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching import FilterMatcher
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+from whoosh.util.times import datetime_to_long
+
+from .codec import ArrayLeafMatcher
+
+T = TypeVar("T")
+SORTS = ("relevance", "newest", "oldest")
+CACHED_POSTINGS = 2_000_000  # postings kept decoded, over all terms (8 bytes each)
+CACHED_SEGMENTS = 64
+UNDATED = np.iinfo(np.int32).max  # month code of a document without a date
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_EPOCH_US = datetime_to_long(datetime(1970, 1, 1))  # Whoosh counts from year 1
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The documents of one segment a query matches (mask) and their scores (0 elsewhere)."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def none(cls, size: int) -> Matches:
+        """No document matches."""
+        return cls(np.zeros(size, dtype=bool), np.zeros(size, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """All matches of a query, ordered: global document numbers and scores of the first
+    `wanted` of them, how many matched, and their months (for facets)."""
+
+    total: int
+    docnums: np.ndarray
+    scores: np.ndarray
+    months: np.ndarray  # month code of every match (year * 12 + month - 1), UNDATED if none
+
+    def facets(self) -> dict[str, dict[str, int]]:
+        """{"year": {"2017": 40, ...}, "month": {"2017-11": 3, ...}}, newest first; documents
+        without a date are not counted."""
+        codes, counts = np.unique(self.months[self.months != UNDATED], return_counts=True)
+        by_year: dict[str, int] = {}
+        by_month: dict[str, int] = {}
+        for code, count in zip(codes[::-1].tolist(), counts[::-1].tolist()):
+            year = f"{code // 12:04d}"
+            by_month[f"{year}-{code % 12 + 1:02d}"] = count
+            by_year[year] = by_year.get(year, 0) + count
+        return {"year": by_year, "month": by_month}
+
+
+class _LRU:
+    """A thread-safe least-recently-used cache bounded by the summed size of its values."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], tuple[T, int]]) -> T:
+        """The value under key, made (value, size) and kept when missing."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+                return item[0]
+        value, size = make()
+        with self._lock:
+            if key not in self._items and size <= self.capacity:
+                self._items[key] = (value, size)
+                self._size += size
+                while self._size > self.capacity:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self._size -= dropped
+        return value
+
+    def clear(self) -> None:
+        """Drop every value."""
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+
+_postings = _LRU(CACHED_POSTINGS)
+_tables = _LRU(CACHED_SEGMENTS)
+
+
+def clear_caches() -> None:
+    """Forget every cached posting list and segment table (the next searches read them
+    from the index again, as a new process would)."""
+    _postings.clear()
+    _tables.clear()
+
+
+def month_code(year: int, month: int) -> int:
+    """The month code of a year and month (1-12)."""
+    return year * 12 + month - 1
+
+
+class SegmentTables:
+    """What ranking needs to know of every document of one segment, read once: the length
+    of each scored field (as Whoosh's length byte) and the month of its date."""
+
+    def __init__(self, reader: Any) -> None:
+        self.size = reader.doc_count_all()
+        self._reader_lengths = {name: _length_bytes(reader, name)
+                                for name, field in reader.schema.items() if field.scorable}
+        self.months = _months(reader, self.size)
+
+    def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
+        """The field lengths of documents ids, as Whoosh scores them."""
+        return _LENGTHS[self._reader_lengths[field][ids]]
+
+
+def _fixed_column(creader: Any, dtype: str, size: int, default: int) -> np.ndarray:
+    """Every value of a fixed-width numeric column (documents after the last value
+    written hold the column's default)."""
+    width = np.dtype(dtype).itemsize
+    raw = creader._dbfile.get(creader._basepos, creader._count * width)
+    values = np.full(size, default, dtype=np.dtype(dtype).newbyteorder("="))
+    values[:creader._count] = np.frombuffer(raw, dtype=dtype)
+    return values
+
+
+def _length_bytes(reader: Any, field: str) -> np.ndarray:
+    """The length byte of field for every document of a segment reader."""
+    size = reader.doc_count_all()
+    perdoc = reader._perdoc
+    if not perdoc.has_column(_lenfield(field)):
+        return np.zeros(size, dtype=np.uint8)
+    creader = perdoc.column_reader(_lenfield(field), LENGTHS_COLUMN)
+    return _fixed_column(creader, "u1", size, 0)
+
+
+def _months(reader: Any, size: int) -> np.ndarray:
+    """The month code of every document of a segment reader (from its date column)."""
+    field = reader.schema["date"]
+    if not reader.has_column("date"):
+        return np.full(size, UNDATED, dtype=np.int32)
+    creader = reader.column_reader("date", translate=False)
+    usecs = _fixed_column(creader, ">" + field.sortable_typecode, size, field.default)
+    dated = usecs != field.default
+    months = np.full(size, UNDATED, dtype=np.int32)
+    since_1970 = usecs[dated].astype(np.int64) - _EPOCH_US
+    stamps = since_1970.astype("datetime64[us]").astype("datetime64[M]")
+    months[dated] = stamps.astype(np.int64) + 1970 * 12
+    return months
+
+
+def _segment_key(reader: Any) -> str:
+    """What identifies a segment's (immutable) files."""
+    return reader.segment().segment_id()
+
+
+def tables(reader: Any) -> SegmentTables:
+    """The SegmentTables of a segment reader (read once per segment)."""
+    return _tables.get(("tables", _segment_key(reader)),
+                       lambda: (SegmentTables(reader), 1))
+
+
+def _live(reader: Any) -> np.ndarray:
+    """True for every document of a segment reader that is not deleted."""
+    live = np.ones(reader.doc_count_all(), dtype=bool)
+    if reader.has_deletions():
+        live[np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)] = False
+    return live
+
+
+def term_postings(reader: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers and term frequencies of a term in one segment (cached)."""
+    key = (_segment_key(reader), field, btext)
+    return _postings.get(key, lambda: _read_postings(reader, field, btext))
+
+
+def _read_postings(reader: Any, field: str,
+                   btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+    """(document numbers, frequencies) of a term, and their count, a block at a time."""
+    matcher = leaf_matcher(reader, field, btext)
+    ids: list[np.ndarray] = []
+    freqs: list[np.ndarray] = []
+    if isinstance(matcher, ArrayLeafMatcher):
+        for block_ids, block_freqs in matcher.blocks():
+            ids.append(block_ids)
+            freqs.append(block_freqs)
+    else:  # postings inlined in the term info, or an index from before SearchdCodec
+        pairs = _each(matcher, lambda m: (m.id(), m.weight()))
+        ids.append(np.array([p[0] for p in pairs], dtype=np.int64))
+        freqs.append(np.array([p[1] for p in pairs], dtype=np.float32))
+    docs = np.concatenate(ids).astype(np.int32) if ids else np.zeros(0, dtype=np.int32)
+    tfs = np.concatenate(freqs).astype(np.float32) if freqs else np.zeros(0, np.float32)
+    return (docs, tfs), len(docs)
+
+
+def leaf_matcher(reader: Any, field: str, btext: bytes) -> Any:
+    """The codec's own matcher of a term's postings in a segment: without the filter
+    Whoosh wraps around it when the segment has deleted documents (ranking masks those)."""
+    matcher = reader.postings(field, btext)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+        matcher.reset()  # the filter has already stepped over leading deleted documents
+    return matcher
+
+
+def _each(matcher: Any, read: Callable[[Any], T]) -> list[T]:
+    """read(matcher) at every posting of a Whoosh matcher."""
+    out = []
+    while matcher.is_active():
+        out.append(read(matcher))
+        matcher.next()
+    return out
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """One segment being searched: its searcher, the top searcher (for the statistics of
+    the whole index) and the segment's tables."""
+
+    searcher: Searcher
+    parent: Searcher
+    tables: SegmentTables
+    weighting: BM25F
+
+    @property
+    def size(self) -> int:
+        """Documents in the segment (deleted ones included)."""
+        return self.tables.size
+
+
+def evaluate(q: wq.Query, leaf: _Leaf) -> Matches:
+    """The matches of q in one segment, scored as Whoosh scores them."""
+    if isinstance(q, type(wq.NullQuery)):
+        return Matches.none(leaf.size)
+    if isinstance(q, wq.Term):
+        return _term(q, leaf)
+    if isinstance(q, (wq.And, wq.Or)) and not getattr(q, "scale", None) \
+            and not getattr(q, "minmatch", 0):
+        subs = q.subqueries
+        if not subs:
+            return Matches.none(leaf.size)
+        if len(subs) == 1:  # Whoosh drops the boost of a one-clause group
+            return evaluate(subs[0], leaf)
+        parts = [evaluate(s, leaf) for s in subs]
+        return _boosted(_union(parts) if isinstance(q, wq.Or) else _intersection(parts),
+                        q.boost)
+    if isinstance(q, wq.AndNot):
+        positive, negative = evaluate(q.a, leaf), evaluate(q.b, leaf)
+        mask = positive.mask & ~negative.mask
+        return Matches(mask, positive.scores * mask)
+    if isinstance(q, wq.AndMaybe):
+        required, optional = evaluate(q.a, leaf), evaluate(q.b, leaf)
+        return Matches(required.mask, required.scores + optional.scores * required.mask)
+    if isinstance(q, wq.Require):
+        scored, required = evaluate(q.a, leaf), evaluate(q.b, leaf)
+        mask = scored.mask & required.mask
+        return Matches(mask, scored.scores * mask)
+    return _by_matcher(q, leaf)
+
+
+def _union(parts: list[Matches]) -> Matches:
+    """Documents matching any part, scored by the sum of the parts."""
+    mask, scores = parts[0].mask.copy(), parts[0].scores.copy()
+    for part in parts[1:]:
+        mask |= part.mask
+        scores += part.scores
+    return Matches(mask, scores)
+
+
+def _intersection(parts: list[Matches]) -> Matches:
+    """Documents matching every part, scored by the sum of the parts."""
+    mask, scores = parts[0].mask.copy(), parts[0].scores.copy()
+    for part in parts[1:]:
+        mask &= part.mask
+        scores += part.scores
+    return Matches(mask, scores * mask)
+
+
+def _boosted(matches: Matches, boost: float) -> Matches:
+    """matches with scores times boost."""
+    return matches if boost == 1.0 else Matches(matches.mask, matches.scores * boost)
+
+
+def _term(q: wq.Term, leaf: _Leaf) -> Matches:
+    """A term's documents with their BM25F scores (Whoosh's formula and statistics)."""
+    schema = leaf.searcher.schema
+    if q.fieldname not in schema:
+        return Matches.none(leaf.size)
+    field = schema[q.fieldname]
+    try:
+        btext = field.to_bytes(q.text)
+    except ValueError:
+        return Matches.none(leaf.size)
+    reader = leaf.searcher.reader()
+    if (q.fieldname, btext) not in reader:
+        return Matches.none(leaf.size)
+    if not field.scorable:
+        return _by_matcher(q, leaf)
+    ids, tfs = term_postings(reader, q.fieldname, btext)
+    k1, b = leaf.weighting.K1, leaf.weighting._field_B.get(q.fieldname, leaf.weighting.B)
+    idf = leaf.parent.idf(q.fieldname, btext)
+    avgfl = leaf.parent.avg_field_length(q.fieldname) or 1
+    tf = tfs.astype(np.float64)
+    fl = leaf.tables.lengths(q.fieldname, ids)
+    term_scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+    if q.boost != 1.0:
+        term_scores = term_scores * q.boost
+    matches = Matches.none(leaf.size)
+    matches.mask[ids] = True
+    matches.scores[ids] = term_scores
+    return matches
+
+
+def _by_matcher(q: wq.Query, leaf: _Leaf) -> Matches:
+    """q's matches in the segment from Whoosh's own matcher (phrases, ranges, ...)."""
+    matcher = q.matcher(leaf.searcher, leaf.parent.context())
+    pairs = _each(matcher, lambda m: (m.id(), m.score()))
+    matches = Matches.none(leaf.size)
+    if pairs:
+        ids = np.array([p[0] for p in pairs], dtype=np.int64)
+        matches.mask[ids] = True
+        matches.scores[ids] = [p[1] for p in pairs]
+    return matches
+
+
+def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
+         months: tuple[int | None, int | None] = (None, None)) -> Ranked:
+    """The matches of q in the index, the first `wanted` of them in order: by score
+    (relevance) or by month (newest, oldest; undated documents last, then by score), ties
+    by document number. months (since, until), inclusive month codes, keeps only documents
+    dated within them."""
+    if not isinstance(searcher.weighting, BM25F):
+        raise TypeError("ranking needs a searcher with BM25F weighting")
+    docnums, scores, codes = [], [], []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting)
+        matches = evaluate(q, leaf)
+        mask = matches.mask & _live(reader) & _in_months(leaf.tables.months, months)
+        ids = np.flatnonzero(mask)
+        docnums.append(ids + offset)
+        scores.append(matches.scores[ids])
+        codes.append(leaf.tables.months[ids])
+    all_docs = np.concatenate(docnums) if docnums else np.zeros(0, dtype=np.int64)
+    all_scores = np.concatenate(scores) if scores else np.zeros(0)
+    all_months = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
+    order = _order(all_docs, all_scores, all_months, sort, wanted)
+    return Ranked(len(all_docs), all_docs[order], all_scores[order], all_months)
+
+
+def _in_months(codes: np.ndarray, months: tuple[int | None, int | None]) -> np.ndarray | bool:
+    """True for documents dated within months (since, until); all when neither is set."""
+    since, until = months
+    if since is None and until is None:
+        return True
+    keep = codes != UNDATED
+    if since is not None:
+        keep &= codes >= since
+    if until is not None:
+        keep &= codes <= until
+    return keep
+
+
+def _order(docs: np.ndarray, scores: np.ndarray, months: np.ndarray, sort: str,
+           wanted: int) -> np.ndarray:
+    """Positions of the first `wanted` matches in sort order."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    candidates = np.arange(len(docs))
+    if sort == "relevance" and len(docs) > wanted > 0:
+        # only documents scoring at least the wanted-th best can be among the first
+        cut = np.partition(scores, len(scores) - wanted)[len(scores) - wanted]
+        candidates = np.flatnonzero(scores >= cut)
+    keys: list[np.ndarray] = [docs[candidates], -scores[candidates]]
+    if sort != "relevance":
+        dated = months[candidates].astype(np.int64)
+        undated = dated == UNDATED
+        keys += [-dated if sort == "newest" else dated, undated]
+    order = np.lexsort(keys)[:wanted]
+    return candidates[order]

@@ -1,0 +1,189 @@
+"""Ranking over posting arrays (ranking.py), the codec's array blocks (codec.py) and packed
+bodies (bodytext.py), each checked against what Whoosh itself reads and scores."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import sorting
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
+from whoosh.scoring import BM25F
+
+from searchd import ranking
+from searchd.bodytext import CHUNK, StoredText, pack
+from searchd.codec import ArrayLeafMatcher
+from searchd.config import Config, config_from_dict
+from searchd.documents import parse_seed
+from searchd.index import build_schema, document_fields
+from searchd.query import bound_expansions, build_parser
+from searchd.search import Engine
+from searchd.sync import sync_index
+
+from .conftest import write_seeds
+
+WORDS = ("minister begroting gemeente fiets stad belasting aanslag regering wet kamer "
+         "onderwijs school leraar zorg ziekenhuis").split()
+QUERIES = ["minister", "fiets stad", '"minister begroting"', "wet NOT kamer", "+zorg school",
+           "belastingaanslag", "gem*", "title:wet OR body:zorg", "kamer^2 regering"]
+
+
+def _corpus(count: int, seed: int) -> dict[str, str]:
+    """count documents of random words (some dated), enough for several posting blocks."""
+    rng = random.Random(seed)
+    docs = {}
+    for i in range(count):
+        date = f"{rng.randrange(1990, 2021)}-{rng.randrange(1, 13):02d}" if i % 7 else ""
+        title = " ".join(rng.choices(WORDS, k=3))
+        body = " ".join(rng.choices(WORDS, k=rng.randrange(5, 400)))
+        docs[f"d{seed}-{i:04d}.txt"] = f" date {date} {title}\n\n{body}"
+    return docs
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """An index of 600 documents in several segments, some of them deleted."""
+    root = tmp_path_factory.mktemp("big")
+    seeds = write_seeds(root / "seeds", _corpus(400, 1))
+    config = config_from_dict({"paths": {"seeds": "seeds", "index": "index"}}, root)
+    sync_index(config)
+    write_seeds(seeds, _corpus(200, 2))  # a second segment
+    for name in sorted(p.name for p in seeds.iterdir())[::9]:
+        (seeds / name).unlink()  # deletions in both
+    sync_index(config)
+    return config
+
+
+@pytest.fixture(scope="module")
+def view(big: Config):  # type: ignore[no-untyped-def]
+    """A view of the big index (its Engine kept alive for the module)."""
+    with Engine(big) as engine:
+        yield engine.view()
+
+
+def _whoosh_order(searcher, q, sort: str):  # type: ignore[no-untyped-def]
+    """Whoosh's own ranking of q: every match, as (docnum, score)."""
+    order = None
+    if sort != "relevance":
+        order = sorting.MultiFacet([sorting.FieldFacet("undated"),
+                                    sorting.FieldFacet("month", reverse=sort == "newest"),
+                                    sorting.ScoreFacet()])
+    results = searcher.search(q, limit=None, sortedby=order)
+    return [(hit.docnum, hit.score if sort == "relevance" else -hit.score[-1])
+            for hit in results]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize("query", QUERIES)
+def test_ranking_equals_whoosh_across_segments_and_deletions(view, query: str,
+                                                             sort: str) -> None:
+    assert len(view.searcher.leaf_searchers()) > 1
+    q, _ = bound_expansions(view.parse(query), view.searcher.reader())
+    expected = _whoosh_order(view.searcher, q, sort)
+    ranked = ranking.rank(view.searcher, q, len(expected) + 5, sort)
+    assert ranked.total == len(expected) > 0
+    assert ranked.docnums.tolist() == [d for d, _ in expected]
+    assert np.allclose(ranked.scores, [s for _, s in expected], rtol=1e-12, atol=0)
+
+
+def test_the_first_wanted_are_the_top_of_the_full_order(view) -> None:
+    q, _ = bound_expansions(view.parse("minister OR fiets"), view.searcher.reader())
+    full = ranking.rank(view.searcher, q, 10_000)
+    for wanted in (1, 10, 33):
+        top = ranking.rank(view.searcher, q, wanted)
+        assert top.docnums.tolist() == full.docnums[:wanted].tolist()
+        assert top.total == full.total
+
+
+def test_array_blocks_hold_what_whoosh_reads(view) -> None:
+    segments = [segment for segment, _ in view.searcher.reader().leaf_readers()]
+    assert any(segment.has_deletions() for segment in segments)
+    for segment in segments:
+        matcher = ranking.leaf_matcher(segment, "body", b"minister")
+        assert isinstance(matcher, ArrayLeafMatcher)
+        blocks = list(matcher.blocks())
+        assert len(blocks) > 1  # more than one block of 128 postings
+        ids, freqs = ranking.term_postings(segment, "body", b"minister")
+        assert ids.tolist() == np.concatenate([b[0] for b in blocks]).tolist()
+        assert freqs.tolist() == np.concatenate([b[1] for b in blocks]).tolist()
+        expected = segment.postings("body", b"minister")  # Whoosh's: deleted ones skipped
+        pairs = []
+        while expected.is_active():
+            pairs.append((expected.id(), expected.weight(), expected.value_as("positions")))
+            expected.next()
+        live = [(i, f) for i, f in zip(ids.tolist(), freqs.tolist())
+                if not segment.is_deleted(i)]
+        assert live == [(p[0], p[1]) for p in pairs]
+        assert all(len(p[2]) == p[1] for p in pairs)  # positions decode beside the arrays
+
+
+def test_segments_of_whoosh_s_own_codec_are_ranked_too(tmp_path: Path) -> None:
+    """Postings in Whoosh 3's own blocks take the slower, generic path; same ranking."""
+    schema = build_schema("dutch", True)
+    index = FileStorage(str(tmp_path)).create_index(schema)
+    with index.writer(codec=W3Codec()) as writer:
+        for name, text in _corpus(150, 3).items():
+            writer.add_document(**document_fields(parse_seed(text.encode(), name).document))
+    searcher = index.searcher(weighting=BM25F(B=1.0, K1=1.2))
+    parser = build_parser(index.schema, 2.0, 0.3)
+    q, _ = bound_expansions(parser.parse("minister fiets"), searcher.reader())
+    expected = _whoosh_order(searcher, q, "relevance")
+    ranked = ranking.rank(searcher, q, len(expected))
+    assert ranked.docnums.tolist() == [d for d, _ in expected] != []
+
+
+def test_month_ranges_and_facets(view) -> None:
+    q, _ = bound_expansions(view.parse("minister"), view.searcher.reader())
+    since, until = ranking.month_code(2000, 1), ranking.month_code(2009, 12)
+    ranked = ranking.rank(view.searcher, q, 5, months=(since, until))
+    assert ranked.total > 0
+    assert all(since <= m <= until for m in ranked.months.tolist())
+    facets = ranked.facets()
+    assert sum(facets["year"].values()) == ranked.total
+    assert list(facets["year"]) == sorted(facets["year"], reverse=True)
+    assert set(facets["year"]) <= {str(y) for y in range(2000, 2010)}
+
+
+def test_the_postings_cache_is_bounded() -> None:
+    cache = ranking._LRU(capacity=10)
+    for key in range(5):
+        assert cache.get(key, lambda k=key: (k * 2, 4)) == key * 2
+    assert cache._size <= 10 and len(cache._items) == 2
+    assert cache.get("huge", lambda: ("v", 11)) == "v" and "huge" not in cache._items
+    calls = []
+    cache.get(4, lambda: calls.append(1) or (0, 1))
+    assert calls == []  # kept
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="ab é€\n\U0001F600", max_size=3 * CHUNK + 50),
+       st.integers(-CHUNK, 4 * CHUNK), st.integers(-CHUNK, 4 * CHUNK))
+def test_stored_text_reads_like_the_str(text: str, start: int, stop: int) -> None:
+    stored = StoredText(pack(text))
+    assert len(stored) == len(text) and str(stored) == text
+    assert stored[start:stop] == text[start:stop]
+    if text:
+        assert stored[start % len(text)] == text[start % len(text)]
+
+
+def test_a_snippet_of_a_huge_body_decompresses_a_few_chunks(built: Config, seeds: Path,
+                                                            monkeypatch) -> None:
+    body = ("Inleiding over niets in het bijzonder. " * 4000 + "De fietsenmaker repareert. "
+            + "Slot zonder inhoud. " * 4000)
+    write_seeds(seeds, {"huge.txt": f" date 2020-01 Groot\n\n{body}"})
+    sync_index(built)
+    engine = Engine(built)
+    read: dict[int, set[int]] = {}
+    real = StoredText._chunk
+    monkeypatch.setattr(StoredText, "_chunk",
+                        lambda self, i: read.setdefault(id(self), set()).add(i) or real(self, i))
+    hit = next(h for h in engine.search("fietsenmaker").hits if h.id == "huge.txt")
+    assert "<mark>fietsenmaker</mark>" in hit.snippet
+    assert len(body) > 10 * CHUNK and max(len(chunks) for chunks in read.values()) <= 2
+    page = engine.document("huge.txt", "fietsenmaker")
+    assert page.document.body == body and page.matches == 1
