@@ -23,6 +23,12 @@ def pack(text: str) -> bytes:
     return _HEAD.pack(len(text), len(chunks)) + sizes + b"".join(chunks)
 
 
+def unpack(packed: bytes) -> str | StoredText:
+    """A packed body: as a str when it is one chunk, else as a StoredText (read lazily)."""
+    text = StoredText(packed)
+    return str(text) if len(text) <= CHUNK else text
+
+
 class StoredText:
     """A packed body that reads like a str (len, indexing, slicing, str()), decompressing
     only the chunks a read touches (each once)."""

@@ -13,19 +13,22 @@ it too; indexes are rebuilt when SCHEMA_VERSION changes.
 
 from __future__ import annotations
 
+import io
 import pickle
 import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
-                                  W3PostingsWriter)
-from whoosh.util.numeric import length_to_byte
+                                  W3PerDocReader, W3PostingsWriter)
+from whoosh.system import _INT_SIZE, unpack_int
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 _PART = struct.Struct("<I")  # byte length of the compressed arrays of a block
 _LITTLE = sys.byteorder == "little"
@@ -40,6 +43,9 @@ class SearchdCodec(W3Codec):
         return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit,
                                    compression=self._compression,
                                    inlinelimit=self._inlinelimit)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> Any:
+        return SearchdPerDocReader(storage, segment)
 
     def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None,
                         scorer: Any = None) -> Any:
@@ -79,7 +85,56 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
-class ArrayLeafMatcher(W3LeafMatcher):
+class OneReadMatcher(W3LeafMatcher):
+    """Whoosh 3's matcher, reading each block header with one read (Whoosh unpickles it
+    from the file, one small read per pickle opcode)."""
+
+    def _goto(self, position: int) -> None:
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        length = unpack_int(self._postfile.get(position, _INT_SIZE))[0]
+        self._lastblock = length < 0
+        length = abs(length)
+        self._nextoffset = position + _INT_SIZE + length
+        block = io.BytesIO(self._postfile.get(position + _INT_SIZE, length))
+        (self._blocklength, self._maxid, self._maxweight, self._compression, low,
+         high) = pickle.load(block)
+        self._dataoffset = position + _INT_SIZE + block.tell()
+        self._minlength, self._maxlength = byte_to_length(low), byte_to_length(high)
+
+
+class SearchdPerDocReader(W3PerDocReader):
+    """Whoosh 3's per-document reader, with term vectors read by OneReadMatcher."""
+
+    def vector(self, docnum: int, fieldname: str, format_: Any) -> Any:
+        if self._vpostfile is None:
+            self._prep_vectors()
+        offset, length = self._vector_extent(docnum, fieldname)
+        if not offset:
+            raise ValueError(f"field {fieldname!r} has no vector in document {docnum}")
+        return OneReadMatcher(self._vpostfile, offset, length, format_, byteids=True)
+
+
+def vector_values(vector: W3LeafMatcher, terms: Iterable[str]) -> dict[str, bytes]:
+    """The encoded values of those of terms that a term vector holds: blocks before a
+    term are skipped by their last term, and the term is found by bisection."""
+    found: dict[str, bytes] = {}
+    for term in sorted(terms):  # the vector is sorted by term
+        while vector.is_active() and vector.block_max_id() < term:
+            vector._next_block()
+        if not vector.is_active():
+            break
+        if vector._ids is None:
+            vector._read_ids()
+        i = bisect_left(vector._ids, term)
+        if i < len(vector._ids) and vector._ids[i] == term:
+            if vector._values is None:
+                vector._read_values()
+            found[term] = vector._values[i]
+    return found
+
+
+class ArrayLeafMatcher(OneReadMatcher):
     """Reads ArrayPostingsWriter's blocks: positions are decompressed only when asked for."""
 
     def _read_data(self) -> None:

@@ -22,6 +22,8 @@ SEARCH_FIELDS = ("title", "body", "lead")
 _MINUS = r"(?<![^\s(])(?<!\ben )(?<!\bof )(?<!\btot )(?<!,)-(?=[^\s-])"
 _PLUS = r"(?<![^\s(])\+(?=[^\s+])"
 _QUOTED = re.compile(r'"[^"]*"?')
+_PLAIN = re.compile(r"\s*[^\W_]+(?:\s+[^\W_]+)*\s*")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ def parse_query(parser: qparser.QueryParser, text: str,
                 synonyms: Synonyms | None = None) -> wq.Query:
     """Parse text (synonyms expanded); on a syntax error fall back to its plain words."""
     expanded = synonyms.expand(text) if synonyms else text
+    if _is_plain(expanded):
+        return plain_words(parser, expanded)
     try:
         return lift_negations(parser.parse(expanded))
     except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
@@ -110,6 +114,25 @@ def parse_query(parser: qparser.QueryParser, text: str,
         return parser.parse(plain) if plain.strip() else wq.NullQuery
     except Exception:
         return wq.NullQuery
+
+
+def _is_plain(text: str) -> bool:
+    """True for words of letters and digits only, none of them an operator."""
+    return bool(_PLAIN.fullmatch(text)) and not _OPERATORS.intersection(text.split())
+
+
+def plain_words(parser: qparser.QueryParser, text: str) -> wq.Query:
+    """The query Whoosh's parser makes of plain words (each word in every field, OR-ed),
+    built without its tokenizing and tagging passes (most of its time)."""
+    fields = next(p for p in parser.plugins if isinstance(p, qparser.MultifieldPlugin))
+    clauses = []
+    for word in text.split():
+        for name in fields.fieldnames:
+            clause = parser.term_query(name, word, wq.Term,
+                                       boost=fields.boosts.get(name, 1.0))
+            if clause is not None:
+                clauses.append(clause)
+    return wq.Or(clauses).normalize() if clauses else wq.NullQuery
 
 
 def lift_negations(q: wq.Query) -> wq.Query:

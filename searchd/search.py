@@ -17,6 +17,7 @@ from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from . import bodytext
 from .bodytext import StoredText
 from .config import Config
 from .documents import Document
@@ -139,9 +140,9 @@ class IndexView:
         """The column of packed bodies (its reader loads an offset table: made once)."""
         return self.searcher.reader().column_reader("packed_body", translate=False)
 
-    def body(self, docnum: int) -> StoredText:
-        """The body of a document, decompressed as it is read."""
-        return StoredText(self._bodies[docnum])
+    def body(self, docnum: int) -> str | StoredText:
+        """The body of a document (a long one is decompressed as it is read)."""
+        return bodytext.unpack(self._bodies[docnum])
 
 
 class Engine:

@@ -15,6 +15,7 @@ from whoosh.analysis import Analyzer
 from whoosh.reading import IndexReader
 
 from .bodytext import StoredText
+from .codec import vector_values
 
 # Only the start of a huge document is scanned for matches (bounds the work per hit).
 MAX_SCAN_CHARS = 300_000
@@ -45,13 +46,9 @@ def vector_spans(reader: IndexReader, docnum: int, field: str, terms: set[str],
         return []
     vector = reader.vector(docnum, field)
     spans: list[Span] = []
-    for term in sorted(terms):  # the vector is sorted by term
-        vector.skip_to(term)
-        if not vector.is_active():
-            break
-        if vector.id() == term:
-            spans.extend((start, end) for _, start, end in
-                         vector.value_as("characters")[:first])
+    for value in vector_values(vector, terms).values():
+        spans.extend((start, end) for _, start, end in
+                     vector.format.decode_as("characters", value)[:first])
     return merge_spans(spans)
 
 

@@ -1,11 +1,17 @@
-"""Query-language helpers: synonym expansion, negation."""
+"""Query-language helpers: synonym expansion, negation, the plain-words parser."""
 
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchd.errors import ConfigError
-from searchd.query import Synonyms, load_synonyms
+from searchd.index import build_schema
+from searchd.query import (Synonyms, _is_plain, build_parser, lift_negations, load_synonyms,
+                           plain_words)
+
+_PARSER = build_parser(build_schema("dutch", True), 2.0, 0.3)
 
 SYN = Synonyms([["IS", "Islamitische Staat"], ["fiets", "rijwiel"]])
 
@@ -28,3 +34,24 @@ def test_synonyms_file(tmp_path: Path) -> None:
     assert load_synonyms(path).groups == [["a", "b"], ["c", "d", "e"]]
     with pytest.raises(ConfigError):
         load_synonyms(tmp_path / "missing.txt")
+
+
+_VOCABULARY = ["de", "het", "minister", "belastingaanslag", "Financiën", "KBC", "aandeel",
+               "2017", "fietsenstalling", "and", "or", "not", "to", "TO", "Ook", "één",
+               "x", "é", "5600", "aanslagen", "ministers", "ziekenhuiszorg"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=6),
+       st.sampled_from([" ", "  ", "\t", " \n "]))
+def test_plain_words_are_parsed_as_whoosh_parses_them(words: list[str], space: str) -> None:
+    text = space.join(words)
+    assert _is_plain(text)
+    assert plain_words(_PARSER, text) == lift_negations(_PARSER.parse(text))
+
+
+@pytest.mark.parametrize("text", ["a AND b", "NOT a", "a OR b", "x ANDNOT y", '"a b"', "a*",
+                                  "title:a", "-a", "+a", "a^2", "(a)", "kbc-aandeel",
+                                  "auto's", "a_b", ""])
+def test_query_syntax_goes_to_whoosh_s_parser(text: str) -> None:
+    assert not _is_plain(text)
