@@ -52,6 +52,8 @@ class SearchdCodec(W3Codec):
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, length = terminfo.extent()
+        if isinstance(length, tuple):  # Whoosh 2.7.4 reads it back as a 1-tuple (unused there)
+            length = length[0]
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
@@ -144,16 +146,23 @@ class ArrayLeafMatcher(OneReadMatcher):
                       raw[_PART.size + size:])
 
     def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """The document numbers (int64) and frequencies (float32) of each block, from the
-        current one to the last (the matcher ends up past the end)."""
-        while self.is_active():
-            if self._data is None:
-                self._read_data()
-            count = self._blocklength
-            arrays = self._data[0]
+        """The document numbers (int64) and frequencies (float32) of every block of the
+        posting list, read from the file at once (the matcher itself does not move)."""
+        end = self._startoffset + self._length
+        raw = memoryview(self._postfile.get(self._baseoffset, end - self._baseoffset))
+        pos = 0
+        while pos < len(raw):
+            size = unpack_int(raw[pos:pos + _INT_SIZE])[0]
+            start, pos = pos + _INT_SIZE, pos + _INT_SIZE + abs(size)
+            block = io.BytesIO(raw[start:pos])
+            count = pickle.load(block)[0]
+            part = start + block.tell()
+            arrays_end = part + _PART.size + _PART.unpack_from(raw, part)[0]
+            arrays = zlib.decompress(raw[part + _PART.size:arrays_end])
             ids = np.cumsum(np.frombuffer(arrays, dtype="<u4", count=count), dtype=np.int64)
             yield ids, np.frombuffer(arrays, dtype="<f4", count=count, offset=4 * count)
-            self._next_block()
+            if size < 0:  # the last block
+                break
 
     def _read_ids(self) -> None:
         if self._data is None:

@@ -14,9 +14,7 @@ pinned); tests compare every result with Whoosh's own search.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -30,6 +28,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
+from .cache import SizedLRU
 from .codec import ArrayLeafMatcher
 
 T = TypeVar("T")
@@ -77,41 +76,8 @@ class Ranked:
         return {"year": by_year, "month": by_month}
 
 
-class _LRU:
-    """A thread-safe least-recently-used cache bounded by the summed size of its values."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, make: Callable[[], tuple[T, int]]) -> T:
-        """The value under key, made (value, size) and kept when missing."""
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-                return item[0]
-        value, size = make()
-        with self._lock:
-            if key not in self._items and size <= self.capacity:
-                self._items[key] = (value, size)
-                self._size += size
-                while self._size > self.capacity:
-                    _, (_, dropped) = self._items.popitem(last=False)
-                    self._size -= dropped
-        return value
-
-    def clear(self) -> None:
-        """Drop every value."""
-        with self._lock:
-            self._items.clear()
-            self._size = 0
-
-
-_postings = _LRU(CACHED_POSTINGS)
-_tables = _LRU(CACHED_SEGMENTS)
+_postings = SizedLRU(CACHED_POSTINGS)
+_tables = SizedLRU(CACHED_SEGMENTS)
 
 
 def clear_caches() -> None:

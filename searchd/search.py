@@ -7,7 +7,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from whoosh.searching import Searcher
 
 from . import bodytext
 from .bodytext import StoredText
+from .cache import SizedLRU
 from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound, QueryError
@@ -136,6 +137,11 @@ class IndexView:
         return parse_query(self.parser, text, synonyms)
 
     @cached_property
+    def state(self) -> tuple[str | None, int]:
+        """What identifies the state of the index this view shows."""
+        return self.name, self.searcher.reader().generation()
+
+    @cached_property
     def _bodies(self) -> Any:
         """The column of packed bodies (its reader loads an offset table: made once)."""
         return self.searcher.reader().column_reader("packed_body", translate=False)
@@ -156,6 +162,7 @@ class Engine:
         open_index(config.index).close()  # fail early with NoIndexError
         self._open: set[Searcher] = set()
         self._open_lock = threading.Lock()
+        self._results = SizedLRU(config.result_cache)
         self._finalizer = weakref.finalize(self, _close_all, self._open, self._open_lock)
 
     def close(self) -> None:
@@ -204,13 +211,16 @@ class Engine:
         text = check_query(text)
         months = month_range(since, until)
         check_sort(sort)
-        return self._retrying(lambda view: self._search(view, text, page, limit, months, sort,
-                                                        snippets, facets, started))
+        request = (text, page, limit, months, sort, snippets, facets)
+        result = self._retrying(lambda view: self._results.get(
+            (view.state, request),
+            lambda: (self._search(view, text, page, limit, months, sort, snippets, facets), 1)))
+        return replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
     def _search(self, view: IndexView, text: str, page: int, limit: int,
                 months: tuple[int | None, int | None], sort: str,
-                snippets: bool, facets: bool, started: float) -> SearchResult:
-        """search() on one view of the index."""
+                snippets: bool, facets: bool) -> SearchResult:
+        """search() on one view of the index (took_ms is left for search() to set)."""
         q, notices = bound_expansions(view.parse(text, self.synonyms), view.searcher.reader())
         ranked = rank(view.searcher, q, page * limit, sort, months)
         count = ranked.total
@@ -223,8 +233,7 @@ class Engine:
             suggestion = suggest(word_tables(view.searcher.reader()), text)
             if suggestion and _terms(view, suggestion) == _terms(view, text):
                 suggestion = None  # only another form of the same words (strijders)
-        took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, count, page, limit, round(took, 2), hits, suggestion,
+        return SearchResult(text, count, page, limit, 0.0, hits, suggestion,
                             notices, sort, ranked.facets() if facets else {})
 
     def _retrying(self, action: Callable[[IndexView], T]) -> T:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 from whoosh.reading import IndexReader
 
 from .analysis.folding import fold
+from .cache import SizedLRU
 from .analysis.stopwords import STOP_WORDS
 
 FIELD = "words"
@@ -55,8 +54,7 @@ class WordTable:
         return range(low, bisect.bisect_left(self.words, prefix + "\uffff", lo=low))
 
 
-_tables: OrderedDict[str, WordTable] = OrderedDict()
-_lock = threading.Lock()
+_tables = SizedLRU(_CACHED_SEGMENTS)  # one unit a segment
 
 
 def word_tables(reader: IndexReader) -> list[WordTable]:
@@ -64,17 +62,7 @@ def word_tables(reader: IndexReader) -> list[WordTable]:
     tables = []
     for segment, _ in reader.leaf_readers():
         key = segment.segment().segment_id()
-        with _lock:
-            table = _tables.get(key)
-            if table is not None:
-                _tables.move_to_end(key)
-        if table is None:
-            table = WordTable.read(segment)
-            with _lock:
-                _tables[key] = table
-                while len(_tables) > _CACHED_SEGMENTS:
-                    _tables.popitem(last=False)
-        tables.append(table)
+        tables.append(_tables.get(key, lambda s=segment: (WordTable.read(s), 1)))
     return tables
 
 

@@ -17,6 +17,7 @@ from whoosh.scoring import BM25F
 
 from searchd import ranking
 from searchd.bodytext import CHUNK, StoredText, pack
+from searchd.cache import SizedLRU
 from searchd.codec import ArrayLeafMatcher
 from searchd.config import Config, config_from_dict
 from searchd.documents import parse_seed
@@ -149,15 +150,16 @@ def test_month_ranges_and_facets(view) -> None:
     assert set(facets["year"]) <= {str(y) for y in range(2000, 2010)}
 
 
-def test_the_postings_cache_is_bounded() -> None:
-    cache = ranking._LRU(capacity=10)
+def test_the_caches_are_bounded_by_size() -> None:
+    cache = SizedLRU(capacity=10)
     for key in range(5):
         assert cache.get(key, lambda k=key: (k * 2, 4)) == key * 2
-    assert cache._size <= 10 and len(cache._items) == 2
-    assert cache.get("huge", lambda: ("v", 11)) == "v" and "huge" not in cache._items
+    assert cache.size <= 10 and len(cache) == 2 and 4 in cache and 2 not in cache
+    assert cache.get("huge", lambda: ("v", 11)) == "v" and "huge" not in cache
     calls = []
     cache.get(4, lambda: calls.append(1) or (0, 1))
     assert calls == []  # kept
+    assert len(SizedLRU(0).get("k", lambda: ("v", 1))) == 1 and "k" not in SizedLRU(0)
 
 
 @settings(max_examples=60, deadline=None)

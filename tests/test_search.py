@@ -6,6 +6,8 @@ from searchd.config import Config
 from searchd.errors import NoIndexError, QueryError
 from searchd.search import Engine, search
 
+from .conftest import write_seeds
+
 
 @pytest.fixture
 def engine(built: Config) -> Engine:
@@ -180,3 +182,36 @@ def test_no_suggestion_of_another_form_of_the_same_word(engine: Engine) -> None:
     result = engine.search("strijder")  # found through its lemma; "strijders" is no better
     assert result.total == 1 and result.suggestion is None
     assert engine.search("strijdres").suggestion == "strijders"
+
+
+def test_repeated_searches_come_from_the_result_cache(built: Config, seeds, monkeypatch) -> None:
+    from searchd import search as search_module
+    from searchd.sync import sync_index
+
+    calls = []
+    real = search_module.rank
+    monkeypatch.setattr(search_module, "rank", lambda *a, **k: calls.append(1) or real(*a, **k))
+    engine = Engine(built)
+    first, again = engine.search("stad"), engine.search("stad")
+    assert len(calls) == 1 and again.hits == first.hits and again.total == first.total
+    engine.search("stad", page=2)
+    engine.search("stad", snippets=False)
+    assert len(calls) == 3  # another page, another shape: searched
+    write_seeds(seeds, {"nieuw.txt": " date 2020-05 Nieuw\n\nDe stad groeit."})
+    sync_index(built)
+    assert engine.search("stad").total == first.total + 1  # the index changed: not stale
+    assert len(calls) == 4
+
+
+def test_the_result_cache_can_be_turned_off(built: Config, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from searchd import search as search_module
+
+    calls = []
+    real = search_module.rank
+    monkeypatch.setattr(search_module, "rank", lambda *a, **k: calls.append(1) or real(*a, **k))
+    engine = Engine(replace(built, result_cache=0))
+    engine.search("stad")
+    engine.search("stad")
+    assert len(calls) == 2
