@@ -72,8 +72,10 @@ class Searchd(Engine):
     def _config(self, corpus: Path, folder: Path) -> Any:
         from searchd.config import config_from_dict
 
-        return config_from_dict({"paths": {"seeds": str(corpus), "index": str(folder)}},
-                                folder)
+        # no result cache: every query of the benchmark is searched (the HTTP figures show
+        # the cache at work)
+        return config_from_dict({"paths": {"seeds": str(corpus), "index": str(folder)},
+                                 "search": {"result_cache": 0}}, folder)
 
     def build(self, corpus: Path, folder: Path) -> None:
         from searchd.sync import sync_index

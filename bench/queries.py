@@ -37,3 +37,10 @@ def make_queries(bodies: Sequence[str], per_class: int, seed: int = 7) -> dict[s
             if len(words) >= 8:
                 queries["long"].append(" ".join(words))
     return queries
+
+
+def distinct_queries(bodies: Sequence[str], count: int, seed: int = 11) -> list[str]:
+    """About count different queries of every class, none repeated (for loads in which a
+    result cache must not help)."""
+    made = make_queries(bodies, count // len(CLASSES) + 1, seed)
+    return list(dict.fromkeys(q for name in CLASSES for q in made[name]))

@@ -34,9 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engines import ENGINES, Doc, available, read_docs, scratch_copy  # noqa: E402
 from http_load import http_figures  # noqa: E402
 from memory import TreeSampler  # noqa: E402
-from queries import CLASSES, make_queries  # noqa: E402
+from queries import CLASSES, distinct_queries, make_queries  # noqa: E402
 
 SEARCHD = Path(sys.executable).with_name("searchd")
+DISTINCT = 8000  # queries for the HTTP load that never repeats one
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -142,8 +143,8 @@ def bench_engine(name: str, seeds: Path, size: int, docs: int,
             "query_peak_rss_mb": query.pop("peak_tree_rss_mb"), **query}
 
 
-def cold_start(seeds: Path, queries: dict[str, list[str]], runs: int = 7,
-               built: Path | None = None) -> dict[str, Any]:
+def cold_start(seeds: Path, queries: dict[str, list[str]], distinct: list[str],
+               runs: int = 7, built: Path | None = None) -> dict[str, Any]:
     """Wall time of `searchd search QUERY` in a new process on a built index (the one of
     the `built` config, or one built here), then the HTTP figures on that index."""
     work = Path(tempfile.mkdtemp(prefix="searchd-bench-cold-"))
@@ -161,7 +162,7 @@ def cold_start(seeds: Path, queries: dict[str, list[str]], runs: int = 7,
             subprocess.run([str(SEARCHD), "--config", str(conf), "search", text], check=True,
                            capture_output=True)
             times.append(time.perf_counter() - started)
-        http = http_figures(conf, queries)
+        http = http_figures(conf, queries, distinct)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {"cold_start_median_s": round(statistics.median(times), 3),
@@ -261,7 +262,8 @@ def on_built_index(args: argparse.Namespace) -> dict[str, Any]:
                                    "query_peak_rss_mb": query.pop("peak_tree_rss_mb"),
                                    **query}}}
     if not args.skip_http:
-        figures["searchd_only"] = cold_start(seeds, queries, built=args.built)
+        distinct = distinct_queries([d.body for d in docs], DISTINCT)
+        figures["searchd_only"] = cold_start(seeds, queries, distinct, built=args.built)
     return figures
 
 
@@ -284,7 +286,8 @@ def orchestrate(args: argparse.Namespace, seeds: Path) -> dict[str, Any]:
         figures["engines"][name] = bench_engine(name, seeds, size, len(docs), queries_file)
     if "searchd" in args.engines.split(",") and not args.skip_http:
         print("searchd cold start and HTTP ...", file=sys.stderr, flush=True)
-        figures["searchd_only"] = cold_start(seeds, queries)
+        distinct = distinct_queries([d.body for d in docs], DISTINCT)
+        figures["searchd_only"] = cold_start(seeds, queries, distinct)
     return figures
 
 

@@ -162,17 +162,21 @@ def _live(reader: Any) -> np.ndarray:
 
 
 def term_postings(reader: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and term frequencies of a term in one segment (cached)."""
+    """Document numbers and term frequencies of a term in one segment, none when the
+    segment lacks it (cached either way)."""
     key = (_segment_key(reader), field, btext)
     return _postings.get(key, lambda: _read_postings(reader, field, btext))
 
 
 def _read_postings(reader: Any, field: str,
                    btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], int]:
-    """(document numbers, frequencies) of a term, and their count, a block at a time."""
-    matcher = leaf_matcher(reader, field, btext)
+    """(document numbers, frequencies) of a term and their count (at least 1, the size of
+    an absent term in the cache), a block at a time."""
+    if (field, btext) not in reader:
+        return (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)), 1
     ids: list[np.ndarray] = []
     freqs: list[np.ndarray] = []
+    matcher = leaf_matcher(reader, field, btext)
     if isinstance(matcher, ArrayLeafMatcher):
         for block_ids, block_freqs in matcher.blocks():
             ids.append(block_ids)
@@ -181,9 +185,9 @@ def _read_postings(reader: Any, field: str,
         pairs = _each(matcher, lambda m: (m.id(), m.weight()))
         ids.append(np.array([p[0] for p in pairs], dtype=np.int64))
         freqs.append(np.array([p[1] for p in pairs], dtype=np.float32))
-    docs = np.concatenate(ids).astype(np.int32) if ids else np.zeros(0, dtype=np.int32)
-    tfs = np.concatenate(freqs).astype(np.float32) if freqs else np.zeros(0, np.float32)
-    return (docs, tfs), len(docs)
+    docs = np.concatenate(ids).astype(np.int32)
+    tfs = np.concatenate(freqs).astype(np.float32)
+    return (docs, tfs), max(1, len(docs))
 
 
 def leaf_matcher(reader: Any, field: str, btext: bytes) -> Any:
@@ -284,12 +288,11 @@ def _term(q: wq.Term, leaf: _Leaf) -> Matches:
         btext = field.to_bytes(q.text)
     except ValueError:
         return Matches.none(leaf.size)
-    reader = leaf.searcher.reader()
-    if (q.fieldname, btext) not in reader:
-        return Matches.none(leaf.size)
     if not field.scorable:
         return _by_matcher(q, leaf)
-    ids, tfs = term_postings(reader, q.fieldname, btext)
+    ids, tfs = term_postings(leaf.searcher.reader(), q.fieldname, btext)
+    if not len(ids):
+        return Matches.none(leaf.size)
     k1, b = leaf.weighting.K1, leaf.weighting._field_B.get(q.fieldname, leaf.weighting.B)
     idf = leaf.parent.idf(q.fieldname, btext)
     avgfl = leaf.parent.avg_field_length(q.fieldname) or 1
