@@ -3,9 +3,9 @@ counts, computed over whole posting lists at once with numpy.
 
 Whoosh scores one matching document at a time through a tree of Python matchers: a common
 word of a corpus of laws costs tens of thousands of Python calls. Here a term's postings are
-read block by block into arrays (kept per segment in a bounded cache), scored in one vector
-expression with Whoosh's own BM25F statistics, and combined by the query's AND/OR/NOT as
-array operations. Phrases and other rare query types are scored by Whoosh's matcher for
+read into arrays (its whole posting list in one read; kept per segment in a bounded cache),
+scored in one vector expression with Whoosh's own BM25F statistics, and combined by the
+query's AND/OR/NOT as array operations. Phrases and other rare query types are scored by Whoosh's matcher for
 that part of the query only, so every query gets the scores Whoosh would give it.
 
 This module reads Whoosh 2.7.4's posting blocks and columns directly (the version is
@@ -98,13 +98,13 @@ class SegmentTables:
 
     def __init__(self, reader: Any) -> None:
         self.size = reader.doc_count_all()
-        self._reader_lengths = {name: _length_bytes(reader, name)
-                                for name, field in reader.schema.items() if field.scorable}
+        self._lengths = {name: _length_bytes(reader, name)
+                         for name, field in reader.schema.items() if field.scorable}
         self.months = _months(reader, self.size)
 
     def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
         """The field lengths of documents ids, as Whoosh scores them."""
-        return _LENGTHS[self._reader_lengths[field][ids]]
+        return _LENGTHS[self._lengths[field][ids]]
 
 
 def _fixed_column(creader: Any, dtype: str, size: int, default: int) -> np.ndarray:
