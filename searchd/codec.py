@@ -35,12 +35,17 @@ _LITTLE = sys.byteorder == "little"
 
 
 class SearchdCodec(W3Codec):
-    """Whoosh 3's codec with array posting blocks (see the module docstring)."""
+    """Whoosh 3's codec with array posting blocks (see the module docstring). Posting
+    blocks hold POSTINGS_BLOCK postings (Whoosh: 128), so reading a long posting list takes
+    fewer rounds of Python; term vectors keep Whoosh's 128 terms a block, so a snippet
+    decodes the positions of few terms besides the ones it looks for."""
+
+    POSTINGS_BLOCK = 1024
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:  # term vectors: Whoosh 3's own blocks
             return super().postings_writer(dbfile, byteids=True)
-        return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit,
+        return ArrayPostingsWriter(dbfile, blocklimit=self.POSTINGS_BLOCK,
                                    compression=self._compression,
                                    inlinelimit=self._inlinelimit)
 

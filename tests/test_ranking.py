@@ -4,6 +4,7 @@ bodies (bodytext.py), each checked against what Whoosh itself reads and scores."
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from whoosh.scoring import BM25F
 from searchd import ranking
 from searchd.bodytext import CHUNK, StoredText, pack
 from searchd.cache import SizedLRU
-from searchd.codec import ArrayLeafMatcher
+from searchd.codec import ArrayLeafMatcher, SearchdCodec
 from searchd.config import Config, config_from_dict
 from searchd.documents import parse_seed
 from searchd.index import build_schema, document_fields
@@ -47,17 +48,20 @@ def _corpus(count: int, seed: int) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """An index of 600 documents in several segments, some of them deleted."""
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
+    """An index of 600 documents in several segments, some of them deleted, with posting
+    blocks of 64 (so that posting lists span several blocks)."""
     root = tmp_path_factory.mktemp("big")
     seeds = write_seeds(root / "seeds", _corpus(400, 1))
     config = config_from_dict({"paths": {"seeds": "seeds", "index": "index"}}, root)
-    sync_index(config)
-    write_seeds(seeds, _corpus(200, 2))  # a second segment
-    for name in sorted(p.name for p in seeds.iterdir())[::9]:
-        (seeds / name).unlink()  # deletions in both
-    sync_index(config)
-    return config
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SearchdCodec, "POSTINGS_BLOCK", 64)
+        sync_index(config)
+        write_seeds(seeds, _corpus(200, 2))  # a second segment
+        for name in sorted(p.name for p in seeds.iterdir())[::9]:
+            (seeds / name).unlink()  # deletions in both
+        sync_index(config)
+    yield config
 
 
 @pytest.fixture(scope="module")
