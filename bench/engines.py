@@ -75,7 +75,7 @@ class Searchd(Engine):
         # no result cache: every query of the benchmark is searched (the HTTP figures show
         # the cache at work)
         return config_from_dict({"paths": {"seeds": str(corpus), "index": str(folder)},
-                                 "search": {"result_cache": 0}}, folder)
+                                 "search": {"result_cache_mb": 0}}, folder)
 
     def build(self, corpus: Path, folder: Path) -> None:
         from searchd.sync import sync_index

@@ -33,7 +33,7 @@ class Config:
     bm25_b: float = 1.0
     bm25_k1: float = 1.2
     synonyms: Path | None = None
-    result_cache: int = 1000  # search results kept per process (0: none)
+    result_cache_mb: int = 8  # megabytes of search results kept per process (0: none)
     compounds: bool = True
     source: Path | None = None
 
@@ -69,9 +69,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
         "bm25_k1": ("bm25_k1", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
                     and 0 < v <= 10, "a number in (0, 10]"),
         "synonyms": ("synonyms", str, "the path of a synonyms file"),
-        "result_cache": ("result_cache", lambda v: isinstance(v, int)
-                         and not isinstance(v, bool) and 0 <= v <= 100_000,
-                         "an integer 0-100000"),
+        "result_cache_mb": ("result_cache_mb", lambda v: isinstance(v, int)
+                            and not isinstance(v, bool) and 0 <= v <= 4096,
+                            "an integer 0-4096"),
     },
 }
 

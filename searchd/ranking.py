@@ -33,7 +33,7 @@ from .codec import ArrayLeafMatcher
 
 T = TypeVar("T")
 SORTS = ("relevance", "newest", "oldest")
-CACHED_POSTINGS = 2_000_000  # postings kept decoded, over all terms (8 bytes each)
+CACHED_POSTINGS = 1_000_000  # postings kept decoded, over all terms (8 bytes each)
 CACHED_SEGMENTS = 64
 UNDATED = np.iinfo(np.int32).max  # month code of a document without a date
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)

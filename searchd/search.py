@@ -162,7 +162,7 @@ class Engine:
         open_index(config.index).close()  # fail early with NoIndexError
         self._open: set[Searcher] = set()
         self._open_lock = threading.Lock()
-        self._results = SizedLRU(config.result_cache)
+        self._results = SizedLRU(config.result_cache_mb * 2**20)
         self._finalizer = weakref.finalize(self, _close_all, self._open, self._open_lock)
 
     def close(self) -> None:
@@ -214,7 +214,8 @@ class Engine:
         request = (text, page, limit, months, sort, snippets, facets)
         result = self._retrying(lambda view: self._results.get(
             (view.state, request),
-            lambda: (self._search(view, text, page, limit, months, sort, snippets, facets), 1)))
+            lambda: _sized(self._search(view, text, page, limit, months, sort, snippets,
+                                        facets))))
         return replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
     def _search(self, view: IndexView, text: str, page: int, limit: int,
@@ -295,6 +296,13 @@ class Engine:
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon("body"))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
+
+
+def _sized(result: SearchResult) -> tuple[SearchResult, int]:
+    """A result and about the bytes it takes (for the result cache)."""
+    texts = sum(len(h.id) + len(h.title) + len(h.snippet) for h in result.hits)
+    entries = len(result.hits) + sum(len(counts) for counts in result.facets.values())
+    return result, 2 * texts + 150 * entries + 1000
 
 
 def _terms(view: IndexView, text: str) -> list[str]:

@@ -33,8 +33,8 @@ def test_env_var_chooses_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     ({"analysis": {"stemmer": "english"}}, ["[analysis] stemmer", "dutch_porter"]),
     ({"bogus": {}}, ["[bogus]", "[paths]"]),
     ({"search": {"default_limit": 50, "max_limit": 20}}, ["default_limit"]),
-    ({"search": {"result_cache": -1}}, ["[search] result_cache", "0-100000"]),
-    ({"search": {"result_cache": True}}, ["[search] result_cache"]),
+    ({"search": {"result_cache_mb": -1}}, ["[search] result_cache_mb", "0-4096"]),
+    ({"search": {"result_cache_mb": True}}, ["[search] result_cache_mb"]),
 ])
 def test_bad_keys_and_values_are_named(data: dict, words: list[str], tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:

@@ -211,7 +211,7 @@ def test_the_result_cache_can_be_turned_off(built: Config, monkeypatch) -> None:
     calls = []
     real = search_module.rank
     monkeypatch.setattr(search_module, "rank", lambda *a, **k: calls.append(1) or real(*a, **k))
-    engine = Engine(replace(built, result_cache=0))
+    engine = Engine(replace(built, result_cache_mb=0))
     engine.search("stad")
     engine.search("stad")
     assert len(calls) == 2

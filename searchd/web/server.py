@@ -4,6 +4,8 @@ warms up, and follows index changes on its own."""
 
 from __future__ import annotations
 
+import ctypes
+import importlib
 import os
 from typing import Any
 
@@ -43,6 +45,8 @@ def worker_count(config: Config) -> int:
 
 def serve(config: Config, host: str, port: int) -> None:
     """Serve the web front end until SIGTERM or Ctrl-C."""
+    _limit_malloc_arenas()
+    _load_shared(config)
     workers = worker_count(config)
     click.echo(f"searchd serving {config.seeds} at http://{host}:{port}/ "
                f"({workers} worker processes, {config.threads} threads each)", err=True)
@@ -56,6 +60,26 @@ def serve(config: Config, host: str, port: int) -> None:
         "limit_request_line": MAX_REQUEST_LINE, "limit_request_fields": 50,
         "limit_request_field_size": 8190,
     }).run()
+
+
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Let glibc keep at most `arenas` malloc arenas per process (it makes up to 8 a core,
+    one for each thread that allocates, and each keeps the memory it freed): about 15 MB
+    less per worker after a load on nl-laws. Set before the workers fork; no-op elsewhere."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(-8, arenas)  # M_ARENA_MAX
+
+
+def _load_shared(config: Config) -> None:
+    """Import the search modules and load the analyzer's lexicon before the workers fork,
+    so that they share those pages instead of each loading its own (no index is opened)."""
+    from ..analysis import dutch_analyzer
+
+    importlib.import_module("searchd.search")  # numpy, Whoosh
+    list(dutch_analyzer(config.stemmer, config.compounds)("gemeentebegroting ministers"))
 
 
 def _warm_up(app: Flask) -> None:
