@@ -8,7 +8,8 @@ arrays, compressed apart from the positions, which are only read for phrases and
 highlighting. Term vectors and everything else keep Whoosh 3's format.
 
 Segments remember the codec that wrote them, so an index written by this codec is read by
-it too; indexes are rebuilt when SCHEMA_VERSION changes.
+it too; indexes are rebuilt when SCHEMA_VERSION changes. The classes here override private
+methods of Whoosh 2.7.4 (pinned); tests compare what they read with Whoosh's own matchers.
 """
 
 from __future__ import annotations

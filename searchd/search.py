@@ -212,11 +212,13 @@ class Engine:
         months = month_range(since, until)
         check_sort(sort)
         request = (text, page, limit, months, sort, snippets, facets)
-        result = self._retrying(lambda view: self._results.get(
-            (view.state, request),
-            lambda: _sized(self._search(view, text, page, limit, months, sort, snippets,
-                                        facets))))
+        result = self._retrying(lambda view: self._cached(view, request))
         return replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _cached(self, view: IndexView, request: tuple[Any, ...]) -> SearchResult:
+        """The result of a request on view: from the result cache, or searched and kept."""
+        return self._results.get((view.state, request),
+                                 lambda: _sized(self._search(view, *request)))
 
     def _search(self, view: IndexView, text: str, page: int, limit: int,
                 months: tuple[int | None, int | None], sort: str,
