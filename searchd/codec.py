@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
                                   W3PerDocReader, W3PostingsWriter)
+from whoosh.matching import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -151,25 +153,6 @@ class ArrayLeafMatcher(OneReadMatcher):
         self._data = (zlib.decompress(raw[_PART.size:_PART.size + size]),
                       raw[_PART.size + size:])
 
-    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """The document numbers (int64) and frequencies (float32) of every block of the
-        posting list, read from the file at once (the matcher itself does not move)."""
-        end = self._startoffset + self._length
-        raw = memoryview(self._postfile.get(self._baseoffset, end - self._baseoffset))
-        pos = 0
-        while pos < len(raw):
-            size = unpack_int(raw[pos:pos + _INT_SIZE])[0]
-            start, pos = pos + _INT_SIZE, pos + _INT_SIZE + abs(size)
-            block = io.BytesIO(raw[start:pos])
-            count = pickle.load(block)[0]
-            part = start + block.tell()
-            arrays_end = part + _PART.size + _PART.unpack_from(raw, part)[0]
-            arrays = zlib.decompress(raw[part + _PART.size:arrays_end])
-            ids = np.cumsum(np.frombuffer(arrays, dtype="<u4", count=count), dtype=np.int64)
-            yield ids, np.frombuffer(arrays, dtype="<f4", count=count, offset=4 * count)
-            if size < 0:  # the last block
-                break
-
     def _read_ids(self) -> None:
         if self._data is None:
             self._read_data()
@@ -198,3 +181,55 @@ class ArrayLeafMatcher(OneReadMatcher):
             self._values = (None,) * self._blocklength
         else:
             self._values = tuple(values[i:i + size] for i in range(0, len(values), size))
+
+
+Block = tuple[np.ndarray, np.ndarray]  # document numbers (int64), frequencies (float32)
+
+
+def posting_blocks(reader: Any, field: str, btext: bytes) -> Iterator[Block] | None:
+    """The blocks of a term's postings in a segment reader, deleted documents included;
+    None when the segment lacks the term. Blocks written by ArrayPostingsWriter are read
+    from the file at once and parsed from memory; others through Whoosh's matcher."""
+    try:
+        info = reader.term_info(field, btext)
+    except TermNotFound:
+        return None
+    if not isinstance(reader.codec(), SearchdCodec) or info.is_inlined():
+        return _matcher_blocks(reader.postings(field, btext))
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # Whoosh 2.7.4 reads it back as a 1-tuple (unused there)
+        length = length[0]
+    header = len(WHOOSH3_HEADER_MAGIC)
+    return _array_blocks(reader._terms._postfile.get(offset + header, length - header))
+
+
+def _array_blocks(raw: bytes) -> Iterator[Block]:
+    """The blocks of one posting list of ArrayPostingsWriter's, from its bytes."""
+    data = memoryview(raw)
+    pos = 0
+    while pos < len(data):
+        size = unpack_int(data[pos:pos + _INT_SIZE])[0]
+        start, pos = pos + _INT_SIZE, pos + _INT_SIZE + abs(size)
+        block = io.BytesIO(data[start:pos])
+        count = pickle.load(block)[0]
+        part = start + block.tell()
+        arrays_end = part + _PART.size + _PART.unpack_from(data, part)[0]
+        arrays = zlib.decompress(data[part + _PART.size:arrays_end])
+        ids = np.cumsum(np.frombuffer(arrays, dtype="<u4", count=count), dtype=np.int64)
+        yield ids, np.frombuffer(arrays, dtype="<f4", count=count, offset=4 * count)
+        if size < 0:  # the last block
+            break
+
+
+def _matcher_blocks(matcher: Any) -> Iterator[Block]:
+    """All postings of a Whoosh matcher as one block (without the filter Whoosh puts
+    around a segment with deleted documents, which has already stepped past some)."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+        matcher.reset()
+    ids, freqs = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        freqs.append(matcher.weight())
+        matcher.next()
+    yield np.array(ids, dtype=np.int64), np.array(freqs, dtype=np.float32)

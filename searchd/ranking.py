@@ -22,14 +22,13 @@ from typing import Any, TypeVar
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
 from .cache import SizedLRU
-from .codec import ArrayLeafMatcher
+from .codec import posting_blocks
 
 T = TypeVar("T")
 SORTS = ("relevance", "newest", "oldest")
@@ -171,33 +170,14 @@ def term_postings(reader: Any, field: str, btext: bytes) -> tuple[np.ndarray, np
 def _read_postings(reader: Any, field: str,
                    btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], int]:
     """(document numbers, frequencies) of a term and their count (at least 1, the size of
-    an absent term in the cache), a block at a time."""
-    if (field, btext) not in reader:
+    an absent term in the cache)."""
+    blocks = posting_blocks(reader, field, btext)
+    if blocks is None:
         return (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)), 1
-    ids: list[np.ndarray] = []
-    freqs: list[np.ndarray] = []
-    matcher = leaf_matcher(reader, field, btext)
-    if isinstance(matcher, ArrayLeafMatcher):
-        for block_ids, block_freqs in matcher.blocks():
-            ids.append(block_ids)
-            freqs.append(block_freqs)
-    else:  # postings inlined in the term info, or an index from before SearchdCodec
-        pairs = _each(matcher, lambda m: (m.id(), m.weight()))
-        ids.append(np.array([p[0] for p in pairs], dtype=np.int64))
-        freqs.append(np.array([p[1] for p in pairs], dtype=np.float32))
+    ids, freqs = zip(*blocks)
     docs = np.concatenate(ids).astype(np.int32)
     tfs = np.concatenate(freqs).astype(np.float32)
     return (docs, tfs), max(1, len(docs))
-
-
-def leaf_matcher(reader: Any, field: str, btext: bytes) -> Any:
-    """The codec's own matcher of a term's postings in a segment: without the filter
-    Whoosh wraps around it when the segment has deleted documents (ranking masks those)."""
-    matcher = reader.postings(field, btext)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-        matcher.reset()  # the filter has already stepped over leading deleted documents
-    return matcher
 
 
 def _each(matcher: Any, read: Callable[[Any], T]) -> list[T]:
