@@ -211,7 +211,8 @@ def evaluate(q: wq.Query, leaf: _Leaf) -> Matches:
         return Matches.none(leaf.size)
     if isinstance(q, wq.Term):
         return _term(q, leaf)
-    if isinstance(q, (wq.And, wq.Or)) and not getattr(q, "scale", None) \
+    # exactly And and Or: subclasses (Ordered, ...) add conditions of their own
+    if type(q) in (wq.And, wq.Or) and not getattr(q, "scale", None) \
             and not getattr(q, "minmatch", 0):
         subs = q.subqueries
         if not subs:

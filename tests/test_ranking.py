@@ -194,3 +194,19 @@ def test_a_snippet_of_a_huge_body_decompresses_a_few_chunks(built: Config, seeds
     assert len(body) > 10 * CHUNK and max(len(chunks) for chunks in read.values()) <= 2
     page = engine.document("huge.txt", "fietsenmaker")
     assert page.document.body == body and page.matches == 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda wq: wq.DisjunctionMax([wq.Term("body", "minister"), wq.Term("title", "wet", 2.0)]),
+    lambda wq: wq.Ordered([wq.Term("body", "minister"), wq.Term("body", "begroting")]),
+    lambda wq: wq.Or([wq.Term("body", "fiets"), wq.Term("body", "stad")], scale=0.9),
+])
+def test_other_query_types_are_scored_by_whoosh_s_matcher(view, make) -> None:
+    from whoosh import query as wq
+
+    q = make(wq)
+    expected = _whoosh_order(view.searcher, q, "relevance")
+    ranked = ranking.rank(view.searcher, q, len(expected) + 1)
+    assert ranked.total == len(expected) > 0
+    assert ranked.docnums.tolist() == [d for d, _ in expected]
+    assert np.allclose(ranked.scores, [s for _, s in expected], rtol=1e-12, atol=0)
