@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install index bench clean
+.PHONY: run test install index bench clean prepare
 
-run: $(STAMP)
+run: $(STAMP) prepare
 	$(BIN)/searchd index
 	$(BIN)/searchd serve --watch
 
@@ -14,7 +14,7 @@ test: $(STAMP) $(VENV)/.test-installed
 	@scripts/ensure-chromium.sh || true
 	$(BIN)/python -m pytest -q
 
-install: $(STAMP)
+install: $(STAMP) prepare
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
+
+# What makes `searchd search` start faster, as pip does for the packages it installs:
+# searchd's own bytecode (an editable install is not compiled; ~40 ms a start; only changed
+# files are redone) and the lexicon unpacked (gunzip takes ~50 ms a start).
+prepare: $(STAMP)
+	$(BIN)/python -m compileall -q searchd
+	$(BIN)/python -c "from searchd.analysis.lexicon import unpack; unpack()"
 
 $(VENV)/.test-installed: pyproject.toml | $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -33,10 +40,12 @@ index: $(STAMP)
 
 # The benchmark suite against stock Whoosh, tantivy and SQLite FTS5 (by hand, not in `test`):
 #   make bench CORPUS=/path/to/seeds [BENCH_ARGS="--max-docs 4000"]
-bench: $(STAMP)
+bench: $(STAMP) prepare
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	mkdir -p bench/results
 	$(BIN)/python bench/run.py --corpus $(CORPUS) --json bench/results/$(notdir $(CORPUS)).json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+	find searchd -name __pycache__ -prune -exec rm -rf {} +
+	rm -f searchd/analysis/data/lexicon-nl.tsv

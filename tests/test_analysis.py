@@ -1,5 +1,7 @@
 """The Dutch analyzer, asserted as exact token lists."""
 
+from pathlib import Path
+
 import pytest
 
 from searchd.analysis import analyze, explain
@@ -122,3 +124,20 @@ def test_the_compact_and_the_expanded_lexicon_agree() -> None:
         assert compact.lemma(word) == expanded.lemma(word)
         assert compact.zipf(word) == expanded.zipf(word)
         assert compact.pos(word) == expanded.pos(word)
+
+
+def test_the_unpacked_lexicon_is_used_only_when_it_matches(monkeypatch, tmp_path) -> None:
+    from searchd.analysis import lexicon as lex
+
+    data = tmp_path / "data"
+    data.mkdir()
+    packed = Path(lex.__file__).with_name("data") / lex._DATA
+    (data / lex._DATA).write_bytes(packed.read_bytes())
+    monkeypatch.setattr(lex.resources, "files", lambda package: tmp_path)
+    from_packed = lex._load()
+    (data / lex._PLAIN).write_bytes(b"cut short")
+    assert lex._load().words.block == from_packed.words.block  # a bad copy is ignored
+    assert lex.unpack() == data / lex._PLAIN
+    plain = (data / lex._PLAIN).read_bytes()
+    assert len(plain) == lex._unpacked_size(packed.read_bytes())
+    assert lex._load().forms.block == from_packed.forms.block
