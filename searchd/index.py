@@ -39,7 +39,7 @@ from .errors import IndexLockedError, NoIndexError
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
-SCHEMA_VERSION = 7  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 8  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 
@@ -60,12 +60,9 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
         # scorable only so that Whoosh keeps a length column: without one it checks the
         # disk for that column once per posting while writing
         words=TEXT(analyzer=SurfaceWordsAnalyzer(), phrase=False),
+        # its column gives ranking.py every document's month: date filters, facets, sorting
         date=DATETIME(sortable=True),
-        # year and month as YYYY / YYYY-MM: facet counts and sorting by date (columns);
-        # undated is "1" for a document without a date, so a date sort can put those last
-        month=ID(stored=True, sortable=True),
-        year=ID(sortable=True),
-        undated=ID(sortable=True),
+        month=ID(stored=True),  # YYYY-MM, for display
         checksum=ID(stored=True),
     )
 
@@ -79,11 +76,9 @@ def document_fields(doc: Document) -> dict[str, Any]:
                               "packed_body": bodytext.pack(doc.body),
                               "lead": lead(doc.body),
                               "checksum": doc.checksum, "month": doc.date,
-                              "words": doc.title + "\n" + doc.body,
-                              "undated": "0" if doc.date else "1"}
+                              "words": doc.title + "\n" + doc.body}
     if doc.date:
         fields["date"] = datetime(int(doc.date[:4]), int(doc.date[5:7]), 1)
-        fields["year"] = doc.date[:4]
     return fields
 
 

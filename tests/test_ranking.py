@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from whoosh import sorting
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.scoring import BM25F
@@ -72,15 +71,19 @@ def view(big: Config):  # type: ignore[no-untyped-def]
 
 
 def _whoosh_order(searcher, q, sort: str):  # type: ignore[no-untyped-def]
-    """Whoosh's own ranking of q: every match, as (docnum, score)."""
-    order = None
+    """Whoosh's own ranking of q: every match, as (docnum, score); for a date sort its hits
+    ordered here by their stored month (undated last), then score, then document number."""
+    hits = [(hit.docnum, hit.score, hit.get("month")) for hit in searcher.search(q, limit=None)]
     if sort != "relevance":
-        order = sorting.MultiFacet([sorting.FieldFacet("undated"),
-                                    sorting.FieldFacet("month", reverse=sort == "newest"),
-                                    sorting.ScoreFacet()])
-    results = searcher.search(q, limit=None, sortedby=order)
-    return [(hit.docnum, hit.score if sort == "relevance" else -hit.score[-1])
-            for hit in results]
+        sign = -1 if sort == "newest" else 1
+
+        def key(hit):  # type: ignore[no-untyped-def]
+            docnum, score, month = hit
+            code = int(month[:4]) * 12 + int(month[5:]) if month else 0
+            return (month is None, sign * code, -score, docnum)
+
+        hits.sort(key=key)
+    return [(docnum, score) for docnum, score, _ in hits]
 
 
 @pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
