@@ -21,9 +21,9 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
@@ -33,6 +33,7 @@ from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+T = TypeVar("T")
 _PART = struct.Struct("<I")  # byte length of the compressed arrays of a block
 _LITTLE = sys.byteorder == "little"
 
@@ -227,9 +228,15 @@ def _matcher_blocks(matcher: Any) -> Iterator[Block]:
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
         matcher.reset()
-    ids, freqs = [], []
+    pairs = each_posting(matcher, lambda m: (m.id(), m.weight()))
+    yield (np.array([p[0] for p in pairs], dtype=np.int64),
+           np.array([p[1] for p in pairs], dtype=np.float32))
+
+
+def each_posting(matcher: Any, read: Callable[[Any], T]) -> list[T]:
+    """read(matcher) at every posting of a Whoosh matcher, from where it stands."""
+    out = []
     while matcher.is_active():
-        ids.append(matcher.id())
-        freqs.append(matcher.weight())
+        out.append(read(matcher))
         matcher.next()
-    yield np.array(ids, dtype=np.int64), np.array(freqs, dtype=np.float32)
+    return out

@@ -5,8 +5,9 @@ Whoosh scores one matching document at a time through a tree of Python matchers:
 word of a corpus of laws costs tens of thousands of Python calls. Here a term's postings are
 read into arrays (its whole posting list in one read; kept per segment in a bounded cache),
 scored in one vector expression with Whoosh's own BM25F statistics, and combined by the
-query's AND/OR/NOT as array operations. Phrases and other rare query types are scored by Whoosh's matcher for
-that part of the query only, so every query gets the scores Whoosh would give it.
+query's AND/OR/NOT as array operations. Phrases and other rare query types are scored by
+Whoosh's matcher for that part of the query only, so every query gets the scores Whoosh
+would give it.
 
 This module reads Whoosh 2.7.4's posting blocks and columns directly (the version is
 pinned); tests compare every result with Whoosh's own search.
@@ -14,10 +15,9 @@ pinned); tests compare every result with Whoosh's own search.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from whoosh import query as wq
@@ -28,9 +28,8 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
 from .cache import SizedLRU
-from .codec import posting_blocks
+from .codec import each_posting, posting_blocks
 
-T = TypeVar("T")
 SORTS = ("relevance", "newest", "oldest")
 CACHED_POSTINGS = 1_000_000  # postings kept decoded, over all terms (8 bytes each)
 CACHED_SEGMENTS = 64
@@ -180,15 +179,6 @@ def _read_postings(reader: Any, field: str,
     return (docs, tfs), max(1, len(docs))
 
 
-def _each(matcher: Any, read: Callable[[Any], T]) -> list[T]:
-    """read(matcher) at every posting of a Whoosh matcher."""
-    out = []
-    while matcher.is_active():
-        out.append(read(matcher))
-        matcher.next()
-    return out
-
-
 @dataclass(frozen=True)
 class _Leaf:
     """One segment being searched: its searcher, the top searcher (for the statistics of
@@ -291,7 +281,7 @@ def _term(q: wq.Term, leaf: _Leaf) -> Matches:
 def _by_matcher(q: wq.Query, leaf: _Leaf) -> Matches:
     """q's matches in the segment from Whoosh's own matcher (phrases, ranges, ...)."""
     matcher = q.matcher(leaf.searcher, leaf.parent.context())
-    pairs = _each(matcher, lambda m: (m.id(), m.score()))
+    pairs = each_posting(matcher, lambda m: (m.id(), m.score()))
     matches = Matches.none(leaf.size)
     if pairs:
         ids = np.array([p[0] for p in pairs], dtype=np.int64)
