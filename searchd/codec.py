@@ -21,20 +21,28 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from typing import Any, TypeVar
 
 import numpy as np
-from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
-                                  W3PerDocReader, W3PostingsWriter)
+from whoosh.codec.whoosh3 import (VECTOR_COLUMN, VECTOR_LEN_COLUMN, WHOOSH3_HEADER_MAGIC,
+                                  W3Codec, W3LeafMatcher,
+                                  W3PerDocReader, W3PerDocWriter, W3PostingsWriter,
+                                  W3TermInfo, _vecfield)
+from whoosh.formats import Existence, Frequency, Positions
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
-from whoosh.system import _INT_SIZE, unpack_int
+from whoosh.system import (_INT_SIZE, pack_int, pack_long, pack_uint, pack_ushort,
+                           unpack_int)
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 T = TypeVar("T")
-_PART = struct.Struct("<I")  # byte length of the compressed arrays of a block
+_PART = struct.Struct("<I")  # byte length of a block's first part
+_SIZE = struct.Struct("!i")  # a block's byte length (Whoosh's write_int), < 0 for the last
+SMALL_BLOCK = 64  # bytes of arrays below which a block is not compressed
+_TERMINFO = W3TermInfo._struct  # the term info's statistics, before its extent
 _LITTLE = sys.byteorder == "little"
 
 
@@ -53,6 +61,9 @@ class SearchdCodec(W3Codec):
                                    compression=self._compression,
                                    inlinelimit=self._inlinelimit)
 
+    def per_document_writer(self, storage: Any, segment: Any) -> Any:
+        return SearchdPerDocWriter(self, storage, segment)
+
     def per_document_reader(self, storage: Any, segment: Any) -> Any:
         return SearchdPerDocReader(storage, segment)
 
@@ -67,33 +78,160 @@ class SearchdCodec(W3Codec):
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
-    """Writes blocks as: Whoosh 3's block header, then [length of part 1][part 1 =
-    compressed id deltas and frequencies][part 2 = compressed pickled positions]."""
+    """Writes blocks as: Whoosh 3's block header, then [length of part 1][part 1 = id
+    deltas (uint32) and weights (float32)][part 2 = the postings' values as arrays]. Part 2
+    holds, per posting, its frequency (uint32), and for a format with positions all the
+    position deltas (uint32) after them; a format without values (Existence) has none.
+    Both parts are compressed unless the block is small (header field 4 says which)."""
 
     def _write_block(self, last: bool = False) -> None:
+        """Whoosh's per-posting path (add_posting; merges use it): the buffered block."""
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        ids = self._ids
-        deltas = array("I", [ids[0]] + [b - a for a, b in zip(ids, ids[1:])])
-        weights = array("f", self._weights)
-        if not _LITTLE:
-            deltas.byteswap()
-            weights.byteswap()
-        level = self._compression or 1
-        arrays = zlib.compress(deltas.tobytes() + weights.tobytes(), level)
-        values = self._mini_values()
-        positions = b"" if values is None else zlib.compress(pickle.dumps(values, 2), level)
-        data = _PART.pack(len(arrays)) + arrays + positions
-        info = pickle.dumps((len(ids), ids[-1], self._maxweight, 1,
-                             length_to_byte(self._minlength),
-                             length_to_byte(self._maxlength)), 2)
-        size = len(info) + len(data)
-        self._postfile.write_int(-size if last else size)
-        self._postfile.write(info)
-        self._postfile.write(data)
+        counts, positions = _value_arrays(self._format, self._values, len(self._ids))
+        ids = np.frombuffer(self._ids, dtype=np.uint32)
+        weights = np.frombuffer(self._weights, dtype=np.float32)
+        maxweight = float(weights.max())
+        low, high = self._minlength or 0, self._maxlength
+        _add_block_stats(self._terminfo, ids, weights, maxweight, low, high)
+        values = b"" if counts is None else counts.astype("<u4").tobytes()
+        if positions is not None:
+            values += positions.astype("<u4").tobytes()
+        arrays = (np.diff(ids.astype(np.int64), prepend=0).astype("<u4").tobytes()
+                  + weights.astype("<f4").tobytes())
+        self._postfile.write(block_bytes(len(ids), int(ids[-1]), maxweight, low, high,
+                                         arrays, values, self._compression or 1, last))
         self._blockcount += 1
         self._new_block()
+
+
+def block_bytes(count: int, lastid: int, maxweight: float, minlength: int, maxlength: int,
+                arrays: bytes, values: bytes, level: int, last: bool) -> bytes:
+    """One posting block in ArrayPostingsWriter's layout, its size prefix included, from
+    its parts uncompressed: arrays (id deltas, weights) and values (frequencies, then each
+    posting's positions as deltas from the one before, the first from 0, as Whoosh's
+    Positions format has them)."""
+    comp = level if len(arrays) + len(values) > SMALL_BLOCK else 0
+    if comp:
+        arrays = zlib.compress(arrays, comp)
+        values = zlib.compress(values, comp) if values else b""
+    info = pickle.dumps((count, lastid, maxweight, comp, length_to_byte(minlength),
+                         length_to_byte(maxlength)), 2)
+    size = len(info) + _PART.size + len(arrays) + len(values)
+    return b"".join((_SIZE.pack(-size if last else size), info, _PART.pack(len(arrays)),
+                     arrays, values))
+
+
+@dataclass
+class SortedPostings:
+    """A field's postings sorted by term, then document: what write_postings() takes."""
+
+    terms: list[bytes]          # sorted
+    firsts: np.ndarray          # where each term's postings begin, and the end (int64)
+    docs: np.ndarray            # document numbers (uint32)
+    weights: np.ndarray         # float32
+    freqs: np.ndarray | None    # uint32, for formats with values
+    deltas: np.ndarray | None   # position deltas (uint32), for formats with positions
+    starts: np.ndarray | None   # where each posting's deltas begin, and the end (int64)
+
+
+def write_postings(fieldwriter: Any, name: str, fieldobj: Any, postings: SortedPostings,
+                   lengths: np.ndarray, blocksize: int, level: int = 1) -> None:
+    """Write a field's terms and posting lists through a Whoosh 3 field writer, in the
+    blocks ArrayPostingsWriter writes, with their statistics computed over all blocks at
+    once (the per-term loop only slices bytes and writes)."""
+    fieldwriter.start_field(name, fieldobj)
+    docs, weights = postings.docs, postings.weights
+    sizes = np.diff(postings.firsts)
+    nblocks = -(-sizes // blocksize)
+    term_of = np.repeat(np.arange(len(sizes)), nblocks)
+    nth = np.arange(len(term_of)) - np.repeat(np.cumsum(nblocks) - nblocks, nblocks)
+    begins = postings.firsts[:-1][term_of] + nth * blocksize
+    ends = np.minimum(begins + blocksize, postings.firsts[1:][term_of])
+    deltas = np.diff(docs.astype(np.int64), prepend=0)
+    deltas[begins] = docs[begins]
+    arrays = (deltas.astype("<u4").tobytes(), weights.astype("<f4").tobytes())
+    values = b"" if postings.freqs is None else postings.freqs.astype("<u4").tobytes()
+    positions = b"" if postings.deltas is None else postings.deltas.astype("<u4").tobytes()
+    lens = lengths[docs].astype(np.int64)
+    low = np.minimum.reduceat(np.where(lens > 0, lens, 1 << 40), begins)
+    low[low == 1 << 40] = 0
+    stats = zip(begins.tolist(), ends.tolist(), docs[ends - 1].tolist(),
+                np.maximum.reduceat(weights, begins).tolist(),
+                np.add.reduceat(weights.astype(np.float64), begins).tolist(),
+                low.tolist(), np.maximum.reduceat(lens, begins).tolist(),
+                (postings.starts[begins] if postings.starts is not None else begins).tolist(),
+                (postings.starts[ends] if postings.starts is not None else begins).tolist())
+    postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+    prefix = pack_ushort(fieldwriter._fieldid)
+    for term, count, df in zip(postings.terms, nblocks.tolist(), sizes.tolist()):
+        offset = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        total = maxweight = 0.0
+        minlength, maxlength, minid = 1 << 40, 0, -1
+        for i in range(count):
+            begin, end, lastid, top, weight, short, long_, pbegin, pend = next(stats)
+            if minid < 0:
+                minid = int(docs[begin])
+            total, maxweight = total + weight, max(maxweight, top)
+            minlength, maxlength = min(minlength, short), max(maxlength, long_)
+            part = arrays[0][4 * begin:4 * end] + arrays[1][4 * begin:4 * end]
+            held = values[4 * begin:4 * end] + positions[4 * pbegin:4 * pend]
+            postfile.write(block_bytes(end - begin, lastid, top, short, long_, part, held,
+                                       level, i == count - 1))
+        info = _TERMINFO.pack(0, total, df, length_to_byte(minlength),
+                              length_to_byte(maxlength), maxweight, minid, lastid)
+        tindex.add(prefix + term, info + pack_long(offset) + pack_int(postfile.tell() - offset))
+    fieldwriter.finish_field()
+
+
+def _add_block_stats(terminfo: Any, ids: np.ndarray, weights: np.ndarray,
+                     maxweight: float, minlength: int, maxlength: int) -> None:
+    """What W3TermInfo.add_block adds up, from arrays."""
+    terminfo._weight += float(weights.sum(dtype=np.float64))
+    terminfo._df += len(ids)
+    if terminfo._minlength is None or minlength < terminfo._minlength:
+        terminfo._minlength = minlength
+    terminfo._maxlength = max(terminfo._maxlength, maxlength)
+    terminfo._maxweight = max(terminfo._maxweight, maxweight)
+    if terminfo._minid is None:
+        terminfo._minid = int(ids[0])
+    terminfo._maxid = int(ids[-1])
+
+
+def value_kind(format_: Any) -> str:
+    """What a posting format's values hold: "positions", "frequency" or "none"."""
+    if isinstance(format_, Existence):
+        return "none"
+    if type(format_) is Frequency:
+        return "frequency"
+    if type(format_) is Positions:
+        return "positions"
+    raise TypeError(f"searchd's codec does not store postings of {type(format_).__name__}")
+
+
+def _value_arrays(format_: Any, values: list[bytes],
+                  count: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Frequencies and position deltas of Whoosh-encoded posting values."""
+    kind = value_kind(format_)
+    if kind == "none":
+        return None, None
+    if kind == "frequency":
+        return np.array([format_.decode_frequency(v) for v in values], dtype=np.uint32), None
+    lists = [format_.decode_positions(v) for v in values]
+    counts = np.array([len(p) for p in lists], dtype=np.uint32)
+    flat = np.array([x for p in lists for x in p], dtype=np.int64)
+    return counts, position_deltas(flat, counts)
+
+
+def position_deltas(positions: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each posting's positions (flat, counts[i] for posting i) as deltas from the
+    position before in the same posting, the first from 0."""
+    deltas = np.diff(positions.astype(np.int64), prepend=0)
+    starts = np.cumsum(counts, dtype=np.int64) - counts
+    has = counts > 0
+    deltas[starts[has]] = positions[starts[has]]
+    return deltas
 
 
 class OneReadMatcher(W3LeafMatcher):
@@ -112,6 +250,67 @@ class OneReadMatcher(W3LeafMatcher):
          high) = pickle.load(block)
         self._dataoffset = position + _INT_SIZE + block.tell()
         self._minlength, self._maxlength = byte_to_length(low), byte_to_length(high)
+
+
+class SearchdPerDocWriter(W3PerDocWriter):
+    """Whoosh 3's per-document writer, which also keeps every document's field lengths in
+    memory: the bulk posting writer takes each block's shortest and longest document from
+    them (Whoosh's writer reads each posting's length back from the segment's column)."""
+
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        self.lengths: dict[str, array] = {}
+
+    def add_field(self, fieldname: str, fieldobj: Any, value: Any, length: int) -> None:
+        super().add_field(fieldname, fieldobj, value, length)
+        if length:
+            column = self.lengths.setdefault(fieldname, array("I"))
+            column.frombytes(bytes(4 * max(self._docnum + 1 - len(column), 0)))
+            column[self._docnum] = length
+
+    def add_vector_spans(self, fieldname: str,
+                         spans: dict[str, list[tuple[int, int, int]]]) -> None:
+        """A Characters term vector from each term's (position, startchar, endchar) list:
+        the blocks Whoosh 3's add_vector_items writes (128 terms each, pickled, level 3),
+        without its per-term writer."""
+        if not spans:
+            return
+        if self._vpostfile is None:
+            self._prep_vectors()
+        postfile = self._vpostfile
+        offset = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        terms = sorted(spans)
+        limit, level = self._codec._blocklimit, self._codec._compression
+        for start in range(0, len(terms), limit):
+            chunk = tuple(terms[start:start + limit])
+            weights = [float(len(spans[term])) for term in chunk]
+            mini = (None if all(w == 1.0 for w in weights) else
+                    weights[0] if all(w == weights[0] for w in weights) else tuple(weights))
+            values = tuple(_characters(spans[term]) for term in chunk)
+            data = pickle.dumps((chunk, mini, values), 2)
+            data = zlib.compress(data, level) if level else data
+            info = pickle.dumps((len(chunk), chunk[-1], max(weights), level, 0, 0), 2)
+            size = len(info) + len(data)
+            last = start + limit >= len(terms)
+            postfile.write(b"".join((_SIZE.pack(-size if last else size), info, data)))
+        vecfield = _vecfield(fieldname)
+        self.add_column_value(vecfield, VECTOR_COLUMN, offset)
+        self.add_column_value(vecfield + "L", VECTOR_LEN_COLUMN, postfile.tell() - offset)
+
+    def field_lengths(self, fieldname: str) -> np.ndarray:
+        """Each document's length in fieldname (0 where it has none)."""
+        column = np.frombuffer(self.lengths.get(fieldname, array("I")), dtype=np.uint32)
+        return np.pad(column, (0, max(self._doccount - len(column), 0)))
+
+
+def _characters(spans: list[tuple[int, int, int]]) -> bytes:
+    """(position, startchar, endchar) triples in Whoosh's Characters encoding."""
+    deltas, pos, char = [], 0, 0
+    for position, start, end in spans:
+        deltas.append((position - pos, start - char, end - start))
+        pos, char = position, end
+    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
 
 
 class SearchdPerDocReader(W3PerDocReader):
@@ -146,13 +345,16 @@ def vector_values(vector: W3LeafMatcher, terms: Iterable[str]) -> dict[str, byte
 
 
 class ArrayLeafMatcher(OneReadMatcher):
-    """Reads ArrayPostingsWriter's blocks: positions are decompressed only when asked for."""
+    """Reads ArrayPostingsWriter's blocks: values are decoded only when asked for."""
 
     def _read_data(self) -> None:
         raw = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         size = _PART.unpack_from(raw)[0]
-        self._data = (zlib.decompress(raw[_PART.size:_PART.size + size]),
-                      raw[_PART.size + size:])
+        arrays, values = raw[_PART.size:_PART.size + size], raw[_PART.size + size:]
+        if self._compression:
+            arrays = zlib.decompress(arrays)
+            values = zlib.decompress(values) if values else b""
+        self._data = (arrays, values)
 
     def _read_ids(self) -> None:
         if self._data is None:
@@ -171,17 +373,24 @@ class ArrayLeafMatcher(OneReadMatcher):
         self._weights = weights
 
     def _read_values(self) -> None:
+        """The values in Whoosh's encoding, which its matchers (phrases) decode."""
         if self._data is None:
             self._read_data()
-        packed = self._data[1]
-        values = pickle.loads(zlib.decompress(packed)) if packed else ()
-        size = self._fixedsize
-        if size is None or size < 0:
-            self._values = values
-        elif size == 0:
-            self._values = (None,) * self._blocklength
-        else:
-            self._values = tuple(values[i:i + size] for i in range(0, len(values), size))
+        kind = value_kind(self.format)
+        count = self._blocklength
+        if kind == "none":
+            self._values = (b"",) * count
+            return
+        counts = np.frombuffer(self._data[1], dtype="<u4", count=count).tolist()
+        if kind == "frequency":
+            self._values = tuple(pack_uint(c) for c in counts)
+            return
+        deltas = np.frombuffer(self._data[1], dtype="<u4", offset=4 * count).tolist()
+        values, start = [], 0
+        for c in counts:
+            values.append(pack_uint(c) + pickle.dumps(deltas[start:start + c], 2))
+            start += c
+        self._values = tuple(values)
 
 
 Block = tuple[np.ndarray, np.ndarray]  # document numbers (int64), frequencies (float32)
@@ -212,10 +421,13 @@ def _array_blocks(raw: bytes) -> Iterator[Block]:
         size = unpack_int(data[pos:pos + _INT_SIZE])[0]
         start, pos = pos + _INT_SIZE, pos + _INT_SIZE + abs(size)
         block = io.BytesIO(data[start:pos])
-        count = pickle.load(block)[0]
+        info = pickle.load(block)
+        count, compressed = info[0], info[3]
         part = start + block.tell()
         arrays_end = part + _PART.size + _PART.unpack_from(data, part)[0]
-        arrays = zlib.decompress(data[part + _PART.size:arrays_end])
+        arrays = data[part + _PART.size:arrays_end]
+        if compressed:
+            arrays = zlib.decompress(arrays)
         ids = np.cumsum(np.frombuffer(arrays, dtype="<u4", count=count), dtype=np.int64)
         yield ids, np.frombuffer(arrays, dtype="<f4", count=count, offset=4 * count)
         if size < 0:  # the last block

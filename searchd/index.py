@@ -39,7 +39,7 @@ from .errors import IndexLockedError, NoIndexError
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
-SCHEMA_VERSION = 8  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 9  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 
@@ -70,13 +70,19 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
 FIELD_NAMES = sorted(build_schema("dutch_porter", True).names())
 
 
+TEXT_FIELDS = ("body", "lead", "title", "words")  # analysed from the title and body
+
+
 def document_fields(doc: Document) -> dict[str, Any]:
     """The Whoosh field values of a Document."""
-    fields: dict[str, Any] = {"id": doc.id, "title": doc.title, "body": doc.body,
-                              "packed_body": bodytext.pack(doc.body),
-                              "lead": lead(doc.body),
-                              "checksum": doc.checksum, "month": doc.date,
-                              "words": doc.title + "\n" + doc.body}
+    return {"title": doc.title, "body": doc.body, "lead": lead(doc.body),
+            "words": doc.title + "\n" + doc.body, **other_fields(doc)}
+
+
+def other_fields(doc: Document) -> dict[str, Any]:
+    """The values of the fields other than TEXT_FIELDS."""
+    fields: dict[str, Any] = {"id": doc.id, "packed_body": bodytext.pack(doc.body),
+                              "checksum": doc.checksum, "month": doc.date}
     if doc.date:
         fields["date"] = datetime(int(doc.date[:4]), int(doc.date[5:7]), 1)
     return fields
