@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh.index import Index
 
 from .analysis import analysis_key
 from .analysis.lexicon import expanded_lexicon
 from .config import Config
-from .codec import SearchdCodec
-from .documents import document_id, read_seed, scan_seeds
+from .documents import Document, document_id, read_seed, scan_seeds
 from .errors import SearchdError, SeedError
 from .index import (SCHEMA_VERSION, FileState, Manifest, activate, create_index,
-                    current_indexname, document_fields, load_manifest, open_index,
+                    current_indexname, load_manifest, open_index,
                     remove_other_indexes, save_manifest, write_lock)
+from .writer import SearchdWriter
 
 Progress = Callable[[int, int], None]
-PARALLEL_FROM = 200   # documents; fewer are written by this process alone
-EXPAND_FROM = 20     # documents; fewer are analysed with the compact lexicon (bisection)
+PARALLEL_FROM = 100   # documents per process; fewer are written by this process alone
+EXPAND_FROM = 20      # documents; fewer are analysed with the compact lexicon (bisection)
 MAX_PROCS = 4
-WRITER_MB = 128       # Whoosh's indexing buffer per process
+PROGRESS_EVERY = 20   # documents between a worker's progress messages
 
 
 @dataclass
@@ -154,17 +157,22 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
 def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-untyped-def]
            report: SyncReport, progress: Progress | None) -> None:
     """Write the planned changes in one commit, then record them in the manifest."""
-    writer = _writer(ix, len(plan.write))
+    if len(plan.write) >= EXPAND_FROM:
+        expanded_lexicon()  # dict look-ups; before the workers fork, so that they share it
+    writer = SearchdWriter(ix)
     try:
         for doc_id in plan.delete:
             writer.delete_by_term("id", doc_id)
             manifest.files.pop(doc_id, None)
             report.removed += 1
-        total = len(plan.write)
-        for done, (doc_id, path) in enumerate(sorted(plan.write.items()), 1):
-            _write_one(writer, seeds, path, manifest, report)
-            if progress is not None:
-                progress(done, total)
+        jobs = sorted(plan.write.items())
+        procs = min(os.cpu_count() or 1, MAX_PROCS, len(jobs) // PARALLEL_FROM)
+        if procs >= 2:
+            outcomes = _write_in_workers(ix, seeds, jobs, manifest, writer, procs, progress)
+        else:
+            outcomes = _write_here(writer, seeds, jobs, manifest, progress)
+        for outcome in outcomes:
+            _record(writer, outcome, manifest, report)
     except BaseException:
         writer.cancel()
         raise
@@ -173,45 +181,156 @@ def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-
     save_manifest(Path(ix.storage.folder), manifest)
 
 
-def _writer(ix, documents: int):  # type: ignore[no-untyped-def]
-    """A Whoosh writer; for many documents one that analyses on every core."""
-    procs = min(os.cpu_count() or 1, MAX_PROCS)
-    if documents >= EXPAND_FROM:
-        expanded_lexicon()  # dict look-ups; before the workers fork, so that they share it
-    if documents < PARALLEL_FROM or procs < 2:
-        return ix.writer(limitmb=WRITER_MB, codec=SearchdCodec())
-    return ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB, batchsize=50,
-                     codec=SearchdCodec())
+@dataclass
+class _Outcome:
+    """What reading one seed file came to: a Document to index (new or changed), an
+    unchanged one, or a reason to skip it."""
+
+    doc_id: str
+    was_indexed: bool
+    state: FileState | None = None  # None: the manifest forgets the file
+    document: Document | None = None
+    unchanged: bool = False
+    skipped: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
-def _write_one(writer, seeds: Path, path: Path,  # type: ignore[no-untyped-def]
-               manifest: Manifest, report: SyncReport) -> None:
-    """Index (or re-index) one seed file, or record why it was skipped."""
+def _read(seeds: Path, path: Path, manifest: Manifest) -> _Outcome:
+    """Read one seed file and compare it with what the manifest knows of it."""
     doc_id = document_id(path, seeds)
     known = manifest.files.get(doc_id)
-    was_indexed = known is not None and not known.skipped
+    outcome = _Outcome(doc_id, known is not None and not known.skipped)
     try:
         st = path.stat()
         loaded = read_seed(path, seeds)
     except (SeedError, OSError) as exc:
-        reason = str(exc) if isinstance(exc, SeedError) else f"cannot read: {exc}"
-        report.skipped.append((doc_id, reason))
-        if was_indexed:
-            writer.delete_by_term("id", doc_id)  # its content is no longer a document
-        manifest.files.pop(doc_id, None)
+        outcome.skipped = str(exc) if isinstance(exc, SeedError) else f"cannot read: {exc}"
         if isinstance(exc, SeedError):  # remember it, so an unchanged bad file is not reread
-            manifest.files[doc_id] = FileState("", st.st_size, st.st_mtime_ns,
-                                               st.st_ctime_ns, reason)
-        return
+            outcome.state = FileState("", st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                      outcome.skipped)
+        return outcome
     doc = loaded.document
-    report.warnings.extend((doc_id, w) for w in loaded.warnings)
-    manifest.files[doc_id] = FileState(doc.checksum, st.st_size, st.st_mtime_ns,
-                                       st.st_ctime_ns)
-    if was_indexed and known.checksum == doc.checksum:  # type: ignore[union-attr]
-        report.unchanged += 1  # touched, not changed: only the manifest learns the new stat
-    elif was_indexed:
-        writer.update_document(**document_fields(doc))
+    outcome.warnings = loaded.warnings
+    outcome.state = FileState(doc.checksum, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if outcome.was_indexed and known.checksum == doc.checksum:  # type: ignore[union-attr]
+        outcome.unchanged = True  # touched, not changed: only the manifest learns its stat
+    else:
+        outcome.document = doc
+    return outcome
+
+
+def _record(writer: SearchdWriter, outcome: _Outcome, manifest: Manifest,
+            report: SyncReport) -> None:
+    """Account for one file's outcome in the report and manifest; delete the document's
+    old version, unless it is unchanged."""
+    doc_id = outcome.doc_id
+    report.warnings.extend((doc_id, w) for w in outcome.warnings)
+    manifest.files.pop(doc_id, None)
+    if outcome.state is not None:
+        manifest.files[doc_id] = outcome.state
+    if outcome.was_indexed and not outcome.unchanged:
+        writer.delete_by_term("id", doc_id)  # replaced, or no longer a document
+    if outcome.skipped is not None:
+        report.skipped.append((doc_id, outcome.skipped))
+    elif outcome.unchanged:
+        report.unchanged += 1
+    elif outcome.was_indexed:
         report.updated += 1
     else:
-        writer.add_document(**document_fields(doc))
         report.added += 1
+
+
+def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]],
+                manifest: Manifest, progress: Progress | None) -> list[_Outcome]:
+    """Read and index the files in this process."""
+    outcomes = []
+    for done, (_, path) in enumerate(jobs, 1):
+        outcome = _read(seeds, path, manifest)
+        if outcome.document is not None:
+            writer.add(outcome.document)
+        outcome.document = None
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(done, len(jobs))
+    return outcomes
+
+
+def _write_in_workers(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-untyped-def]
+                      manifest: Manifest, writer: SearchdWriter, procs: int,
+                      progress: Progress | None) -> list[_Outcome]:
+    """Read and index the files in procs forked processes, each writing segments of its
+    own; their segments join writer's commit."""
+    context = multiprocessing.get_context("fork")
+    messages = context.Queue()
+    workers = [context.Process(target=_worker, args=(ix, seeds, share, manifest, messages),
+                               daemon=True)
+               for share in _shares(jobs, procs)]
+    for worker in workers:
+        worker.start()
+    outcomes: list[_Outcome] = []
+    try:
+        finished = done = 0
+        while finished < len(workers):
+            kind, payload = _next_message(messages, workers)
+            if kind == "progress":
+                done += payload
+                if progress is not None:
+                    progress(done, len(jobs))
+            elif kind == "error":
+                raise SearchdError(f"an indexing process failed: {payload}")
+            else:
+                segments, found = payload
+                writer.add_segments(segments)
+                outcomes.extend(found)
+                finished += 1
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+    return outcomes
+
+
+def _next_message(messages, workers) -> tuple[str, Any]:  # type: ignore[no-untyped-def]
+    """The next message from the workers; an error if one died without saying why."""
+    while True:
+        try:
+            return messages.get(timeout=1.0)
+        except queue.Empty:
+            dead = [w for w in workers if w.exitcode not in (None, 0)]
+            if dead:
+                return "error", f"exit code {dead[0].exitcode}"
+
+
+def _shares(jobs: list[tuple[str, Path]], procs: int) -> list[list[tuple[str, Path]]]:
+    """The jobs in procs shares of about equal bytes (largest files first, each to the
+    share with the fewest bytes so far), each in document-id order."""
+    shares: list[list[tuple[str, Path]]] = [[] for _ in range(procs)]
+    loads = [0] * procs
+    for job, size in sorted(((job, _size(job[1])) for job in jobs), key=lambda js: -js[1]):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(job)
+        loads[lightest] += size
+    return [sorted(share) for share in shares]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _worker(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-untyped-def]
+            manifest: Manifest, messages) -> None:
+    """A worker process: index jobs into segments of its own and send them back."""
+    try:
+        writer = SearchdWriter(ix, _lk=False)
+        outcomes: list[_Outcome] = []
+        for start in range(0, len(jobs), PROGRESS_EVERY):
+            batch = jobs[start:start + PROGRESS_EVERY]
+            outcomes.extend(_write_here(writer, seeds, batch, manifest, None))
+            messages.put(("progress", len(batch)))
+        messages.put(("done", (writer.finish_segments(), outcomes)))
+    except BaseException as exc:  # reported to the parent, which cancels the sync
+        messages.put(("error", f"{type(exc).__name__}: {exc}"))

@@ -75,6 +75,37 @@ class DutchAnalyzer(Analyzer):
                 for term in terms[1:]:
                     yield _set(token, term, word, pos, begin, end, "part")
 
+    def spans(self, text: str) -> dict[str, list[tuple[int, int, int]]]:
+        """Each index term of text with the (position, startchar, endchar) of each of its
+        occurrences: the tokens __call__ yields when indexing, grouped by term, without
+        Whoosh's Token (the bulk writer's input). Words are looked up in a plain dict (an
+        lru_cache call costs more than the rest of a cached word's work)."""
+        cache = _word_cache(self.fallback, self.compounds)
+        fallback, compounds = self.fallback, self.compounds
+        found: dict[str, list[tuple[int, int, int]]] = {}
+        for (word, begin, end, _), pos in iter_words(text):
+            terms = cache.get(word)
+            if terms is None:
+                if len(cache) >= MAX_CACHED_WORDS:
+                    cache.clear()
+                terms = cache[word] = terms_of(word, fallback, compounds)
+            for term in terms:
+                places = found.get(term)
+                if places is None:
+                    found[term] = [(pos, begin, end)]
+                else:
+                    places.append((pos, begin, end))
+        return found
+
+
+_WORD_CACHES: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {}
+MAX_CACHED_WORDS = 1 << 18
+
+
+def _word_cache(fallback: str, compounds: bool) -> dict[str, tuple[str, ...]]:
+    """The index terms of the words met so far, per analysis setting (bounded)."""
+    return _WORD_CACHES.setdefault((fallback, compounds), {})
+
 
 def _set(token: Token, text: str, original: str, pos: int, startchar: int, endchar: int,
          kind: str, stopped: bool = False) -> Token:

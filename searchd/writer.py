@@ -1,0 +1,273 @@
+"""Writing segments: each document analysed once, its postings written in bulk.
+
+Whoosh's SegmentWriter turns a field into postings one token at a time (a generator and a
+Token update per token and stage), analyses the body twice (postings, then the term vector)
+and the lead a third time, keeps every posting as a tuple in a sorting pool, and writes it
+through a per-posting writer that reads each document's length back from the segment. This
+writer keeps Whoosh's segment files, per-document writer, deletions, merges and commit, and
+replaces the rest for searchd's text fields:
+- title and body are analysed once (DutchAnalyzer.spans); the lead is the body's
+  opening, so its postings are the body's first tokens; the body's term vector comes from
+  the same spans;
+- postings wait per field in flat arrays (term number, document, weight, frequency,
+  positions), are sorted once by numpy when the segment is written, and go to the codec a
+  block at a time (ArrayPostingsWriter.write_block);
+- when the arrays pass the memory limit the segment is closed and another one begun, so
+  memory stays bounded on any corpus (one commit still publishes them all).
+Postings from Whoosh's own paths (other fields, merges of small segments) enter the same
+arrays through add(). tests/test_writer.py checks that an index written here reads exactly
+as one written by Whoosh's SegmentWriter.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+from whoosh.fields import NUMERIC
+from whoosh.writing import SegmentWriter
+
+from .codec import SearchdCodec, SortedPostings, position_deltas, value_kind, write_postings
+from .documents import Document
+from .analysis import surface_words
+from .index import TEXT_FIELDS, lead, other_fields
+
+POOL_MB = 128  # postings kept in memory per writer before a segment is written
+
+
+class FieldPostings:
+    """The postings of one field of a segment being written, as flat arrays in the order
+    they came: term number, document number, weight, frequency and positions."""
+
+    def __init__(self, kind: str, encoding: str) -> None:
+        self.kind = kind          # codec.value_kind of the field's format
+        self.encoding = encoding  # of the term bytes
+        self.numbers: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.tids = array("I")
+        self.docs = array("I")
+        self.weights = array("f")
+        self.freqs = array("I")
+        self.positions = array("I")
+
+    def nbytes(self) -> int:
+        """Roughly the memory held (arrays, and ~100 bytes a term for its dictionary)."""
+        arrays = (self.tids, self.docs, self.weights, self.freqs, self.positions)
+        return 4 * sum(len(a) for a in arrays) + 100 * len(self.terms)
+
+    def _numbers(self, terms: Iterable[str]) -> list[int]:
+        numbers, known = [], self.numbers
+        for term in terms:
+            number = known.get(term)
+            if number is None:
+                number = known[term] = len(self.terms)
+                self.terms.append(term)
+            numbers.append(number)
+        return numbers
+
+    def add_document(self, docnum: int, positions: dict[str, list[int]]) -> None:
+        """One document's postings: each term with its positions (one weight each)."""
+        self.tids.extend(self._numbers(positions))
+        self.docs.extend(repeat(docnum, len(positions)))
+        freqs = [len(p) for p in positions.values()]
+        self.weights.extend(freqs)
+        if self.kind != "none":
+            self.freqs.extend(freqs)
+        if self.kind == "positions":
+            for p in positions.values():
+                self.positions.extend(p)
+
+    def add(self, term: str, docnum: int, weight: float, positions: list[int]) -> None:
+        """One posting from Whoosh's own paths."""
+        self.tids.extend(self._numbers((term,)))
+        self.docs.append(docnum)
+        self.weights.append(weight)
+        if self.kind != "none":
+            self.freqs.append(len(positions))
+        if self.kind == "positions":
+            self.positions.extend(positions)
+
+    def write(self, fieldwriter: Any, name: str, fieldobj: Any, lengths: np.ndarray,
+              blocksize: int) -> None:
+        """Write the field's terms and posting lists, sorted by term and document."""
+        if not self.terms:
+            return
+        order = sorted(range(len(self.terms)), key=self.terms.__getitem__)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        key = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        docs = np.frombuffer(self.docs, dtype=np.uint32)
+        perm = np.lexsort((docs, key))
+        key = key[perm]
+        firsts = np.append(np.flatnonzero(np.diff(key, prepend=-1)), len(key))
+        freqs, deltas, starts = self._sorted_values(perm)
+        sorted_ = SortedPostings([self.terms[i].encode(self.encoding) for i in order],
+                                 firsts, docs[perm],
+                                 np.frombuffer(self.weights, dtype=np.float32)[perm],
+                                 freqs, deltas, starts)
+        write_postings(fieldwriter, name, fieldobj, sorted_, lengths, blocksize)
+
+    def _sorted_values(self, perm: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None,
+                                                        np.ndarray | None]:
+        """Frequencies and position deltas in the order perm gives the postings, and where
+        each posting's deltas start."""
+        if self.kind == "none":
+            return None, None, None
+        freqs = np.frombuffer(self.freqs, dtype=np.uint32)
+        if self.kind != "positions":
+            return freqs[perm], None, None
+        old_starts = np.cumsum(freqs, dtype=np.int64) - freqs
+        freqs = freqs[perm]
+        starts = np.concatenate(([0], np.cumsum(freqs, dtype=np.int64)))
+        gather = np.repeat(old_starts[perm] - starts[:-1], freqs) + np.arange(starts[-1])
+        flat = np.frombuffer(self.positions, dtype=np.uint32)[gather]
+        return freqs, position_deltas(flat, freqs), starts
+
+
+class PostingsPool:
+    """Stands in for Whoosh's PostingPool: the postings of a segment, per field."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self.fields: dict[str, FieldPostings] = {}
+
+    @property
+    def fieldnames(self) -> set[str]:
+        return set(self.fields)
+
+    def field(self, name: str) -> FieldPostings:
+        """The postings of field name."""
+        postings = self.fields.get(name)
+        if postings is None:
+            fieldobj = self.schema[name]
+            encoding = "latin-1" if isinstance(fieldobj, NUMERIC) else "utf-8"
+            postings = self.fields[name] = FieldPostings(value_kind(fieldobj.format), encoding)
+        return postings
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """A posting as Whoosh's writer gives it: field, term bytes, document, weight and the
+        value in the field format's encoding."""
+        name, btext, docnum, weight, value = item
+        postings = self.field(name)
+        fmt = self.schema[name].format
+        if postings.kind == "positions":
+            positions = fmt.decode_positions(value)
+        elif postings.kind == "frequency":
+            positions = [0] * fmt.decode_frequency(value)  # only their number is kept
+        else:
+            positions = []
+        postings.add(btext.decode(postings.encoding), docnum, weight, positions)
+
+    def nbytes(self) -> int:
+        """Roughly the memory the pool holds."""
+        return sum(p.nbytes() for p in self.fields.values())
+
+    def write(self, fieldwriter: Any, perdocwriter: Any, blocksize: int) -> None:
+        """Write every field's postings (fields in name order, as Whoosh does)."""
+        for name in sorted(self.fields):
+            lengths = perdocwriter.field_lengths(name)
+            self.fields[name].write(fieldwriter, name, self.schema[name], lengths, blocksize)
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+
+
+class SearchdWriter(SegmentWriter):
+    """A Whoosh segment writer for searchd's schema with bulk postings (module docstring).
+    add() takes a Document; Whoosh's add_document() still works (through the same pool)."""
+
+    def __init__(self, ix: Any, pool_mb: int = POOL_MB, **kwargs: Any) -> None:
+        super().__init__(ix, codec=SearchdCodec(), **kwargs)
+        self.pool = PostingsPool(self.schema)
+        self.pool_limit = pool_mb * 1024 * 1024
+        self.analyzer = self.schema["body"].analyzer
+        self.done_segments: list[Any] = []  # closed when the pool was full, or by workers
+
+    def add(self, doc: Document) -> None:
+        """Index one Document."""
+        self._check_state()
+        docnum, perdoc = self.docnum, self.perdocwriter
+        fields = other_fields(doc)
+        spans = self.analyzer.spans(doc.body)
+        perdoc.start_doc(docnum)
+        for name in sorted(self.schema.names()):
+            if name in TEXT_FIELDS:
+                self._add_text(name, docnum, doc, spans)
+            elif fields.get(name) is not None:
+                self._add_other(name, docnum, fields[name])
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+        if self.pool.nbytes() > self.pool_limit:
+            self._next_segment()
+
+    def _add_text(self, name: str, docnum: int, doc: Document,
+                  spans: dict[str, list[tuple[int, int, int]]]) -> None:
+        """One of the analysed text fields: postings, length, term vector, stored value."""
+        field = self.schema[name]
+        if name == "title":
+            positions = {t: [p for p, _, _ in s] for t, s in self.analyzer.spans(doc.title).items()}
+        elif name == "body":
+            positions = {t: [p for p, _, _ in s] for t, s in spans.items()}
+            self.perdocwriter.add_vector_spans(name, spans)
+        elif name == "lead":
+            end = len(lead(doc.body))
+            positions = {}
+            for term, found in spans.items():
+                inside = [p for p, _, stop in found if stop <= end]
+                if inside:
+                    positions[term] = inside
+        else:  # the words as written, each once
+            positions = {w: [0] for w in surface_words(doc.title + "\n" + doc.body)}
+        self.pool.field(name).add_document(docnum, positions)
+        length = sum(len(p) for p in positions.values()) if field.scorable else 0
+        stored = doc.title if name == "title" else None  # the only stored one
+        self.perdocwriter.add_field(name, field, stored, length)
+
+    def _add_other(self, name: str, docnum: int, value: Any) -> None:
+        """Any other field, as Whoosh's add_document does it."""
+        field = self.schema[name]
+        length = 0
+        if field.indexed:
+            for btext, freq, weight, vbytes in field.index(value):
+                length += freq if field.scorable else 0
+                self.pool.add((name, btext, docnum, weight, vbytes))
+        self.perdocwriter.add_field(name, field, value if field.stored else None, length)
+        if field.column_type:
+            self.perdocwriter.add_column_value(name, field.column_type,
+                                               field.to_column_value(value))
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        self.pool.write(self.fieldwriter, self.perdocwriter, self.codec.POSTINGS_BLOCK)
+        self.fieldwriter.close()
+
+    def _next_segment(self) -> None:
+        """Close the segment being written (the pool is full) and begin another."""
+        self.done_segments.append(self._finalize_segment())
+        self.newsegment = self.codec.new_segment(self.storage, self.indexname)
+        self.perdocwriter = self.codec.per_document_writer(self.storage, self.newsegment)
+        self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
+        self.pool = PostingsPool(self.schema)
+        self.docnum = self.docbase
+        self._added = False
+
+    def add_segments(self, segments: list[Any]) -> None:
+        """Segments written by other writers (worker processes), published by commit()."""
+        self.done_segments.extend(segments)
+
+    def finish_segments(self) -> list[Any]:
+        """For a writer in a worker process: close its segments and return them, for the
+        committing writer's add_segments(). Writes no table of contents."""
+        if self._added:
+            self.done_segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self.is_closed = True  # (the temporary folder is the committing writer's to remove)
+        return self.done_segments
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        super()._commit_toc(list(segments) + self.done_segments)

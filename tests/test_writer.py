@@ -1,0 +1,165 @@
+"""The bulk segment writer (writer.py) against Whoosh's own SegmentWriter: an index written
+by either must read the same, term by term, posting by posting, block by block."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from searchd.codec import SearchdCodec
+from searchd.config import config_from_dict
+from searchd.documents import Document, parse_seed
+from searchd.index import build_schema, document_fields, open_index
+from searchd.sync import sync_index
+from searchd.writer import SearchdWriter
+
+from .conftest import DOCS, REPO, write_seeds
+
+WORDS = ("minister begroting gemeente fiets stad belasting aanslag regering wet kamer de het "
+         "IS-strijders auto's 's-Hertogenbosch e-mail 5.600 3,5 COVID19 d'Hondt Financiën "
+         "veiligheidsminister ziekenhuisbed Ærø naïef café").split()
+
+
+def _documents(count: int, seed: int) -> list[Document]:
+    """count documents of random words: some undated, some without title or body, a few
+    long enough for the lead to be cut and for posting lists of several blocks."""
+    rng = random.Random(seed)
+    texts = [(f"real{i}.txt", text) for i, text in enumerate(DOCS.values())]
+    texts.append(("seed.txt", (REPO / "seeds" / "000_3417ef95b44b26d0.txt").read_text("utf-8")))
+    for i in range(count):
+        date = f"{rng.randrange(1990, 2021)}-{rng.randrange(1, 13):02d}" if i % 5 else ""
+        title = " ".join(rng.choices(WORDS, k=rng.randrange(0, 4)))
+        paragraphs = ["  ".join(" ".join(rng.choices(WORDS, k=rng.randrange(1, 30)))
+                                for _ in range(rng.randrange(1, 12)))
+                      for _ in range(rng.randrange(0, 4))]
+        texts.append((f"d{seed}-{i:04d}.txt", f" date {date} {title}\n\n" + "\n\n".join(paragraphs)))
+    return [parse_seed(text.encode(), name).document for name, text in texts]
+
+
+def _dump(ix: Any) -> dict[str, Any]:
+    """Everything a reader of ix's one segment sees, by document number."""
+    reader = ix.reader()
+    schema = ix.schema
+    out: dict[str, Any] = {"docs": reader.doc_count_all(),
+                           "stored": list(reader.all_stored_fields())}
+    for name in schema.names():
+        field = schema[name]
+        out[f"length:{name}"] = ([reader.doc_field_length(d, name) for d in range(out["docs"])],
+                                 reader.field_length(name))
+        if field.column_type:
+            column = reader.column_reader(name, translate=False)
+            out[f"column:{name}"] = [column[d] for d in range(out["docs"])]
+        if field.vector:
+            out[f"vector:{name}"] = [list(reader.vector(d, name).items_as("characters"))
+                                     if reader.has_vector(d, name) else None
+                                     for d in range(out["docs"])]
+        if not field.indexed:
+            continue
+        kind = "positions" if field.format.supports("positions") else "frequency"
+        for btext in reader.lexicon(name):
+            info = reader.term_info(name, btext)
+            postings = []
+            matcher = reader.postings(name, btext)
+            while matcher.is_active():
+                postings.append((matcher.id(), matcher.weight(), matcher.value_as(kind),
+                                 matcher.block_min_length(), matcher.block_max_length(),
+                                 matcher.block_max_weight(), matcher.block_max_id()))
+                matcher.next()
+            out[f"term:{name}:{btext!r}"] = (info.weight(), info.doc_frequency(),
+                                             info.min_length(), info.max_length(),
+                                             info.max_weight(), info.min_id(), info.max_id(),
+                                             postings)
+    return out
+
+
+def _index(path: Path, writer_class: type, docs: list[Document]) -> Any:
+    path.mkdir()
+    ix = FileStorage(str(path)).create_index(build_schema("dutch_porter", True))
+    if writer_class is SearchdWriter:
+        writer = SearchdWriter(ix)
+        for doc in docs:
+            writer.add(doc)
+    else:
+        writer = SegmentWriter(ix, codec=SearchdCodec())
+        for doc in docs:
+            writer.add_document(**document_fields(doc))
+    writer.commit()
+    return ix
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Posting blocks of 8, so that posting lists span several blocks."""
+    monkeypatch.setattr(SearchdCodec, "POSTINGS_BLOCK", 8)
+
+
+def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path, small_blocks: None) -> None:
+    docs = _documents(120, 1)
+    ours = _dump(_index(tmp_path / "ours", SearchdWriter, docs))
+    whoosh = _dump(_index(tmp_path / "whoosh", SegmentWriter, docs))
+    assert ours.keys() == whoosh.keys()
+    for key in whoosh:
+        assert ours[key] == whoosh[key], key
+    assert any(len(v[-1]) > 8 for k, v in ours.items() if k.startswith("term:body"))
+
+
+def test_a_full_pool_closes_a_segment_and_all_are_published(tmp_path: Path) -> None:
+    docs = _documents(60, 2)
+    ix = FileStorage(str(tmp_path)).create_index(build_schema("dutch_porter", True))
+    writer = SearchdWriter(ix, pool_mb=0)  # every document fills the pool
+    for doc in docs:
+        writer.add(doc)
+    writer.commit()
+    with ix.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == len(docs)
+        assert sorted(f["id"] for f in searcher.all_stored_fields()) == sorted(d.id for d in docs)
+        assert searcher.document(id=docs[-1].id)["title"] == docs[-1].title
+
+
+def _by_id(ix: Any) -> dict[str, Any]:
+    """What the index holds per document id and term, whatever its segments."""
+    out: dict[str, Any] = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        ids = {d: f["id"] for d, f in reader.iter_docs()}
+        for name in ("body", "lead", "title", "words", "id", "month"):
+            for btext in reader.lexicon(name):
+                matcher = reader.postings(name, btext)
+                kind = "positions" if name in ("body", "lead", "title") else "frequency"
+                found = _postings(matcher, ids, kind)
+                if found:  # (a deleted document's terms stay in its segment's lexicon)
+                    out[f"{name}:{btext!r}"] = found
+    return out
+
+
+def _postings(matcher: Any, ids: dict[int, str], kind: str) -> list[Any]:
+    found = []
+    while matcher.is_active():
+        value = matcher.value_as(kind)
+        found.append((ids[matcher.id()], matcher.weight(),
+                      tuple(value) if isinstance(value, list) else value))
+        matcher.next()
+    return sorted(found)
+
+
+def test_syncs_that_merge_segments_hold_what_a_fresh_build_holds(tmp_path: Path) -> None:
+    """Incremental syncs write small segments, which Whoosh's merge policy merges through
+    the pool's generic path: the result must equal one build of the final folder."""
+    docs = {f"d{i}.txt": f" date 2020-01 Titel {i}\n\n" + " ".join(
+        random.Random(i).choices(WORDS, k=40)) for i in range(30)}
+    seeds = write_seeds(tmp_path / "seeds", dict(list(docs.items())[:10]))
+    config = config_from_dict({"paths": {"seeds": "seeds", "index": "index"}}, tmp_path)
+    sync_index(config)
+    for start in range(10, 30, 5):
+        write_seeds(seeds, dict(list(docs.items())[start:start + 5]))
+        (seeds / f"d{start - 7}.txt").write_text(" date 2021-02 Nieuw\n\nanders nu", "utf-8")
+        sync_index(config)
+    incremental = _by_id(open_index(config.index))
+    fresh = config_from_dict({"paths": {"seeds": "seeds", "index": "fresh"}}, tmp_path)
+    sync_index(fresh)
+    assert incremental == _by_id(open_index(fresh.index))
