@@ -152,7 +152,8 @@ def write_postings(fieldwriter: Any, name: str, fieldobj: Any, postings: SortedP
     deltas[begins] = docs[begins]
     arrays = (deltas.astype("<u4").tobytes(), weights.astype("<f4").tobytes())
     values = b"" if postings.freqs is None else postings.freqs.astype("<u4").tobytes()
-    positions = b"" if postings.deltas is None else postings.deltas.astype("<u4").tobytes()
+    positions = (b"" if postings.deltas is None else  # a view: the biggest array of all
+                 memoryview(np.ascontiguousarray(postings.deltas, dtype="<u4")).cast("B"))
     lens = lengths[docs].astype(np.int64)
     low = np.minimum.reduceat(np.where(lens > 0, lens, 1 << 40), begins)
     low[low == 1 << 40] = 0
@@ -224,14 +225,19 @@ def _value_arrays(format_: Any, values: list[bytes],
     return counts, position_deltas(flat, counts)
 
 
-def position_deltas(positions: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Each posting's positions (flat, counts[i] for posting i) as deltas from the
-    position before in the same posting, the first from 0."""
-    deltas = np.diff(positions.astype(np.int64), prepend=0)
-    starts = np.cumsum(counts, dtype=np.int64) - counts
-    has = counts > 0
-    deltas[starts[has]] = positions[starts[has]]
-    return deltas
+def position_deltas(positions: np.ndarray, counts: np.ndarray,
+                    starts: np.ndarray | None = None) -> np.ndarray:
+    """Each posting's positions (flat, counts[i] for posting i, starting at starts[i]) as
+    deltas from the position before in the same posting, the first from 0: uint32, made
+    in place of positions (a difference across two postings wraps, and is overwritten)."""
+    positions = positions.astype(np.uint32, copy=False)
+    if starts is None:
+        starts = np.cumsum(counts, dtype=np.int64) - counts
+    firsts = starts[counts > 0]
+    heads = positions[firsts]
+    positions[1:] -= positions[:-1].copy()
+    positions[firsts] = heads
+    return positions
 
 
 class OneReadMatcher(W3LeafMatcher):

@@ -258,37 +258,64 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
 def _write_in_workers(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-untyped-def]
                       manifest: Manifest, writer: SearchdWriter, procs: int,
                       progress: Progress | None) -> list[_Outcome]:
-    """Read and index the files in procs forked processes, each writing segments of its
-    own; their segments join writer's commit."""
+    """Read and index the files in procs processes, this one and procs - 1 forked ones,
+    each writing segments of its own; the forked ones' segments join writer's commit.
+    (This process works too, rather than wait: one process fewer holds the lexicon and a
+    pool of postings, which on nl-laws is 400 MB.)"""
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
+    own, *others = _shares(jobs, procs)
     workers = [context.Process(target=_worker, args=(ix, seeds, share, manifest, messages),
-                               daemon=True)
-               for share in _shares(jobs, procs)]
+                               daemon=True) for share in others]
     for worker in workers:
         worker.start()
-    outcomes: list[_Outcome] = []
+    tally = _Tally(len(jobs), progress)
     try:
-        finished = done = 0
-        while finished < len(workers):
-            kind, payload = _next_message(messages, workers)
-            if kind == "progress":
-                done += payload
-                if progress is not None:
-                    progress(done, len(jobs))
-            elif kind == "error":
-                raise SearchdError(f"an indexing process failed: {payload}")
-            else:
-                segments, found = payload
-                writer.add_segments(segments)
-                outcomes.extend(found)
-                finished += 1
+        def step(done: int, _: int) -> None:
+            tally.here = done
+            while not messages.empty():
+                tally.take(*messages.get(), writer)
+            tally.report()
+
+        outcomes = _write_here(writer, seeds, own, manifest, step)
+        while tally.finished < len(workers):
+            tally.take(*_next_message(messages, workers), writer)
     finally:
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
             worker.join()
-    return outcomes
+    return outcomes + tally.outcomes
+
+
+@dataclass
+class _Tally:
+    """What the worker processes have reported so far, and progress over all processes."""
+
+    total: int
+    progress: Progress | None
+    here: int = 0   # files done by this process
+    there: int = 0  # by the workers
+    finished: int = 0
+    outcomes: list[_Outcome] = field(default_factory=list)
+
+    def take(self, kind: str, payload: Any, writer: SearchdWriter) -> None:
+        """Account for one message from a worker."""
+        if kind == "error":
+            raise SearchdError(f"an indexing process failed: {payload}")
+        if kind == "progress":
+            self.there += payload
+        else:
+            segments, outcomes = payload
+            writer.add_segments(segments)
+            self.outcomes.extend(outcomes)
+            self.finished += 1
+        self.report()
+
+    def report(self) -> None:
+        """Tell the progress callback how many files all processes have done."""
+        if self.progress is not None:
+            self.progress(self.here + self.there, self.total)
 
 
 def _next_message(messages, workers) -> tuple[str, Any]:  # type: ignore[no-untyped-def]

@@ -113,7 +113,8 @@ class FieldPostings:
     def _sorted_values(self, perm: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None,
                                                         np.ndarray | None]:
         """Frequencies and position deltas in the order perm gives the postings, and where
-        each posting's deltas start."""
+        each posting's deltas start. (In 32-bit arrays, built in place: the positions are
+        most of a segment's memory.)"""
         if self.kind == "none":
             return None, None, None
         freqs = np.frombuffer(self.freqs, dtype=np.uint32)
@@ -122,9 +123,11 @@ class FieldPostings:
         old_starts = np.cumsum(freqs, dtype=np.int64) - freqs
         freqs = freqs[perm]
         starts = np.concatenate(([0], np.cumsum(freqs, dtype=np.int64)))
-        gather = np.repeat(old_starts[perm] - starts[:-1], freqs) + np.arange(starts[-1])
+        gather = np.repeat((old_starts[perm] - starts[:-1]).astype(np.int32), freqs)
+        gather += np.arange(starts[-1], dtype=np.int32)
         flat = np.frombuffer(self.positions, dtype=np.uint32)[gather]
-        return freqs, position_deltas(flat, freqs), starts
+        del gather
+        return freqs, position_deltas(flat, freqs, starts[:-1]), starts
 
 
 class PostingsPool:
@@ -170,6 +173,7 @@ class PostingsPool:
         for name in sorted(self.fields):
             lengths = perdocwriter.field_lengths(name)
             self.fields[name].write(fieldwriter, name, self.schema[name], lengths, blocksize)
+            self.fields[name] = FieldPostings("none", "")  # its memory is free again
 
     def cleanup(self) -> None:
         self.fields.clear()
@@ -209,7 +213,8 @@ class SearchdWriter(SegmentWriter):
         """One of the analysed text fields: postings, length, term vector, stored value."""
         field = self.schema[name]
         if name == "title":
-            positions = {t: [p for p, _, _ in s] for t, s in self.analyzer.spans(doc.title).items()}
+            title = self.analyzer.spans(doc.title)
+            positions = {t: [p for p, _, _ in s] for t, s in title.items()}
         elif name == "body":
             positions = {t: [p for p, _, _ in s] for t, s in spans.items()}
             self.perdocwriter.add_vector_spans(name, spans)
