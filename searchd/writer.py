@@ -35,7 +35,7 @@ from .documents import Document
 from .analysis import surface_words
 from .index import TEXT_FIELDS, lead, other_fields
 
-POOL_MB = 128  # postings kept in memory per writer before a segment is written
+POOL_MB = 96  # postings kept in memory per writer before a segment is written
 
 
 class FieldPostings:

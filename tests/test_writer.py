@@ -37,7 +37,8 @@ def _documents(count: int, seed: int) -> list[Document]:
         paragraphs = ["  ".join(" ".join(rng.choices(WORDS, k=rng.randrange(1, 30)))
                                 for _ in range(rng.randrange(1, 12)))
                       for _ in range(rng.randrange(0, 4))]
-        texts.append((f"d{seed}-{i:04d}.txt", f" date {date} {title}\n\n" + "\n\n".join(paragraphs)))
+        body = "\n\n".join(paragraphs)
+        texts.append((f"d{seed}-{i:04d}.txt", f" date {date} {title}\n\n{body}"))
     return [parse_seed(text.encode(), name).document for name, text in texts]
 
 

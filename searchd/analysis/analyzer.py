@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from whoosh.analysis import Analyzer, Token
 
@@ -24,7 +23,6 @@ MAX_WORD = 64  # longer "words" are kept (cut) but not analysed: splitting them 
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=1 << 18)  # the words an indexer meets again and again (bounded memory)
 def terms_of(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
     """The index terms of one word as written: () for a stop word; an acronym (IS, EU)
     only folded; numbers as they are; other words as lemmas plus compound parts."""
@@ -64,7 +62,7 @@ class DutchAnalyzer(Analyzer):
         in_phrase = mode == "query" and chars
         fallback, compounds = self.fallback, self.compounds
         for (word, begin, end, kind), pos in iter_words(value, joined=not in_phrase):
-            terms = terms_of(word, fallback, compounds)
+            terms = cached_terms(word, fallback, compounds)
             begin, end, pos = begin + start_char, end + start_char, pos + start_pos
             if not terms:
                 if not removestops:
@@ -86,9 +84,7 @@ class DutchAnalyzer(Analyzer):
         for (word, begin, end, _), pos in iter_words(text):
             terms = cache.get(word)
             if terms is None:
-                if len(cache) >= MAX_CACHED_WORDS:
-                    cache.clear()
-                terms = cache[word] = terms_of(word, fallback, compounds)
+                terms = cached_terms(word, fallback, compounds)
             for term in terms:
                 places = found.get(term)
                 if places is None:
@@ -105,6 +101,18 @@ MAX_CACHED_WORDS = 1 << 18
 def _word_cache(fallback: str, compounds: bool) -> dict[str, tuple[str, ...]]:
     """The index terms of the words met so far, per analysis setting (bounded)."""
     return _WORD_CACHES.setdefault((fallback, compounds), {})
+
+
+def cached_terms(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
+    """terms_of(word), from the words' cache (emptied when full; thread-safe enough: a
+    word analysed twice at once is stored twice with the same terms)."""
+    cache = _word_cache(fallback, compounds)
+    terms = cache.get(word)
+    if terms is None:
+        if len(cache) >= MAX_CACHED_WORDS:
+            cache.clear()
+        terms = cache[word] = terms_of(word, fallback, compounds)
+    return terms
 
 
 def _set(token: Token, text: str, original: str, pos: int, startchar: int, endchar: int,
