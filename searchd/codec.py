@@ -21,8 +21,8 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, TypeVar
 
@@ -53,12 +53,13 @@ class SearchdCodec(W3Codec):
     decodes the positions of few terms besides the ones it looks for."""
 
     POSTINGS_BLOCK = 1024
+    POSTINGS_LEVEL = 1  # zlib level of posting blocks (term vectors keep Whoosh 3's)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:  # term vectors: Whoosh 3's own blocks
             return super().postings_writer(dbfile, byteids=True)
         return ArrayPostingsWriter(dbfile, blocklimit=self.POSTINGS_BLOCK,
-                                   compression=self._compression,
+                                   compression=self.POSTINGS_LEVEL,
                                    inlinelimit=self._inlinelimit)
 
     def per_document_writer(self, storage: Any, segment: Any) -> Any:
@@ -88,7 +89,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         """Whoosh's per-posting path (add_posting; merges use it): the buffered block."""
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        counts, positions = _value_arrays(self._format, self._values, len(self._ids))
+        counts, positions = _value_arrays(self._format, self._values)
         ids = np.frombuffer(self._ids, dtype=np.uint32)
         weights = np.frombuffer(self._weights, dtype=np.float32)
         maxweight = float(weights.max())
@@ -100,7 +101,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         arrays = (np.diff(ids.astype(np.int64), prepend=0).astype("<u4").tobytes()
                   + weights.astype("<f4").tobytes())
         self._postfile.write(block_bytes(len(ids), int(ids[-1]), maxweight, low, high,
-                                         arrays, values, self._compression or 1, last))
+                                         arrays, values, self._compression, last))
         self._blockcount += 1
         self._new_block()
 
@@ -136,11 +137,12 @@ class SortedPostings:
 
 
 def write_postings(fieldwriter: Any, name: str, fieldobj: Any, postings: SortedPostings,
-                   lengths: np.ndarray, blocksize: int, level: int = 1) -> None:
+                   lengths: np.ndarray) -> None:
     """Write a field's terms and posting lists through a Whoosh 3 field writer, in the
     blocks ArrayPostingsWriter writes, with their statistics computed over all blocks at
     once (the per-term loop only slices bytes and writes)."""
     fieldwriter.start_field(name, fieldobj)
+    blocksize, level = fieldwriter._codec.POSTINGS_BLOCK, fieldwriter._codec.POSTINGS_LEVEL
     docs, weights = postings.docs, postings.weights
     sizes = np.diff(postings.firsts)
     nblocks = -(-sizes // blocksize)
@@ -211,8 +213,8 @@ def value_kind(format_: Any) -> str:
     raise TypeError(f"searchd's codec does not store postings of {type(format_).__name__}")
 
 
-def _value_arrays(format_: Any, values: list[bytes],
-                  count: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _value_arrays(format_: Any,
+                  values: list[bytes]) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Frequencies and position deltas of Whoosh-encoded posting values."""
     kind = value_kind(format_)
     if kind == "none":

@@ -68,6 +68,7 @@ class _Plan:
     """Which seed files to (re)index and which document ids to delete."""
 
     write: dict[str, Path] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)  # bytes of the files to write
     delete: set[str] = field(default_factory=set)
 
 
@@ -150,6 +151,7 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
                 report.unchanged += 1
             continue
         plan.write[doc_id] = Path(path)
+        plan.sizes[doc_id] = st.st_size
     plan.delete = set(manifest.files) - seen
     return plan
 
@@ -168,7 +170,8 @@ def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-
         jobs = sorted(plan.write.items())
         procs = min(os.cpu_count() or 1, MAX_PROCS, len(jobs) // PARALLEL_FROM)
         if procs >= 2:
-            outcomes = _write_in_workers(ix, seeds, jobs, manifest, writer, procs, progress)
+            shares = _shares(jobs, plan.sizes, procs)
+            outcomes = _write_in_workers(ix, seeds, shares, manifest, writer, progress)
         else:
             outcomes = _write_here(writer, seeds, jobs, manifest, progress)
         for outcome in outcomes:
@@ -255,21 +258,22 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
     return outcomes
 
 
-def _write_in_workers(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-untyped-def]
-                      manifest: Manifest, writer: SearchdWriter, procs: int,
-                      progress: Progress | None) -> list[_Outcome]:
-    """Read and index the files in procs processes, this one and procs - 1 forked ones,
-    each writing segments of its own; the forked ones' segments join writer's commit.
+def _write_in_workers(ix, seeds: Path,  # type: ignore[no-untyped-def]
+                      shares: list[list[tuple[str, Path]]], manifest: Manifest,
+                      writer: SearchdWriter, progress: Progress | None) -> list[_Outcome]:
+    """Read and index the files, a share per process: this one and a forked one for each
+    other share, each writing segments of its own; the forked ones' segments join writer's
+    commit.
     (This process works too, rather than wait: one process fewer holds the lexicon and a
     pool of postings, which on nl-laws is 400 MB.)"""
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    own, *others = _shares(jobs, procs)
+    own, *others = shares
     workers = [context.Process(target=_worker, args=(ix, seeds, share, manifest, messages),
                                daemon=True) for share in others]
     for worker in workers:
         worker.start()
-    tally = _Tally(len(jobs), progress)
+    tally = _Tally(sum(len(share) for share in shares), progress)
     try:
         def step(done: int, _: int) -> None:
             tally.here = done
@@ -329,23 +333,17 @@ def _next_message(messages, workers) -> tuple[str, Any]:  # type: ignore[no-unty
                 return "error", f"exit code {dead[0].exitcode}"
 
 
-def _shares(jobs: list[tuple[str, Path]], procs: int) -> list[list[tuple[str, Path]]]:
+def _shares(jobs: list[tuple[str, Path]], sizes: dict[str, int],
+            procs: int) -> list[list[tuple[str, Path]]]:
     """The jobs in procs shares of about equal bytes (largest files first, each to the
     share with the fewest bytes so far), each in document-id order."""
     shares: list[list[tuple[str, Path]]] = [[] for _ in range(procs)]
     loads = [0] * procs
-    for job, size in sorted(((job, _size(job[1])) for job in jobs), key=lambda js: -js[1]):
+    for job in sorted(jobs, key=lambda job: -sizes[job[0]]):
         lightest = loads.index(min(loads))
         shares[lightest].append(job)
-        loads[lightest] += size
+        loads[lightest] += sizes[job[0]]
     return [sorted(share) for share in shares]
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _worker(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-untyped-def]

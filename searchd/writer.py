@@ -90,8 +90,7 @@ class FieldPostings:
         if self.kind == "positions":
             self.positions.extend(positions)
 
-    def write(self, fieldwriter: Any, name: str, fieldobj: Any, lengths: np.ndarray,
-              blocksize: int) -> None:
+    def write(self, fieldwriter: Any, name: str, fieldobj: Any, lengths: np.ndarray) -> None:
         """Write the field's terms and posting lists, sorted by term and document."""
         if not self.terms:
             return
@@ -108,7 +107,7 @@ class FieldPostings:
                                  firsts, docs[perm],
                                  np.frombuffer(self.weights, dtype=np.float32)[perm],
                                  freqs, deltas, starts)
-        write_postings(fieldwriter, name, fieldobj, sorted_, lengths, blocksize)
+        write_postings(fieldwriter, name, fieldobj, sorted_, lengths)
 
     def _sorted_values(self, perm: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None,
                                                         np.ndarray | None]:
@@ -168,11 +167,11 @@ class PostingsPool:
         """Roughly the memory the pool holds."""
         return sum(p.nbytes() for p in self.fields.values())
 
-    def write(self, fieldwriter: Any, perdocwriter: Any, blocksize: int) -> None:
+    def write(self, fieldwriter: Any, perdocwriter: Any) -> None:
         """Write every field's postings (fields in name order, as Whoosh does)."""
         for name in sorted(self.fields):
             lengths = perdocwriter.field_lengths(name)
-            self.fields[name].write(fieldwriter, name, self.schema[name], lengths, blocksize)
+            self.fields[name].write(fieldwriter, name, self.schema[name], lengths)
             self.fields[name] = FieldPostings("none", "")  # its memory is free again
 
     def cleanup(self) -> None:
@@ -188,6 +187,7 @@ class SearchdWriter(SegmentWriter):
         self.pool = PostingsPool(self.schema)
         self.pool_limit = pool_mb * 1024 * 1024
         self.analyzer = self.schema["body"].analyzer
+        self.field_order = sorted(self.schema.names())  # as Whoosh adds them
         self.done_segments: list[Any] = []  # closed when the pool was full, or by workers
 
     def add(self, doc: Document) -> None:
@@ -197,7 +197,7 @@ class SearchdWriter(SegmentWriter):
         fields = other_fields(doc)
         spans = self.analyzer.spans(doc.body)
         perdoc.start_doc(docnum)
-        for name in sorted(self.schema.names()):
+        for name in self.field_order:
             if name in TEXT_FIELDS:
                 self._add_text(name, docnum, doc, spans)
             elif fields.get(name) is not None:
@@ -247,7 +247,7 @@ class SearchdWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        self.pool.write(self.fieldwriter, self.perdocwriter, self.codec.POSTINGS_BLOCK)
+        self.pool.write(self.fieldwriter, self.perdocwriter)
         self.fieldwriter.close()
 
     def _next_segment(self) -> None:
