@@ -125,7 +125,7 @@ def block_bytes(count: int, lastid: int, maxweight: float, minlength: int, maxle
 
 @dataclass
 class SortedPostings:
-    """A field's postings sorted by term, then document: what write_postings() takes."""
+    """A field's postings sorted by term, then document: what encode_postings() takes."""
 
     terms: list[bytes]          # sorted
     firsts: np.ndarray          # where each term's postings begin, and the end (int64)
@@ -136,13 +136,27 @@ class SortedPostings:
     starts: np.ndarray | None   # where each posting's deltas begin, and the end (int64)
 
 
-def write_postings(fieldwriter: Any, name: str, fieldobj: Any, postings: SortedPostings,
-                   lengths: np.ndarray) -> None:
-    """Write a field's terms and posting lists through a Whoosh 3 field writer, in the
-    blocks ArrayPostingsWriter writes, with their statistics computed over all blocks at
-    once (the per-term loop only slices bytes and writes)."""
-    fieldwriter.start_field(name, fieldobj)
-    blocksize, level = fieldwriter._codec.POSTINGS_BLOCK, fieldwriter._codec.POSTINGS_LEVEL
+@dataclass
+class TermPostings:
+    """One term's posting list, encoded: its blocks in ArrayPostingsWriter's layout and
+    the statistics of its term info."""
+
+    term: bytes
+    blocks: bytes       # without the posting list's header
+    last: int           # where its last block begins in blocks
+    weight: float       # total weight
+    df: int
+    minlength: int      # 0: no lengths (a field that is not scorable)
+    maxlength: int
+    maxweight: float
+    minid: int
+    maxid: int
+
+
+def encode_postings(postings: SortedPostings, lengths: np.ndarray, blocksize: int,
+                    level: int) -> Iterator[TermPostings]:
+    """A field's posting lists, term by term, in blocks of blocksize, with the statistics
+    of every block computed at once (the per-term loop only slices bytes)."""
     docs, weights = postings.docs, postings.weights
     sizes = np.diff(postings.firsts)
     nblocks = -(-sizes // blocksize)
@@ -165,26 +179,60 @@ def write_postings(fieldwriter: Any, name: str, fieldobj: Any, postings: SortedP
                 low.tolist(), np.maximum.reduceat(lens, begins).tolist(),
                 (postings.starts[begins] if postings.starts is not None else begins).tolist(),
                 (postings.starts[ends] if postings.starts is not None else begins).tolist())
-    postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
-    prefix = pack_ushort(fieldwriter._fieldid)
     for term, count, df in zip(postings.terms, nblocks.tolist(), sizes.tolist()):
-        offset = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
-        total = maxweight = 0.0
-        minlength, maxlength, minid = 1 << 40, 0, -1
+        blocks: list[bytes] = []
+        found = TermPostings(term, b"", 0, 0.0, df, 1 << 40, 0, 0.0, -1, -1)
         for i in range(count):
             begin, end, lastid, top, weight, short, long_, pbegin, pend = next(stats)
-            if minid < 0:
-                minid = int(docs[begin])
-            total, maxweight = total + weight, max(maxweight, top)
-            minlength, maxlength = min(minlength, short), max(maxlength, long_)
+            if found.minid < 0:
+                found.minid = int(docs[begin])
+            found.weight += weight
+            found.maxweight = max(found.maxweight, top)
+            found.minlength = min(found.minlength, short)
+            found.maxlength = max(found.maxlength, long_)
+            found.maxid = lastid
             part = arrays[0][4 * begin:4 * end] + arrays[1][4 * begin:4 * end]
             held = values[4 * begin:4 * end] + positions[4 * pbegin:4 * pend]
-            postfile.write(block_bytes(end - begin, lastid, top, short, long_, part, held,
-                                       level, i == count - 1))
-        info = _TERMINFO.pack(0, total, df, length_to_byte(minlength),
-                              length_to_byte(maxlength), maxweight, minid, lastid)
-        tindex.add(prefix + term, info + pack_long(offset) + pack_int(postfile.tell() - offset))
+            found.last = sum(len(b) for b in blocks) if i == count - 1 else found.last
+            blocks.append(block_bytes(end - begin, lastid, top, short, long_, part, held,
+                                      level, i == count - 1))
+        found.blocks = b"".join(blocks)
+        yield found
+
+
+def join_postings(parts: list[TermPostings]) -> TermPostings:
+    """One term's posting lists from several runs of documents, in document order, as one:
+    blocks one after the other (the earlier lists' last blocks no longer marked last)."""
+    if len(parts) == 1:
+        return parts[0]
+    blocks, offset = [], 0
+    for part in parts[:-1]:
+        size = _SIZE.unpack_from(part.blocks, part.last)[0]
+        blocks.append(part.blocks[:part.last] + _SIZE.pack(-size) + part.blocks[part.last + 4:])
+        offset += len(part.blocks)
+    last = parts[-1]
+    return TermPostings(last.term, b"".join(blocks) + last.blocks, offset + last.last,
+                        sum(p.weight for p in parts), sum(p.df for p in parts),
+                        min(p.minlength for p in parts), max(p.maxlength for p in parts),
+                        max(p.maxweight for p in parts), parts[0].minid, last.maxid)
+
+
+def write_terms(fieldwriter: Any, name: str, fieldobj: Any,
+                terms: Iterable[TermPostings]) -> None:
+    """Write a field's encoded posting lists and term infos (terms in order) through a
+    Whoosh 3 field writer."""
+    fieldwriter.start_field(name, fieldobj)
+    postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+    prefix = pack_ushort(fieldwriter._fieldid)
+    for found in terms:
+        offset = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        postfile.write(found.blocks)
+        info = _TERMINFO.pack(0, found.weight, found.df, length_to_byte(found.minlength),
+                              length_to_byte(found.maxlength), found.maxweight, found.minid,
+                              found.maxid)
+        tindex.add(prefix + found.term,
+                   info + pack_long(offset) + pack_int(postfile.tell() - offset))
     fieldwriter.finish_field()
 
 

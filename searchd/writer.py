@@ -10,10 +10,12 @@ replaces the rest for searchd's text fields:
   opening, so its postings are the body's first tokens; the body's term vector comes from
   the same spans;
 - postings wait per field in flat arrays (term number, document, weight, frequency,
-  positions), are sorted once by numpy when the segment is written, and go to the codec a
-  block at a time (ArrayPostingsWriter.write_block);
-- when the arrays pass the memory limit the segment is closed and another one begun, so
-  memory stays bounded on any corpus (one commit still publishes them all).
+  positions), are sorted once by numpy and encoded a block at a time, with block and term
+  statistics computed for all blocks at once (codec.encode_postings);
+- when the arrays pass the memory limit they are encoded into a temporary run file and
+  the pool starts again; when the segment is written the runs are merged term by term (a
+  term's blocks from each run one after the other), so memory stays bounded and a writer
+  still writes one segment.
 Postings from Whoosh's own paths (other fields, merges of small segments) enter the same
 arrays through add(). tests/test_writer.py checks that an index written here reads exactly
 as one written by Whoosh's SegmentWriter.
@@ -21,21 +23,27 @@ as one written by Whoosh's SegmentWriter.
 
 from __future__ import annotations
 
+import heapq
+import pickle
+import tempfile
 from array import array
-from collections.abc import Iterable
-from itertools import repeat
-from typing import Any
+from collections.abc import Iterable, Iterator
+from itertools import groupby, repeat
+from operator import itemgetter
+from typing import IO, Any
 
 import numpy as np
 from whoosh.fields import NUMERIC
 from whoosh.writing import SegmentWriter
 
-from .codec import SearchdCodec, SortedPostings, position_deltas, value_kind, write_postings
+from .codec import (SearchdCodec, SortedPostings, TermPostings, encode_postings, join_postings,
+                    position_deltas, value_kind, write_terms)
 from .documents import Document
 from .analysis import surface_words
 from .index import TEXT_FIELDS, lead, other_fields
 
-POOL_MB = 96  # postings kept in memory per writer before a segment is written
+POOL_MB = 96  # postings kept in memory per writer before they go to a run file
+Record = tuple[str, TermPostings]  # a field name and one of its terms' posting lists
 
 
 class FieldPostings:
@@ -90,10 +98,8 @@ class FieldPostings:
         if self.kind == "positions":
             self.positions.extend(positions)
 
-    def write(self, fieldwriter: Any, name: str, fieldobj: Any, lengths: np.ndarray) -> None:
-        """Write the field's terms and posting lists, sorted by term and document."""
-        if not self.terms:
-            return
+    def sorted_postings(self) -> SortedPostings:
+        """The field's postings sorted by term and document."""
         order = sorted(range(len(self.terms)), key=self.terms.__getitem__)
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
@@ -103,11 +109,10 @@ class FieldPostings:
         key = key[perm]
         firsts = np.append(np.flatnonzero(np.diff(key, prepend=-1)), len(key))
         freqs, deltas, starts = self._sorted_values(perm)
-        sorted_ = SortedPostings([self.terms[i].encode(self.encoding) for i in order],
-                                 firsts, docs[perm],
-                                 np.frombuffer(self.weights, dtype=np.float32)[perm],
-                                 freqs, deltas, starts)
-        write_postings(fieldwriter, name, fieldobj, sorted_, lengths)
+        return SortedPostings([self.terms[i].encode(self.encoding) for i in order],
+                              firsts, docs[perm],
+                              np.frombuffer(self.weights, dtype=np.float32)[perm],
+                              freqs, deltas, starts)
 
     def _sorted_values(self, perm: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None,
                                                         np.ndarray | None]:
@@ -167,12 +172,16 @@ class PostingsPool:
         """Roughly the memory the pool holds."""
         return sum(p.nbytes() for p in self.fields.values())
 
-    def write(self, fieldwriter: Any, perdocwriter: Any) -> None:
-        """Write every field's postings (fields in name order, as Whoosh does)."""
+    def encoded(self, perdocwriter: Any, codec: Any) -> Iterator[Record]:
+        """Every field's encoded posting lists, fields in name order (as Whoosh writes
+        them), terms in order; a field's arrays are let go once it is encoded."""
         for name in sorted(self.fields):
-            lengths = perdocwriter.field_lengths(name)
-            self.fields[name].write(fieldwriter, name, self.schema[name], lengths)
-            self.fields[name] = FieldPostings("none", "")  # its memory is free again
+            postings, self.fields[name] = self.fields[name], FieldPostings("none", "")
+            if postings.terms:
+                lengths = perdocwriter.field_lengths(name)
+                for found in encode_postings(postings.sorted_postings(), lengths,
+                                             codec.POSTINGS_BLOCK, codec.POSTINGS_LEVEL):
+                    yield name, found
 
     def cleanup(self) -> None:
         self.fields.clear()
@@ -188,7 +197,8 @@ class SearchdWriter(SegmentWriter):
         self.pool_limit = pool_mb * 1024 * 1024
         self.analyzer = self.schema["body"].analyzer
         self.field_order = sorted(self.schema.names())  # as Whoosh adds them
-        self.done_segments: list[Any] = []  # closed when the pool was full, or by workers
+        self.runs: list[IO[bytes]] = []  # postings of full pools, encoded
+        self.done_segments: list[Any] = []  # written by worker processes
 
     def add(self, doc: Document) -> None:
         """Index one Document."""
@@ -206,7 +216,7 @@ class SearchdWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
         if self.pool.nbytes() > self.pool_limit:
-            self._next_segment()
+            self._spill()
 
     def _add_text(self, name: str, docnum: int, doc: Document,
                   spans: dict[str, list[tuple[int, int, int]]]) -> None:
@@ -245,20 +255,31 @@ class SearchdWriter(SegmentWriter):
             self.perdocwriter.add_column_value(name, field.column_type,
                                                field.to_column_value(value))
 
+    def _spill(self) -> None:
+        """The pool is full: its postings go, encoded, to a temporary run file, merged
+        with the others when the segment is written (one segment however many runs)."""
+        run = tempfile.TemporaryFile(dir=self.storage.folder, prefix=".run-")
+        for record in self.pool.encoded(self.perdocwriter, self.codec):
+            pickle.dump(record, run, pickle.HIGHEST_PROTOCOL)
+        run.seek(0)
+        self.runs.append(run)
+        self.pool = PostingsPool(self.schema)
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        self.pool.write(self.fieldwriter, self.perdocwriter)
+        streams = [*map(_read_run, self.runs), self.pool.encoded(self.perdocwriter, self.codec)]
+        merged = heapq.merge(*streams, key=lambda record: (record[0], record[1].term))
+        for name, records in groupby(merged, key=itemgetter(0)):
+            terms = (join_postings([found for _, found in same])
+                     for _, same in groupby(records, key=lambda record: record[1].term))
+            write_terms(self.fieldwriter, name, self.schema[name], terms)
         self.fieldwriter.close()
 
-    def _next_segment(self) -> None:
-        """Close the segment being written (the pool is full) and begin another."""
-        self.done_segments.append(self._finalize_segment())
-        self.newsegment = self.codec.new_segment(self.storage, self.indexname)
-        self.perdocwriter = self.codec.per_document_writer(self.storage, self.newsegment)
-        self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
-        self.pool = PostingsPool(self.schema)
-        self.docnum = self.docbase
-        self._added = False
+    def _close_segment(self) -> None:
+        super()._close_segment()
+        for run in self.runs:
+            run.close()  # (a temporary file: closing deletes it)
+        self.runs.clear()
 
     def add_segments(self, segments: list[Any]) -> None:
         """Segments written by other writers (worker processes), published by commit()."""
@@ -276,3 +297,12 @@ class SearchdWriter(SegmentWriter):
 
     def _commit_toc(self, segments: list[Any]) -> None:
         super()._commit_toc(list(segments) + self.done_segments)
+
+
+def _read_run(run: IO[bytes]) -> Iterator[Record]:
+    """The records of a run file, in the order they were written."""
+    while True:
+        try:
+            yield pickle.load(run)
+        except EOFError:
+            return

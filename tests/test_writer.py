@@ -11,7 +11,7 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from searchd.codec import SearchdCodec
+from searchd.codec import SearchdCodec, posting_blocks
 from searchd.config import config_from_dict
 from searchd.documents import Document, parse_seed
 from searchd.index import build_schema, document_fields, open_index
@@ -42,8 +42,9 @@ def _documents(count: int, seed: int) -> list[Document]:
     return [parse_seed(text.encode(), name).document for name, text in texts]
 
 
-def _dump(ix: Any) -> dict[str, Any]:
-    """Everything a reader of ix's one segment sees, by document number."""
+def _dump(ix: Any, blocks: bool = True) -> dict[str, Any]:
+    """Everything a reader of ix's one segment sees, by document number (with or without
+    the statistics of each posting's block)."""
     reader = ix.reader()
     schema = ix.schema
     out: dict[str, Any] = {"docs": reader.doc_count_all(),
@@ -67,9 +68,10 @@ def _dump(ix: Any) -> dict[str, Any]:
             postings = []
             matcher = reader.postings(name, btext)
             while matcher.is_active():
+                block = (matcher.block_min_length(), matcher.block_max_length(),
+                         matcher.block_max_weight(), matcher.block_max_id()) if blocks else ()
                 postings.append((matcher.id(), matcher.weight(), matcher.value_as(kind),
-                                 matcher.block_min_length(), matcher.block_max_length(),
-                                 matcher.block_max_weight(), matcher.block_max_id()))
+                                 *block))
                 matcher.next()
             out[f"term:{name}:{btext!r}"] = (info.weight(), info.doc_frequency(),
                                              info.min_length(), info.max_length(),
@@ -78,11 +80,11 @@ def _dump(ix: Any) -> dict[str, Any]:
     return out
 
 
-def _index(path: Path, writer_class: type, docs: list[Document]) -> Any:
+def _index(path: Path, writer_class: type, docs: list[Document], **options: Any) -> Any:
     path.mkdir()
     ix = FileStorage(str(path)).create_index(build_schema("dutch_porter", True))
     if writer_class is SearchdWriter:
-        writer = SearchdWriter(ix)
+        writer = SearchdWriter(ix, **options)
         for doc in docs:
             writer.add(doc)
     else:
@@ -109,17 +111,25 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path, small_blocks:
     assert any(len(v[-1]) > 8 for k, v in ours.items() if k.startswith("term:body"))
 
 
-def test_a_full_pool_closes_a_segment_and_all_are_published(tmp_path: Path) -> None:
+def test_full_pools_spill_to_runs_merged_into_one_segment(tmp_path: Path,
+                                                          small_blocks: None) -> None:
+    """With a pool that is full after every document, each document's postings go to a
+    run of their own: the one segment written holds what Whoosh's writer writes (its
+    blocks are cut where the runs end, so their statistics differ)."""
     docs = _documents(60, 2)
-    ix = FileStorage(str(tmp_path)).create_index(build_schema("dutch_porter", True))
-    writer = SearchdWriter(ix, pool_mb=0)  # every document fills the pool
-    for doc in docs:
-        writer.add(doc)
-    writer.commit()
-    with ix.searcher() as searcher:
-        assert len(searcher.reader().leaf_readers()) == len(docs)
-        assert sorted(f["id"] for f in searcher.all_stored_fields()) == sorted(d.id for d in docs)
-        assert searcher.document(id=docs[-1].id)["title"] == docs[-1].title
+    ix = _index(tmp_path / "ours", SearchdWriter, docs, pool_mb=0)
+    assert len(ix.reader().leaf_readers()) == 1
+    ours = _dump(ix, blocks=False)
+    assert ours == _dump(_index(tmp_path / "whoosh", SegmentWriter, docs), blocks=False)
+    assert not list(tmp_path.glob("ours/.run-*"))  # the run files are gone
+    reader = ix.reader()
+    for btext in (b"minister", b"stad", b"fiets"):  # ranking's reading of joined lists
+        blocks = list(posting_blocks(reader, "body", btext))
+        assert len(blocks) > 1
+        ids = [int(i) for block in blocks for i in block[0]]
+        freqs = [float(f) for block in blocks for f in block[1]]
+        expected = ours[f"term:body:{btext!r}"][-1]
+        assert list(zip(ids, freqs)) == [(p[0], p[1]) for p in expected]
 
 
 def _by_id(ix: Any) -> dict[str, Any]:
