@@ -262,8 +262,7 @@ def _write_in_workers(ix, seeds: Path,  # type: ignore[no-untyped-def]
                       shares: list[list[tuple[str, Path]]], manifest: Manifest,
                       writer: SearchdWriter, progress: Progress | None) -> list[_Outcome]:
     """Read and index the files, a share per process: this one and a forked one for each
-    other share, each writing segments of its own; the forked ones' segments join writer's
-    commit.
+    other share, each writing a segment of its own, which join writer's commit.
     (This process works too, rather than wait: one process fewer holds the lexicon and a
     pool of postings, which on nl-laws is 400 MB.)"""
     context = multiprocessing.get_context("fork")
@@ -281,7 +280,9 @@ def _write_in_workers(ix, seeds: Path,  # type: ignore[no-untyped-def]
                 tally.take(*messages.get(), writer)
             tally.report()
 
-        outcomes = _write_here(writer, seeds, own, manifest, step)
+        here = SearchdWriter(ix, _lk=False)  # its segment is written while workers write theirs
+        outcomes = _write_here(here, seeds, own, manifest, step)
+        writer.add_segments(here.finish_segments())
         while tally.finished < len(workers):
             tally.take(*_next_message(messages, workers), writer)
     finally:
