@@ -224,15 +224,15 @@ def write_terms(fieldwriter: Any, name: str, fieldobj: Any,
     fieldwriter.start_field(name, fieldobj)
     postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
     prefix = pack_ushort(fieldwriter._fieldid)
+    offset = postfile.tell()
     for found in terms:
-        offset = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
-        postfile.write(found.blocks)
+        size = len(WHOOSH3_HEADER_MAGIC) + len(found.blocks)
+        postfile.write(WHOOSH3_HEADER_MAGIC + found.blocks)
         info = _TERMINFO.pack(0, found.weight, found.df, length_to_byte(found.minlength),
                               length_to_byte(found.maxlength), found.maxweight, found.minid,
                               found.maxid)
-        tindex.add(prefix + found.term,
-                   info + pack_long(offset) + pack_int(postfile.tell() - offset))
+        tindex.add(prefix + found.term, info + pack_long(offset) + pack_int(size))
+        offset += size
     fieldwriter.finish_field()
 
 
