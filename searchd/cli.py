@@ -18,6 +18,7 @@ from .errors import SearchdError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+LOCK_WAIT = 30.0  # seconds `searchd index` waits for a watcher's sync before giving up
 
 
 def translate_errors(fn: F) -> F:
@@ -56,7 +57,8 @@ def main(ctx: click.Context, config_file: str | None) -> None:
 
 @main.command("index")
 @click.option("--rebuild", is_flag=True, help="Start from scratch.")
-@click.option("--wait", default=0.0, help="Seconds to wait for another writer.")
+@click.option("--wait", default=LOCK_WAIT, show_default=True,
+              help="Seconds to wait for another writer (a watcher's sync) before giving up.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when a file was skipped.")
 @click.pass_obj
 @translate_errors

@@ -1,12 +1,14 @@
 """The click commands, through CliRunner."""
 
 import json
+import threading
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from searchd.cli import main
 from searchd.config import Config
+from searchd.index import write_lock
 
 
 def run(runner: CliRunner, config: Config, *args: str, ok: bool = True):  # type: ignore[no-untyped-def]
@@ -29,6 +31,27 @@ def test_index_reports_skipped_files(runner: CliRunner, config: Config, seeds: P
     (seeds / "leeg.txt").write_bytes(b"")
     result = run(runner, config, "index")
     assert "skipped leeg.txt: empty file" in result.output
+
+
+def test_index_waits_for_another_writer(runner: CliRunner, config: Config) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with write_lock(config.index):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    try:
+        held.wait(5)
+        refused = run(runner, config, "index", "--wait", "0", ok=False)
+        assert "another process is writing the index" in refused.output
+        threading.Timer(0.5, release.set).start()
+        assert "4 indexed" in run(runner, config, "index").output  # waits by default
+    finally:
+        release.set()
+        thread.join()
 
 
 def test_search_text_and_json(runner: CliRunner, built: Config) -> None:
