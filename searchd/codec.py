@@ -30,11 +30,11 @@ import numpy as np
 from whoosh.codec.whoosh3 import (VECTOR_COLUMN, VECTOR_LEN_COLUMN, WHOOSH3_HEADER_MAGIC,
                                   W3Codec, W3LeafMatcher,
                                   W3PerDocReader, W3PerDocWriter, W3PostingsWriter,
-                                  W3TermInfo, _vecfield)
+                                  W3TermInfo, W3TermsReader, _vecfield)
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
-from whoosh.system import (_INT_SIZE, pack_int, pack_long, pack_uint, pack_ushort,
+from whoosh.system import (_INT_SIZE, _SHORT_SIZE, pack_int, pack_long, pack_uint, pack_ushort,
                            unpack_int)
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -508,3 +508,47 @@ def each_posting(matcher: Any, read: Callable[[Any], T]) -> list[T]:
         out.append(read(matcher))
         matcher.next()
     return out
+
+
+
+_RECORD = struct.Struct("!ii")  # a term index record: key length, value length
+
+
+def field_terms(reader: Any, field: str, chunk: int = 1 << 17) -> Iterator[tuple[bytes, int]]:
+    """(term, document count) of every term of a field of a segment reader, in term order.
+    The field's part of the term index is read a chunk at a time and parsed from memory
+    (Whoosh reads every key and every value with a seek and a read of its own)."""
+    terms = getattr(reader, "_terms", None)
+    if field not in reader.schema:
+        return
+    if not isinstance(terms, W3TermsReader) or field not in terms._fieldmap:
+        yield from ((t.encode("utf-8") if isinstance(t, str) else t, info.doc_frequency())
+                    for t, info in reader.iter_field(field))
+        return
+    tindex, number = terms._tindex, terms._fieldmap[field]
+    start = tindex.closest_key_pos(pack_ushort(number))
+    if start is None:
+        return
+    end = tindex.closest_key_pos(pack_ushort(number + 1)) if number < 0xFFFF else None
+    yield from _records(tindex.dbfile, start, end or tindex.endofdata, chunk)
+
+
+def _records(dbfile: Any, start: int, end: int, chunk: int) -> Iterator[tuple[bytes, int]]:
+    """(term, document count) of the term index records between two file positions. One
+    large read would stay in a server process's heap after it is freed."""
+    data, pos = b"", 0
+    while True:
+        need = _RECORD.size
+        if len(data) - pos >= need:
+            keylen, valuelen = _RECORD.unpack_from(data, pos)
+            need += keylen + valuelen
+            if len(data) - pos >= need:
+                key = pos + _RECORD.size
+                yield (data[key + _SHORT_SIZE:key + keylen],
+                       _TERMINFO.unpack_from(data, key + keylen)[2])
+                pos += need
+                continue
+        if start >= end:
+            return
+        size = min(max(chunk, need - (len(data) - pos)), end - start)
+        data, pos, start = data[pos:] + dbfile.get(start, size), 0, start + size

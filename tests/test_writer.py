@@ -11,7 +11,7 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from searchd.codec import SearchdCodec, posting_blocks
+from searchd.codec import SearchdCodec, field_terms, posting_blocks
 from searchd.config import config_from_dict
 from searchd.documents import Document, parse_seed
 from searchd.index import build_schema, document_fields, open_index
@@ -174,3 +174,14 @@ def test_syncs_that_merge_segments_hold_what_a_fresh_build_holds(tmp_path: Path)
     fresh = config_from_dict({"paths": {"seeds": "seeds", "index": "fresh"}}, tmp_path)
     sync_index(fresh)
     assert incremental == _by_id(open_index(fresh.index))
+
+
+@pytest.mark.parametrize("chunk", [1, 37, 1 << 17])
+def test_field_terms_reads_what_whoosh_reads(tmp_path: Path, chunk: int) -> None:
+    ix = _index(tmp_path / "ix", SearchdWriter, _documents(40, 3))
+    with ix.reader() as reader:
+        for field in ("title", "words", "id", "month"):
+            expected = [(t if isinstance(t, bytes) else t.encode("utf-8"), i.doc_frequency())
+                        for t, i in reader.iter_field(field)]
+            assert expected and list(field_terms(reader, field, chunk)) == expected, field
+        assert list(field_terms(reader, "no such field")) == []
