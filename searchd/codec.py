@@ -3,9 +3,11 @@
 Whoosh 3 pickles each block of 128 postings as one tuple of document numbers, term
 frequencies and positions, so reading the frequencies of a term means decompressing and
 unpickling all its positions too: on long documents that is most of the bytes. Here a
-block keeps its document numbers (delta-coded, uint32) and frequencies (float32) as raw
-arrays, compressed apart from the positions, which are only read for phrases and
-highlighting. Term vectors and everything else keep Whoosh 3's format.
+block keeps its document numbers (delta-coded) and frequencies as raw arrays of the
+narrowest type that holds them (uint8, uint16 or uint32; uint8 or float32), never
+compressed, so ranking reads them with numpy alone; the positions come after them,
+compressed, and are only read for phrases and highlighting. Block headers are structs
+(Whoosh pickles them). Term vectors and everything else keep Whoosh 3's format.
 
 Segments remember the codec that wrote them, so an index written by this codec is read by
 it too; indexes are rebuilt when SCHEMA_VERSION changes. The classes here override private
@@ -39,9 +41,15 @@ from whoosh.system import (_INT_SIZE, _SHORT_SIZE, pack_int, pack_long, pack_uin
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 T = TypeVar("T")
-_PART = struct.Struct("<I")  # byte length of a block's first part
+# A posting block's header: postings, last id, largest weight, zlib level of the values (0:
+# not compressed), shortest and longest field length (Whoosh's length bytes), then the byte
+# length of part 1 and the widths of its ids and weights.
+_HEADER = struct.Struct("<IIfBBBIBB")
+_ID_TYPES = {1: "<u1", 2: "<u2", 4: "<u4"}  # width of the id deltas -> their type
+_WEIGHT_TYPES = {1: "<u1", 4: "<f4"}  # width of the weights -> type (uint8: whole numbers)
+_ARRAY_CODES = {"<u1": "B", "<u2": "H", "<u4": "I", "<f4": "f"}
 _SIZE = struct.Struct("!i")  # a block's byte length (Whoosh's write_int), < 0 for the last
-SMALL_BLOCK = 64  # bytes of arrays below which a block is not compressed
+SMALL_BLOCK = 64  # bytes of values (frequencies, positions) below which they are not compressed
 _TERMINFO = W3TermInfo._struct  # the term info's statistics, before its extent
 _LITTLE = sys.byteorder == "little"
 
@@ -53,7 +61,7 @@ class SearchdCodec(W3Codec):
     decodes the positions of few terms besides the ones it looks for."""
 
     POSTINGS_BLOCK = 1024
-    POSTINGS_LEVEL = 1  # zlib level of posting blocks (term vectors keep Whoosh 3's)
+    POSTINGS_LEVEL = 1  # zlib level of posting values (term vectors keep Whoosh 3's)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:  # term vectors: Whoosh 3's own blocks
@@ -79,11 +87,12 @@ class SearchdCodec(W3Codec):
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
-    """Writes blocks as: Whoosh 3's block header, then [length of part 1][part 1 = id
-    deltas (uint32) and weights (float32)][part 2 = the postings' values as arrays]. Part 2
-    holds, per posting, its frequency (uint32), and for a format with positions all the
-    position deltas (uint32) after them; a format without values (Existence) has none.
-    Both parts are compressed unless the block is small (header field 4 says which)."""
+    """Writes blocks as: a header (_HEADER: Whoosh 3's block statistics as a struct, not a
+    pickle, with part 1's length and the widths of its arrays), then [part 1 = id deltas
+    and weights][part 2 = the postings' values as arrays].
+    Part 2 holds, per posting, its frequency (uint32), and for a format with positions all
+    the position deltas (uint32) after them; a format without values (Existence) has none.
+    Part 2 is compressed unless it is small (header field 4 says which); part 1 never is."""
 
     def _write_block(self, last: bool = False) -> None:
         """Whoosh's per-posting path (add_posting; merges use it): the buffered block."""
@@ -98,29 +107,43 @@ class ArrayPostingsWriter(W3PostingsWriter):
         values = b"" if counts is None else counts.astype("<u4").tobytes()
         if positions is not None:
             values += positions.astype("<u4").tobytes()
-        arrays = (np.diff(ids.astype(np.int64), prepend=0).astype("<u4").tobytes()
-                  + weights.astype("<f4").tobytes())
+        deltas = np.diff(ids.astype(np.int64), prepend=0)
+        idw = id_width(int(deltas.max()))
+        weightw = weight_width(maxweight, bool((weights == np.round(weights)).all()))
+        part = (deltas.astype(_ID_TYPES[idw]).tobytes()
+                + weights.astype(_WEIGHT_TYPES[weightw]).tobytes())
         self._postfile.write(block_bytes(len(ids), int(ids[-1]), maxweight, low, high,
-                                         arrays, values, self._compression, last))
+                                         part, (idw, weightw), values, self._compression,
+                                         last))
         self._blockcount += 1
         self._new_block()
 
 
+def id_width(largest: int) -> int:
+    """Bytes of the narrowest unsigned type that holds every id delta of a block."""
+    return 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
+
+
+def weight_width(largest: float, whole: bool) -> int:
+    """Bytes a block's weights are stored in: 1 when all are whole numbers below 256 (term
+    frequencies, nearly always), else 4 (float32)."""
+    return 1 if whole and largest < 256 else 4
+
+
 def block_bytes(count: int, lastid: int, maxweight: float, minlength: int, maxlength: int,
-                arrays: bytes, values: bytes, level: int, last: bool) -> bytes:
+                part: bytes, widths: tuple[int, int], values: bytes, level: int,
+                last: bool) -> bytes:
     """One posting block in ArrayPostingsWriter's layout, its size prefix included, from
-    its parts uncompressed: arrays (id deltas, weights) and values (frequencies, then each
-    posting's positions as deltas from the one before, the first from 0, as Whoosh's
-    Positions format has them)."""
-    comp = level if len(arrays) + len(values) > SMALL_BLOCK else 0
+    part 1 (id deltas, then weights, of the widths given) and the values uncompressed
+    (frequencies, then each posting's positions as deltas from the one before, the first
+    from 0, as Whoosh's Positions format has them)."""
+    comp = level if len(values) > SMALL_BLOCK else 0
     if comp:
-        arrays = zlib.compress(arrays, comp)
-        values = zlib.compress(values, comp) if values else b""
-    info = pickle.dumps((count, lastid, maxweight, comp, length_to_byte(minlength),
-                         length_to_byte(maxlength)), 2)
-    size = len(info) + _PART.size + len(arrays) + len(values)
-    return b"".join((_SIZE.pack(-size if last else size), info, _PART.pack(len(arrays)),
-                     arrays, values))
+        values = zlib.compress(values, comp)
+    size = _HEADER.size + len(part) + len(values)
+    header = _HEADER.pack(count, lastid, maxweight, comp, length_to_byte(minlength),
+                          length_to_byte(maxlength), len(part), *widths)
+    return b"".join((_SIZE.pack(-size if last else size), header, part, values))
 
 
 @dataclass
@@ -166,7 +189,14 @@ def encode_postings(postings: SortedPostings, lengths: np.ndarray, blocksize: in
     ends = np.minimum(begins + blocksize, postings.firsts[1:][term_of])
     deltas = np.diff(docs.astype(np.int64), prepend=0)
     deltas[begins] = docs[begins]
-    arrays = (deltas.astype("<u4").tobytes(), weights.astype("<f4").tobytes())
+    top_weights = np.maximum.reduceat(weights, begins)
+    whole = ~np.logical_or.reduceat(weights != np.round(weights), begins)
+    top_deltas = np.maximum.reduceat(deltas, begins)
+    idws = np.select([top_deltas < 1 << 8, top_deltas < 1 << 16], [1, 2], 4)
+    weightws = np.where(whole & (top_weights < 256), 1, 4)
+    ids_as = {w: deltas.astype(_ID_TYPES[w]).tobytes() for w in np.unique(idws).tolist()}
+    weights_as = {w: weights.astype(_WEIGHT_TYPES[w]).tobytes()
+                  for w in np.unique(weightws).tolist()}
     values = b"" if postings.freqs is None else postings.freqs.astype("<u4").tobytes()
     positions = (b"" if postings.deltas is None else  # a view: the biggest array of all
                  memoryview(np.ascontiguousarray(postings.deltas, dtype="<u4")).cast("B"))
@@ -174,16 +204,17 @@ def encode_postings(postings: SortedPostings, lengths: np.ndarray, blocksize: in
     low = np.minimum.reduceat(np.where(lens > 0, lens, 1 << 40), begins)
     low[low == 1 << 40] = 0
     stats = zip(begins.tolist(), ends.tolist(), docs[ends - 1].tolist(),
-                np.maximum.reduceat(weights, begins).tolist(),
+                top_weights.tolist(),
                 np.add.reduceat(weights.astype(np.float64), begins).tolist(),
                 low.tolist(), np.maximum.reduceat(lens, begins).tolist(),
                 (postings.starts[begins] if postings.starts is not None else begins).tolist(),
-                (postings.starts[ends] if postings.starts is not None else begins).tolist())
+                (postings.starts[ends] if postings.starts is not None else begins).tolist(),
+                idws.tolist(), weightws.tolist())
     for term, count, df in zip(postings.terms, nblocks.tolist(), sizes.tolist()):
         blocks: list[bytes] = []
         found = TermPostings(term, b"", 0, 0.0, df, 1 << 40, 0, 0.0, -1, -1)
         for i in range(count):
-            begin, end, lastid, top, weight, short, long_, pbegin, pend = next(stats)
+            begin, end, lastid, top, weight, short, long_, pbegin, pend, idw, ww = next(stats)
             if found.minid < 0:
                 found.minid = int(docs[begin])
             found.weight += weight
@@ -191,11 +222,11 @@ def encode_postings(postings: SortedPostings, lengths: np.ndarray, blocksize: in
             found.minlength = min(found.minlength, short)
             found.maxlength = max(found.maxlength, long_)
             found.maxid = lastid
-            part = arrays[0][4 * begin:4 * end] + arrays[1][4 * begin:4 * end]
+            part = ids_as[idw][idw * begin:idw * end] + weights_as[ww][ww * begin:ww * end]
             held = values[4 * begin:4 * end] + positions[4 * pbegin:4 * pend]
             found.last = sum(len(b) for b in blocks) if i == count - 1 else found.last
-            blocks.append(block_bytes(end - begin, lastid, top, short, long_, part, held,
-                                      level, i == count - 1))
+            blocks.append(block_bytes(end - begin, lastid, top, short, long_, part,
+                                      (idw, ww), held, level, i == count - 1))
         found.blocks = b"".join(blocks)
         yield found
 
@@ -403,19 +434,31 @@ def vector_values(vector: W3LeafMatcher, terms: Iterable[str]) -> dict[str, byte
 class ArrayLeafMatcher(OneReadMatcher):
     """Reads ArrayPostingsWriter's blocks: values are decoded only when asked for."""
 
+    def _goto(self, position: int) -> None:
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        raw = self._postfile.get(position, _INT_SIZE + _HEADER.size)
+        length = unpack_int(raw[:_INT_SIZE])[0]
+        self._lastblock = length < 0
+        self._nextoffset = position + _INT_SIZE + abs(length)
+        (self._blocklength, self._maxid, self._maxweight, self._compression, low, high,
+         self._partsize, *widths) = _HEADER.unpack_from(raw, _INT_SIZE)
+        self._widths = (widths[0], widths[1])
+        self._dataoffset = position + _INT_SIZE + _HEADER.size
+        self._minlength, self._maxlength = byte_to_length(low), byte_to_length(high)
+
     def _read_data(self) -> None:
         raw = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        size = _PART.unpack_from(raw)[0]
-        arrays, values = raw[_PART.size:_PART.size + size], raw[_PART.size + size:]
+        part, values = raw[:self._partsize], raw[self._partsize:]
         if self._compression:
-            arrays = zlib.decompress(arrays)
-            values = zlib.decompress(values) if values else b""
-        self._data = (arrays, values)
+            values = zlib.decompress(values)
+        self._data = (part, values)
 
     def _read_ids(self) -> None:
         if self._data is None:
             self._read_data()
-        deltas = array("I", self._data[0][:4 * self._blocklength])
+        idw = self._widths[0]
+        deltas = array(_ARRAY_CODES[_ID_TYPES[idw]], self._data[0][:idw * self._blocklength])
         if not _LITTLE:
             deltas.byteswap()
         self._ids = list(accumulate(deltas))
@@ -423,7 +466,12 @@ class ArrayLeafMatcher(OneReadMatcher):
     def _read_weights(self) -> None:
         if self._data is None:
             self._read_data()
-        weights = array("f", self._data[0][4 * self._blocklength:])
+        idw, weightw = self._widths
+        raw = self._data[0][idw * self._blocklength:]
+        if weightw == 1:  # whole numbers: Whoosh's weights are floats
+            self._weights = array("f", array("B", raw))
+            return
+        weights = array("f", raw)
         if not _LITTLE:
             weights.byteswap()
         self._weights = weights
@@ -449,7 +497,7 @@ class ArrayLeafMatcher(OneReadMatcher):
         self._values = tuple(values)
 
 
-Block = tuple[np.ndarray, np.ndarray]  # document numbers (int64), frequencies (float32)
+Block = tuple[np.ndarray, np.ndarray]  # document numbers (int64), frequencies (uint8/float32)
 
 
 def posting_blocks(reader: Any, field: str, btext: bytes) -> Iterator[Block] | None:
@@ -474,18 +522,14 @@ def _array_blocks(raw: bytes) -> Iterator[Block]:
     data = memoryview(raw)
     pos = 0
     while pos < len(data):
-        size = unpack_int(data[pos:pos + _INT_SIZE])[0]
-        start, pos = pos + _INT_SIZE, pos + _INT_SIZE + abs(size)
-        block = io.BytesIO(data[start:pos])
-        info = pickle.load(block)
-        count, compressed = info[0], info[3]
-        part = start + block.tell()
-        arrays_end = part + _PART.size + _PART.unpack_from(data, part)[0]
-        arrays = data[part + _PART.size:arrays_end]
-        if compressed:
-            arrays = zlib.decompress(arrays)
-        ids = np.cumsum(np.frombuffer(arrays, dtype="<u4", count=count), dtype=np.int64)
-        yield ids, np.frombuffer(arrays, dtype="<f4", count=count, offset=4 * count)
+        size = _SIZE.unpack_from(data, pos)[0]
+        start, pos = pos + _SIZE.size, pos + _SIZE.size + abs(size)
+        count, *_, idw, weightw = _HEADER.unpack_from(data, start)
+        part = start + _HEADER.size
+        deltas = np.frombuffer(data, dtype=_ID_TYPES[idw], count=count, offset=part)
+        yield (np.cumsum(deltas, dtype=np.int64),
+               np.frombuffer(data, dtype=_WEIGHT_TYPES[weightw], count=count,
+                             offset=part + idw * count))
         if size < 0:  # the last block
             break
 

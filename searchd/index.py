@@ -39,7 +39,7 @@ from .errors import IndexLockedError, NoIndexError
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
-SCHEMA_VERSION = 9  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 10  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
@@ -185,3 +186,41 @@ def test_field_terms_reads_what_whoosh_reads(tmp_path: Path, chunk: int) -> None
                         for t, i in reader.iter_field(field)]
             assert expected and list(field_terms(reader, field, chunk)) == expected, field
         assert list(field_terms(reader, "no such field")) == []
+
+
+@pytest.mark.parametrize("blocks", [2, 1024])
+def test_blocks_keep_wide_ids_and_fractional_weights(tmp_path: Path, blocks: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Id deltas of every width (uint8/16/32) and weights that are not small whole
+    numbers come back as written, through Whoosh's matcher and the ranking arrays."""
+    from whoosh.codec.whoosh3 import W3TermInfo
+    from whoosh.formats import Positions
+
+    from searchd.codec import ArrayLeafMatcher, _array_blocks
+
+    monkeypatch.setattr(SearchdCodec, "POSTINGS_BLOCK", blocks)
+    postings = [(3, 1.0, [4]), (200, 2.0, [1, 9]), (60_000, 1.0, [5]), (60_300, 1.0, [6]),
+                (70_000, 2.5, [2, 3]), (70_001, 300.0, [7]), (5_000_000, 1.0, [0])]
+    fmt, info = Positions(), W3TermInfo()
+    storage = FileStorage(str(tmp_path))
+    out = storage.create_file("postings")
+    writer = SearchdCodec().postings_writer(out)
+    writer.start_postings(fmt, info)
+    for doc, weight, places in postings:
+        writer.add_posting(doc, weight, fmt.encode(places), length=10)
+    writer.finish_postings()
+    out.close()
+    offset, length = info.extent()
+    source = storage.open_file("postings")
+    try:
+        matcher = ArrayLeafMatcher(source, offset, length, fmt)
+        read = []
+        while matcher.is_active():
+            read.append((matcher.id(), matcher.weight(), matcher.value_as("positions")))
+            matcher.next()
+        arrays = list(_array_blocks(source.get(offset + 4, length - 4)))
+    finally:
+        source.close()
+    assert read == postings
+    assert np.concatenate([ids for ids, _ in arrays]).tolist() == [p[0] for p in postings]
+    assert np.concatenate([w for _, w in arrays]).tolist() == [p[1] for p in postings]
