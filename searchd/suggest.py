@@ -84,14 +84,14 @@ class WordTable:
 
     def count(self, word: str) -> int:
         """Documents of this segment containing word."""
-        key = word.encode("utf-8")
+        key = word.encode("utf-8", "surrogatepass")  # an undecodable byte: not found
         i = self._first_from(key)
         found = i < len(self.counts) and self.blob[self.starts[i]:self.starts[i + 1] - 1] == key
         return int(self.counts[i]) if found else 0
 
     def prefixed(self, prefix: str) -> range:
         """Positions of the words that start with prefix."""
-        key = prefix.encode("utf-8")
+        key = prefix.encode("utf-8", "surrogatepass")
         low = self._first_from(key)
         return range(low, self._first_from(key + b"\xff", lo=low))
 

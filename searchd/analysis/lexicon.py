@@ -47,8 +47,8 @@ class SortedTable:
 
     def get(self, key: str) -> str | None:
         """The value of key, or None."""
-        found = self._find(key.encode("utf-8"))
-        return None if found is None else found.decode("utf-8")
+        found = self._find(_utf8(key))
+        return None if found is None else found.decode("utf-8", "surrogatepass")
 
     def _find(self, key: bytes) -> bytes | None:
         """The value of key, or None. lo and hi are newlines: the lines that start after
@@ -69,11 +69,11 @@ class SortedTable:
         return None
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._find(key.encode("utf-8")) is not None
+        return isinstance(key, str) and self._find(_utf8(key)) is not None
 
     def to_dict(self) -> dict[str, str]:
         """All pairs as a dict (fast look-ups, 10 times the memory)."""
-        return _pairs(self.block.strip(b"\n").decode("utf-8"))
+        return _pairs(self.block.strip(b"\n").decode("utf-8", "surrogatepass"))
 
 
 class Lexicon:
@@ -170,6 +170,12 @@ def _ik_form(infinitive: str) -> str:
     from .lemmas import verb_stem
 
     return verb_stem(infinitive)
+
+
+def _utf8(key: str) -> bytes:
+    """key as UTF-8; a lone surrogate (a command-line argument's undecodable byte) is
+    kept, so that such a key is simply not found."""
+    return key.encode("utf-8", "surrogatepass")
 
 
 def _pairs(block: str) -> dict[str, str]:
