@@ -504,6 +504,39 @@ def posting_blocks(reader: Any, field: str, btext: bytes) -> Iterator[Block] | N
     """The blocks of a term's postings in a segment reader, deleted documents included;
     None when the segment lacks the term. Blocks written by ArrayPostingsWriter are read
     from the file at once and parsed from memory; others through Whoosh's matcher."""
+    found = _posting_list(reader, field, btext)
+    if found is None or not isinstance(found, bytes):
+        return found
+    return ((np.cumsum(deltas, dtype=np.int64), weights)
+            for deltas, weights in _array_blocks(found))
+
+
+def posting_arrays(reader: Any, field: str,
+                   btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """A term's document numbers (int32) and weights (float32) in a segment reader,
+    deleted documents included; None when the segment lacks the term. (What ranking
+    reads: each block decoded straight into the arrays.)"""
+    found = _posting_list(reader, field, btext)
+    if found is None:
+        return None
+    if not isinstance(found, bytes):
+        ids, weights = zip(*found)
+        return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
+    parts = list(_array_blocks(found))
+    docs = np.empty(sum(len(d) for d, _ in parts), dtype=np.int32)
+    weights = np.empty(len(docs), dtype=np.float32)
+    start = 0
+    for deltas, block_weights in parts:
+        end = start + len(deltas)
+        np.cumsum(deltas, dtype=np.int32, out=docs[start:end])
+        weights[start:end] = block_weights
+        start = end
+    return docs, weights
+
+
+def _posting_list(reader: Any, field: str, btext: bytes) -> bytes | Iterator[Block] | None:
+    """A term's posting list in a segment: the bytes of its blocks when ArrayPostingsWriter
+    wrote them, else Whoosh's matcher's postings as one block; None when it is absent."""
     try:
         info = reader.term_info(field, btext)
     except TermNotFound:
@@ -514,11 +547,12 @@ def posting_blocks(reader: Any, field: str, btext: bytes) -> Iterator[Block] | N
     if isinstance(length, tuple):  # Whoosh 2.7.4 reads it back as a 1-tuple (unused there)
         length = length[0]
     header = len(WHOOSH3_HEADER_MAGIC)
-    return _array_blocks(reader._terms._postfile.get(offset + header, length - header))
+    return reader._terms._postfile.get(offset + header, length - header)
 
 
-def _array_blocks(raw: bytes) -> Iterator[Block]:
-    """The blocks of one posting list of ArrayPostingsWriter's, from its bytes."""
+def _array_blocks(raw: bytes) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The id deltas and weights of each block of one posting list of
+    ArrayPostingsWriter's, from its bytes (views of them)."""
     data = memoryview(raw)
     pos = 0
     while pos < len(data):
@@ -526,8 +560,7 @@ def _array_blocks(raw: bytes) -> Iterator[Block]:
         start, pos = pos + _SIZE.size, pos + _SIZE.size + abs(size)
         count, *_, idw, weightw = _HEADER.unpack_from(data, start)
         part = start + _HEADER.size
-        deltas = np.frombuffer(data, dtype=_ID_TYPES[idw], count=count, offset=part)
-        yield (np.cumsum(deltas, dtype=np.int64),
+        yield (np.frombuffer(data, dtype=_ID_TYPES[idw], count=count, offset=part),
                np.frombuffer(data, dtype=_WEIGHT_TYPES[weightw], count=count,
                              offset=part + idw * count))
         if size < 0:  # the last block

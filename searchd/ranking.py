@@ -28,7 +28,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
 from .cache import SizedLRU
-from .codec import each_posting, posting_blocks
+from .codec import each_posting, posting_arrays
 
 SORTS = ("relevance", "newest", "oldest")
 CACHED_POSTINGS = 1_000_000  # postings kept decoded, over all terms (8 bytes each)
@@ -170,13 +170,10 @@ def _read_postings(reader: Any, field: str,
                    btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], int]:
     """(document numbers, frequencies) of a term and their count (at least 1, the size of
     an absent term in the cache)."""
-    blocks = posting_blocks(reader, field, btext)
-    if blocks is None:
+    found = posting_arrays(reader, field, btext)
+    if found is None:
         return (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)), 1
-    ids, freqs = zip(*blocks)
-    docs = np.concatenate(ids).astype(np.int32)
-    tfs = np.concatenate(freqs).astype(np.float32)
-    return (docs, tfs), max(1, len(docs))
+    return found, max(1, len(found[0]))
 
 
 @dataclass(frozen=True)
