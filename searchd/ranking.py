@@ -100,9 +100,10 @@ class SegmentTables:
                          for name, field in reader.schema.items() if field.scorable}
         self.months = _months(reader, self.size)
 
-    def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
-        """The field lengths of documents ids, as Whoosh scores them."""
-        return _LENGTHS[self._lengths[field][ids]]
+    def length_bytes(self, field: str, ids: np.ndarray) -> np.ndarray:
+        """The length bytes of field of documents ids (_LENGTHS[b] is the length Whoosh
+        scores with)."""
+        return self._lengths[field][ids]
 
 
 def _fixed_column(creader: Any, dtype: str, size: int, default: int) -> np.ndarray:
@@ -265,8 +266,9 @@ def _term(q: wq.Term, leaf: _Leaf) -> Matches:
     idf = leaf.parent.idf(q.fieldname, btext)
     avgfl = leaf.parent.avg_field_length(q.fieldname) or 1
     tf = tfs.astype(np.float64)
-    fl = leaf.tables.lengths(q.fieldname, ids)
-    term_scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+    norms = k1 * ((1 - b) + b * _LENGTHS / avgfl)  # for each of the 256 length bytes
+    norm = norms[leaf.tables.length_bytes(q.fieldname, ids)]
+    term_scores = idf * ((tf * (k1 + 1)) / (tf + norm))
     if q.boost != 1.0:
         term_scores = term_scores * q.boost
     matches = Matches.none(leaf.size)
