@@ -300,6 +300,8 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
     docnums, scores, codes = [], [], []
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
+        if reader.segment() is None:  # an index without documents: Whoosh's empty reader
+            continue
         leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting)
         matches = evaluate(q, leaf)
         mask = matches.mask & _live(reader) & _in_months(leaf.tables.months, months)

@@ -113,6 +113,8 @@ def word_tables(reader: IndexReader) -> list[WordTable]:
     """The word table of every segment of reader (read once per segment)."""
     tables = []
     for segment, _ in reader.leaf_readers():
+        if segment.segment() is None:  # an index without documents
+            continue
         key = segment.segment().segment_id()
         tables.append(_tables.get(key, lambda s=segment: (WordTable.read(s), 1)))
     return tables

@@ -113,6 +113,23 @@ def test_no_index_is_a_clear_error(config: Config) -> None:
         search(config, "stad")
 
 
+def test_an_index_of_an_empty_folder_answers_with_nothing(tmp_path) -> None:
+    from searchd.config import config_from_dict
+    from searchd.sync import sync_index
+    from searchd.web import create_app
+
+    (tmp_path / "seeds").mkdir()
+    config = config_from_dict({"paths": {"seeds": "seeds", "index": "index"}}, tmp_path)
+    sync_index(config)
+    with Engine(config) as engine:
+        result = engine.search("minister", facets=True)
+        assert result.total == 0 and result.hits == [] and result.suggestion is None
+        assert engine.complete("mi") == []
+    client = create_app(config).test_client()
+    assert client.get("/?q=minister").status_code == 200
+    assert client.get("/api/search?q=minister").get_json()["total"] == 0
+
+
 def test_suggestion_for_a_misspelled_word(engine: Engine) -> None:
     result = engine.search("Islamitsche staat")
     assert result.suggestion == "Islamitische staat"
