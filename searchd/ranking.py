@@ -207,6 +207,10 @@ def evaluate(q: wq.Query, leaf: _Leaf) -> Matches:
             return Matches.none(leaf.size)
         if len(subs) == 1:  # Whoosh drops the boost of a one-clause group
             return evaluate(subs[0], leaf)
+        if isinstance(q, wq.Or) and all(type(s) is wq.Term for s in subs):
+            union = _terms_union(subs, leaf)  # the common query: words over the fields
+            if union is not None:
+                return _boosted(union, q.boost)
         parts = [evaluate(s, leaf) for s in subs]
         return _boosted(_union(parts) if isinstance(q, wq.Or) else _intersection(parts),
                         q.boost)
@@ -249,19 +253,49 @@ def _boosted(matches: Matches, boost: float) -> Matches:
 
 def _term(q: wq.Term, leaf: _Leaf) -> Matches:
     """A term's documents with their BM25F scores (Whoosh's formula and statistics)."""
+    found = _term_scores(q, leaf)
+    if found is None:
+        return _by_matcher(q, leaf)
+    ids, term_scores = found
+    matches = Matches.none(leaf.size)
+    matches.mask[ids] = True
+    matches.scores[ids] = term_scores
+    return matches
+
+
+def _terms_union(terms: list[wq.Term], leaf: _Leaf) -> Matches | None:
+    """Documents matching any of terms, scored by the sum of their scores, from all their
+    postings at once (the sums are added in the terms' order, as _union adds them); None
+    when a term needs Whoosh's matcher."""
+    found = [_term_scores(t, leaf) for t in terms]
+    if any(f is None for f in found):
+        return None
+    ids = np.concatenate([f[0] for f in found if f is not None])
+    scores = np.concatenate([f[1] for f in found if f is not None])
+    mask = np.zeros(leaf.size, dtype=bool)
+    mask[ids] = True
+    return Matches(mask, np.bincount(ids, weights=scores, minlength=leaf.size))
+
+
+_NO_SCORES = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64))
+
+
+def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | None:
+    """The document numbers of a term's postings and their BM25F scores; None for a
+    field that is not scored (Whoosh's matcher then scores it)."""
     schema = leaf.searcher.schema
     if q.fieldname not in schema:
-        return Matches.none(leaf.size)
+        return _NO_SCORES
     field = schema[q.fieldname]
     try:
         btext = field.to_bytes(q.text)
     except ValueError:
-        return Matches.none(leaf.size)
+        return _NO_SCORES
     if not field.scorable:
-        return _by_matcher(q, leaf)
+        return None
     ids, tfs = term_postings(leaf.searcher.reader(), q.fieldname, btext)
     if not len(ids):
-        return Matches.none(leaf.size)
+        return _NO_SCORES
     k1, b = leaf.weighting.K1, leaf.weighting._field_B.get(q.fieldname, leaf.weighting.B)
     idf = leaf.parent.idf(q.fieldname, btext)
     avgfl = leaf.parent.avg_field_length(q.fieldname) or 1
@@ -271,10 +305,7 @@ def _term(q: wq.Term, leaf: _Leaf) -> Matches:
     term_scores = idf * ((tf * (k1 + 1)) / (tf + norm))
     if q.boost != 1.0:
         term_scores = term_scores * q.boost
-    matches = Matches.none(leaf.size)
-    matches.mask[ids] = True
-    matches.scores[ids] = term_scores
-    return matches
+    return ids, term_scores
 
 
 def _by_matcher(q: wq.Query, leaf: _Leaf) -> Matches:
