@@ -203,6 +203,11 @@ def test_a_snippet_of_a_huge_body_decompresses_a_few_chunks(built: Config, seeds
     lambda wq: wq.DisjunctionMax([wq.Term("body", "minister"), wq.Term("title", "wet", 2.0)]),
     lambda wq: wq.Ordered([wq.Term("body", "minister"), wq.Term("body", "begroting")]),
     lambda wq: wq.Or([wq.Term("body", "fiets"), wq.Term("body", "stad")], scale=0.9),
+    # an OR of plain terms with one in a field that is not scored: the generic path
+    lambda wq: wq.Or([wq.Term("month", "2019-03"), wq.Term("body", "stad"),
+                      wq.Term("title", "wet", 2.0)]),
+    lambda wq: wq.Or([wq.Term("body", "fiets"), wq.Term("lead", "fiets", 0.3),
+                      wq.Term("body", "fiets")], boost=1.5),  # summed at once, twice
 ])
 def test_other_query_types_are_scored_by_whoosh_s_matcher(view, make) -> None:
     from whoosh import query as wq
