@@ -272,6 +272,8 @@ def _terms_union(terms: list[wq.Term], leaf: _Leaf) -> Matches | None:
         return None
     ids = np.concatenate([f[0] for f in found if f is not None])
     scores = np.concatenate([f[1] for f in found if f is not None])
+    if not len(ids):  # (bincount would count in integers)
+        return Matches.none(leaf.size)
     mask = np.zeros(leaf.size, dtype=bool)
     mask[ids] = True
     return Matches(mask, np.bincount(ids, weights=scores, minlength=leaf.size))

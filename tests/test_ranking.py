@@ -199,6 +199,18 @@ def test_a_snippet_of_a_huge_body_decompresses_a_few_chunks(built: Config, seeds
     assert page.document.body == body and page.matches == 1
 
 
+def test_an_or_of_absent_terms_combines_with_others(view) -> None:
+    from whoosh import query as wq
+
+    absent = wq.Or([wq.Term("body", "zzzgeenwoord"), wq.Term("title", "zzzgeenwoord", 2.0)])
+    for q in (wq.And([absent, wq.Term("body", "minister")]),
+              wq.Or([absent, wq.Term("body", "minister")])):
+        expected = _whoosh_order(view.searcher, q, "relevance")
+        ranked = ranking.rank(view.searcher, q, len(expected) + 1)
+        assert ranked.docnums.tolist() == [d for d, _ in expected]
+        assert ranked.scores.dtype == np.float64
+
+
 @pytest.mark.parametrize("make", [
     lambda wq: wq.DisjunctionMax([wq.Term("body", "minister"), wq.Term("title", "wet", 2.0)]),
     lambda wq: wq.Ordered([wq.Term("body", "minister"), wq.Term("body", "begroting")]),
