@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
     for number, line in enumerate(_lines(path), 1):
         parts = line.split()
-        if len(parts) not in (3, 4) or not parts[-1].lstrip("-").isdigit():
+        if len(parts) not in (3, 4) or not re.fullmatch(r"-?[0-9]+", parts[-1]):
             raise SearchdError(f"{path}:{number}: expected qid docid grade")
         qrels.setdefault(parts[0], {})[parts[-2]] = int(parts[-1])
     return qrels

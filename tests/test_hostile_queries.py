@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from searchd.errors import QueryError
 from searchd.search import Engine
@@ -34,6 +34,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 
 @FAST
 @given(text=QUERIES)
+@example(text="0 AND *")  # an OR of no postings, ANDed: its scores were integers
 def test_search_never_raises_anything_but_query_error(engine: Engine, text: str) -> None:
     try:
         result = engine.search(text)
@@ -47,6 +48,8 @@ def test_search_never_raises_anything_but_query_error(engine: Engine, text: str)
        limit=st.one_of(st.integers(), st.text(max_size=12)),
        since=st.one_of(st.none(), st.text(max_size=10), st.sampled_from(["2017-01", "2017-13"])),
        until=st.one_of(st.none(), st.text(max_size=10), st.sampled_from(["2016-12", "0000-00"])))
+@example(text="", page=0, limit="²", since=None, until=None)  # a digit int() refuses
+@example(text="", page=1, limit=10, since="2017-0²", until=None)
 def test_api_answers_200_or_400_with_json(engine: Engine, text: str, page: object,
                                           limit: object, since: str | None,
                                           until: str | None) -> None:

@@ -28,7 +28,7 @@ def int_arg(name: str, default: int | None) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # not "²"
         raise QueryError(f"{name} must be a positive whole number, got {raw[:20]!r}")
     return int(raw)
 

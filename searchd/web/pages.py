@@ -33,9 +33,10 @@ def search_url(**changes: Any) -> str:
 @bp.app_template_filter("month_name")
 def month_name(value: str | None) -> str:
     """2017-11 -> november 2017 (the value itself when it is not a month)."""
-    if not value or len(value) != 7 or not value[5:].isdigit() or not 1 <= int(value[5:]) <= 12:
+    number = value[5:] if value and len(value) == 7 else ""
+    if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= 12:
         return value or ""
-    return f"{MONTHS[int(value[5:]) - 1]} {value[:4]}"
+    return f"{MONTHS[int(number) - 1]} {value[:4]}"
 
 
 @bp.get("/")
