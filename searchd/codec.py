@@ -116,7 +116,8 @@ class ArrayPostingsWriter(W3PostingsWriter):
             values += positions.astype("<u4").tobytes()
         deltas = np.diff(ids.astype(np.int64), prepend=0)
         idw = id_width(int(deltas.max()))
-        weightw = weight_width(maxweight, bool((weights == np.round(weights)).all()))
+        weightw = weight_width(maxweight, bool((weights == np.round(weights)).all()
+                                               and weights.min() >= 0))
         part = (deltas.astype(_ID_TYPES[idw]).tobytes()
                 + weights.astype(_WEIGHT_TYPES[weightw]).tobytes())
         self._postfile.write(block_bytes(len(ids), int(ids[-1]), maxweight, low, high,
@@ -132,8 +133,9 @@ def id_width(largest: int) -> int:
 
 
 def weight_width(largest: float, whole: bool) -> int:
-    """Bytes a block's weights are stored in: 1 when all are whole numbers below 256 (term
-    frequencies, nearly always), else 4 (float32)."""
+    """Bytes a block's weights are stored in: 1 when all are whole numbers from 0 to 255
+    (whole: none fractional or negative; term frequencies, nearly always), else 4
+    (float32)."""
     return 1 if whole and largest < 256 else 4
 
 
@@ -197,7 +199,7 @@ def encode_postings(postings: SortedPostings, lengths: np.ndarray, blocksize: in
     deltas = np.diff(docs.astype(np.int64), prepend=0)
     deltas[begins] = docs[begins]
     top_weights = np.maximum.reduceat(weights, begins)
-    whole = ~np.logical_or.reduceat(weights != np.round(weights), begins)
+    whole = ~np.logical_or.reduceat((weights != np.round(weights)) | (weights < 0), begins)
     top_deltas = np.maximum.reduceat(deltas, begins)
     idws = np.select([top_deltas < 1 << 8, top_deltas < 1 << 16], [1, 2], 4)
     weightws = np.where(whole & (top_weights < 256), 1, 4)

@@ -200,7 +200,8 @@ def test_blocks_keep_wide_ids_and_fractional_weights(tmp_path: Path, blocks: int
 
     monkeypatch.setattr(SearchdCodec, "POSTINGS_BLOCK", blocks)
     postings = [(3, 1.0, [4]), (200, 2.0, [1, 9]), (60_000, 1.0, [5]), (60_300, 1.0, [6]),
-                (70_000, 2.5, [2, 3]), (70_001, 300.0, [7]), (5_000_000, 1.0, [0])]
+                (70_000, 2.5, [2, 3]), (70_001, 300.0, [7]), (80_000, -2.0, [1]),
+                (80_001, 3.0, [2]), (5_000_000, 1.0, [0])]
     fmt, info = Positions(), W3TermInfo()
     storage = FileStorage(str(tmp_path))
     out = storage.create_file("postings")
