@@ -115,9 +115,8 @@ class ArrayPostingsWriter(W3PostingsWriter):
         if positions is not None:
             values += positions.astype("<u4").tobytes()
         deltas = np.diff(ids.astype(np.int64), prepend=0)
-        idw = id_width(int(deltas.max()))
-        weightw = weight_width(maxweight, bool((weights == np.round(weights)).all()
-                                               and weights.min() >= 0))
+        idw = int(id_widths(deltas.max()))
+        weightw = int(weight_widths(_byte_sized(weights).all()))
         part = (deltas.astype(_ID_TYPES[idw]).tobytes()
                 + weights.astype(_WEIGHT_TYPES[weightw]).tobytes())
         self._postfile.write(block_bytes(len(ids), int(ids[-1]), maxweight, low, high,
@@ -127,16 +126,21 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
-def id_width(largest: int) -> int:
-    """Bytes of the narrowest unsigned type that holds every id delta of a block."""
-    return 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
+def id_widths(largest: Any) -> np.ndarray:
+    """Bytes of the narrowest unsigned type that holds a block's id deltas, from the
+    largest delta of each block (an array, or one number)."""
+    return np.select([largest < 1 << 8, largest < 1 << 16], [1, 2], 4)
 
 
-def weight_width(largest: float, whole: bool) -> int:
-    """Bytes a block's weights are stored in: 1 when all are whole numbers from 0 to 255
-    (whole: none fractional or negative; term frequencies, nearly always), else 4
-    (float32)."""
-    return 1 if whole and largest < 256 else 4
+def weight_widths(byte_sized: Any) -> np.ndarray:
+    """Bytes a block's weights are stored in: 1 (uint8) where all of them are
+    _byte_sized (term frequencies, nearly always), else 4 (float32)."""
+    return np.where(byte_sized, 1, 4)
+
+
+def _byte_sized(weights: np.ndarray) -> np.ndarray:
+    """Which weights a uint8 holds exactly: whole numbers from 0 to 255."""
+    return (weights == np.round(weights)) & (weights >= 0) & (weights < 256)
 
 
 def block_bytes(count: int, lastid: int, maxweight: float, minlength: int, maxlength: int,
@@ -199,10 +203,8 @@ def encode_postings(postings: SortedPostings, lengths: np.ndarray, blocksize: in
     deltas = np.diff(docs.astype(np.int64), prepend=0)
     deltas[begins] = docs[begins]
     top_weights = np.maximum.reduceat(weights, begins)
-    whole = ~np.logical_or.reduceat((weights != np.round(weights)) | (weights < 0), begins)
-    top_deltas = np.maximum.reduceat(deltas, begins)
-    idws = np.select([top_deltas < 1 << 8, top_deltas < 1 << 16], [1, 2], 4)
-    weightws = np.where(whole & (top_weights < 256), 1, 4)
+    idws = id_widths(np.maximum.reduceat(deltas, begins))
+    weightws = weight_widths(np.logical_and.reduceat(_byte_sized(weights), begins))
     ids_as = {w: deltas.astype(_ID_TYPES[w]).tobytes() for w in np.unique(idws).tolist()}
     weights_as = {w: weights.astype(_WEIGHT_TYPES[w]).tobytes()
                   for w in np.unique(weightws).tolist()}

@@ -76,7 +76,12 @@ TEXT_FIELDS = ("body", "lead", "title", "words")  # analysed from the title and 
 def document_fields(doc: Document) -> dict[str, Any]:
     """The Whoosh field values of a Document."""
     return {"title": doc.title, "body": doc.body, "lead": lead(doc.body),
-            "words": doc.title + "\n" + doc.body, **other_fields(doc)}
+            "words": words_text(doc), **other_fields(doc)}
+
+
+def words_text(doc: Document) -> str:
+    """The text whose words (as written) the words field holds: title and body."""
+    return doc.title + "\n" + doc.body
 
 
 def other_fields(doc: Document) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from .codec import (SearchdCodec, SortedPostings, TermPostings, encode_postings,
                     position_deltas, value_kind, write_terms)
 from .documents import Document
 from .analysis import surface_words
-from .index import TEXT_FIELDS, lead, other_fields
+from .index import TEXT_FIELDS, lead, other_fields, words_text
 
 POOL_MB = 96  # postings kept in memory per writer before they go to a run file
 Record = tuple[str, TermPostings]  # a field name and one of its terms' posting lists
@@ -236,7 +236,7 @@ class SearchdWriter(SegmentWriter):
                 if inside:
                     positions[term] = inside
         else:  # the words as written, each once
-            positions = {w: [0] for w in surface_words(doc.title + "\n" + doc.body)}
+            positions = {w: [0] for w in surface_words(words_text(doc))}
         self.pool.field(name).add_document(docnum, positions)
         length = sum(len(p) for p in positions.values()) if field.scorable else 0
         stored = doc.title if name == "title" else None  # the only stored one
