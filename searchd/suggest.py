@@ -62,7 +62,11 @@ class WordTable:
 
     def word(self, i: int) -> str:
         """The i-th word."""
-        return self.blob[self.starts[i]:self.starts[i + 1] - 1].decode("utf-8")
+        return self._utf8(i).decode("utf-8")
+
+    def _utf8(self, i: int) -> bytes:
+        """The i-th word's bytes."""
+        return self.blob[self.starts[i]:self.starts[i + 1] - 1]
 
     def words(self, span: range) -> list[str]:
         """The words at the positions of span (a range of consecutive positions)."""
@@ -73,10 +77,10 @@ class WordTable:
 
     def _first_from(self, key: bytes, lo: int = 0) -> int:
         """Position of the first word that sorts at or after key (bytes order)."""
-        blob, starts, hi = self.blob, self.starts, len(self.counts)
+        hi = len(self.counts)
         while lo < hi:
             mid = (lo + hi) // 2
-            if blob[starts[mid]:starts[mid + 1] - 1] < key:
+            if self._utf8(mid) < key:
                 lo = mid + 1
             else:
                 hi = mid
@@ -86,7 +90,7 @@ class WordTable:
         """Documents of this segment containing word."""
         key = word.encode("utf-8", "surrogatepass")  # an undecodable byte: not found
         i = self._first_from(key)
-        found = i < len(self.counts) and self.blob[self.starts[i]:self.starts[i + 1] - 1] == key
+        found = i < len(self.counts) and self._utf8(i) == key
         return int(self.counts[i]) if found else 0
 
     def prefixed(self, prefix: str) -> range:
