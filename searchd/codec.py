@@ -589,11 +589,15 @@ def _matcher_blocks(matcher: Any) -> Iterator[Block]:
            np.array([p[1] for p in pairs], dtype=np.float32))
 
 
-def each_posting(matcher: Any, read: Callable[[Any], T]) -> list[T]:
-    """read(matcher) at every posting of a Whoosh matcher, from where it stands."""
+def each_posting(matcher: Any, read: Callable[[Any], T],
+                 check: Callable[[], None] | None = None, every: int = 256) -> list[T]:
+    """read(matcher) at every posting of a Whoosh matcher, from where it stands; check()
+    (which may raise to stop) after every `every` postings."""
     out = []
     while matcher.is_active():
         out.append(read(matcher))
+        if check is not None and len(out) % every == 0:
+            check()
         matcher.next()
     return out
 

@@ -35,3 +35,15 @@ class QueryError(SearchdError):
 
 class SeedError(SearchdError):
     """A seed file cannot be read as a document; it is skipped."""
+
+
+class QueryCostError(QueryError):
+    """A query would need more work than one search may do."""
+
+    hint = "Use fewer or rarer words, phrases or patterns."
+
+
+class BusyError(SearchdError):
+    """The service is too busy with costly searches to take another one now."""
+
+    hint = "Try again in a moment."

@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import qparser, query as wq
+from whoosh.qparser import syntax
 from whoosh.searching import Searcher
 
+from .bounds import MAX_QUERY_CHARS, syntax_notice
 from .errors import ConfigError, QueryError
 
-MAX_QUERY_CHARS = 1000
-MIN_PREFIX = 2          # letters before a * or ? in a pattern
-MAX_EXPANSIONS = 20     # words a pattern is searched as
-MAX_SCANNED = 20_000    # words of the index a pattern may run through
 SEARCH_FIELDS = ("title", "body", "lead")
 # "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not, nor
 # does the Dutch elision hyphen after en/of/tot ("herstelexamens en -onderzoeken").
@@ -92,6 +90,10 @@ def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.
     parser = qparser.MultifieldParser([f for f in SEARCH_FIELDS if boosts[f] > 0], schema,
                                       fieldboosts=boosts, group=qparser.OrGroup.factory(0.9))
     parser.remove_plugin_class(qparser.SingleQuotePlugin)  # apostrophes are Dutch text
+    # no ranges ([a TO z]) and no `*:*`: a query of every document or every word costs
+    # seconds and finds nothing a reader wants
+    parser.remove_plugin_class(qparser.RangePlugin)
+    parser.remove_plugin_class(qparser.EveryPlugin)
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>title|body):"))
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
@@ -99,21 +101,23 @@ def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.
 
 
 def parse_query(parser: qparser.QueryParser, text: str,
-                synonyms: Synonyms | None = None) -> wq.Query:
-    """Parse text (synonyms expanded); on a syntax error fall back to its plain words."""
+                synonyms: Synonyms | None = None) -> tuple[wq.Query, list[str]]:
+    """Parse text (synonyms expanded); on a syntax error, or past the bounds of
+    bounds.syntax_notice, fall back to its plain words. Returns the query and the notices
+    of any fallback."""
     expanded = synonyms.expand(text) if synonyms else text
     if _is_plain(expanded):
-        return plain_words(parser, expanded)
-    try:
-        return lift_negations(parser.parse(expanded))
-    except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
-        pass
+        return plain_words(parser, expanded), []
+    notice = syntax_notice(expanded)
+    if notice is None:
+        try:
+            return lift_negations(parser.parse(expanded)), []
+        except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
+            pass
     # Plain words only: no punctuation, and lowercase, so AND/OR/NOT are words too.
     plain = re.sub(r"[^\w\s]", " ", text).lower()
-    try:
-        return parser.parse(plain) if plain.strip() else wq.NullQuery
-    except Exception:
-        return wq.NullQuery
+    notices = [notice] if notice else []
+    return (plain_words(parser, plain) if plain.strip() else wq.NullQuery), notices
 
 
 def _is_plain(text: str) -> bool:
@@ -148,48 +152,6 @@ def lift_negations(q: wq.Query) -> wq.Query:
     return wq.AndNot(base, wq.Or(nots) if len(nots) > 1 else nots[0])
 
 
-def bound_expansions(q: wq.Query, reader: Any) -> tuple[wq.Query, list[str]]:
-    """Cap what prefixes and wildcards may cost: a prefix needs MIN_PREFIX letters, and a
-    pattern is searched as at most MAX_EXPANSIONS of its most frequent words. Returns the
-    bounded query and a notice for every pattern that was cut short."""
-    notices: list[str] = []
-
-    def bound(leaf: wq.Query) -> wq.Query:
-        if not isinstance(leaf, (wq.Prefix, wq.Wildcard)):
-            return leaf.apply(bound) if not leaf.is_leaf() else leaf
-        literal = re.split(r"[*?]", leaf.text, maxsplit=1)[0]
-        shown = leaf.text + ("*" if isinstance(leaf, wq.Prefix) else "")
-        if len(literal) < MIN_PREFIX:
-            notices.append(f"{shown}: a pattern needs at least {MIN_PREFIX} letters before "
-                           "* or ?; left out")
-            return wq.NullQuery
-        return _top_expansions(leaf, reader, shown, notices)
-
-    bounded = bound(q)
-    seen: dict[str, str] = {}
-    for notice in notices:  # one notice per pattern, not one per field it was searched in
-        seen.setdefault(notice.split(":", 1)[0], notice)
-    return bounded, list(seen.values())
-
-
-def _top_expansions(leaf: Any, reader: Any, shown: str, notices: list[str]) -> wq.Query:
-    """The leaf as an Or of its most frequent expansions (at most MAX_EXPANSIONS)."""
-    words = []
-    for count, word in enumerate(leaf._btexts(reader)):
-        if count >= MAX_SCANNED:
-            notices.append(f"{shown}: matches too many words; only the first "
-                           f"{MAX_SCANNED:,} were considered")
-            break
-        words.append(word)
-    if len(words) > MAX_EXPANSIONS:
-        notices.append(f"{shown}: more than {MAX_EXPANSIONS} words match; searched the "
-                       f"{MAX_EXPANSIONS} most frequent")
-        words = sorted(words, key=lambda w: reader.doc_frequency(leaf.fieldname, w),
-                       reverse=True)[:MAX_EXPANSIONS]
-    terms = [wq.Term(leaf.fieldname, _text(w), boost=leaf.boost) for w in words]
-    return wq.Or(terms) if terms else wq.NullQuery
-
-
 def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:
     """The index terms a query asks for (prefixes and wildcards expanded), for highlighting."""
     reader = searcher.reader()
@@ -204,3 +166,20 @@ def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:
 def _text(term: Any) -> str:
     """A term as str (Whoosh may hand bytes)."""
     return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _build_children_once(self: syntax.BinaryGroup, parser: qparser.QueryParser) -> wq.Query:
+    """Replaces whoosh.qparser.syntax.BinaryGroup.query, which builds each of its two
+    children twice, so that parsing time doubled with every nested ANDNOT, ANDMAYBE,
+    REQUIRE or +word (22 operators took minutes); the query built is the same."""
+    qa, qb = (node.query(parser) for node in self.nodes)
+    if qa is None and qb is None:
+        q = wq.NullQuery
+    elif qa is None or qb is None:
+        q = qa if qb is None else qb
+    else:
+        q = self.qclass(qa, qb)
+    return syntax.attach(q, self)
+
+
+syntax.BinaryGroup.query = _build_children_once

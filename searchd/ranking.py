@@ -27,6 +27,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
+from . import budget
 from .cache import SizedLRU
 from .codec import each_posting, posting_arrays
 
@@ -195,6 +196,7 @@ class _Leaf:
 
 def evaluate(q: wq.Query, leaf: _Leaf) -> Matches:
     """The matches of q in one segment, scored as Whoosh scores them."""
+    budget.check()
     if isinstance(q, type(wq.NullQuery)):
         return Matches.none(leaf.size)
     if isinstance(q, wq.Term):
@@ -313,7 +315,7 @@ def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | Non
 def _by_matcher(q: wq.Query, leaf: _Leaf) -> Matches:
     """q's matches in the segment from Whoosh's own matcher (phrases, ranges, ...)."""
     matcher = q.matcher(leaf.searcher, leaf.parent.context())
-    pairs = each_posting(matcher, lambda m: (m.id(), m.score()))
+    pairs = each_posting(matcher, lambda m: (m.id(), m.score()), budget.check)
     matches = Matches.none(leaf.size)
     if pairs:
         ids = np.array([p[0] for p in pairs], dtype=np.int64)

@@ -25,8 +25,9 @@ from .documents import Document
 from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
 from .ranking import SORTS, month_code, rank
-from .query import (bound_expansions, build_parser, check_query, load_synonyms, parse_query,
-                    query_terms)
+from . import budget
+from .bounds import bound_query, is_simple
+from .query import build_parser, check_query, load_synonyms, parse_query, query_terms
 from .suggest import complete, suggest, word_tables
 from .snippets import (MAX_WINDOWS, highlight_html, match_spans, segments_html,
                        snippet_segments, vector_spans)
@@ -132,9 +133,12 @@ class IndexView:
         """The analyzer the index was built with (from its schema)."""
         return self.searcher.schema["body"].analyzer
 
-    def parse(self, text: str, synonyms: Any = None) -> wq.Query:
-        """Parse a user query; text that does not parse is searched as plain words."""
-        return parse_query(self.parser, text, synonyms)
+    def plan(self, text: str, synonyms: Any = None) -> tuple[wq.Query, list[str]]:
+        """A user query parsed (text that does not parse is searched as plain words) and
+        cut down to what one search may cost, with a notice for every cut."""
+        q, notices = parse_query(self.parser, text, synonyms)
+        bounded, cuts = bound_query(q, self.searcher.reader())
+        return bounded, notices + cuts
 
     @cached_property
     def state(self) -> tuple[str | None, int]:
@@ -218,13 +222,23 @@ class Engine:
     def _cached(self, view: IndexView, request: tuple[Any, ...]) -> SearchResult:
         """The result of a request on view: from the result cache, or searched and kept."""
         return self._results.get((view.state, request),
-                                 lambda: _sized(self._search(view, *request)))
+                                 lambda: _sized(self._bounded_search(view, *request)))
 
-    def _search(self, view: IndexView, text: str, page: int, limit: int,
-                months: tuple[int | None, int | None], sort: str,
+    def _bounded_search(self, view: IndexView, text: str, *options: Any) -> SearchResult:
+        """_search within one search's budget of work; a query that is not plain words
+        waits for one of the process's few slots for costly searches (budget.py)."""
+        with budget.limited():
+            q, notices = view.plan(text, self.synonyms)
+            if is_simple(q):
+                return self._search(view, q, notices, text, *options)
+            with budget.costly_slot():
+                return self._search(view, q, notices, text, *options)
+
+    def _search(self, view: IndexView, q: wq.Query, notices: list[str], text: str,
+                page: int, limit: int, months: tuple[int | None, int | None], sort: str,
                 snippets: bool, facets: bool) -> SearchResult:
-        """search() on one view of the index (took_ms is left for search() to set)."""
-        q, notices = bound_expansions(view.parse(text, self.synonyms), view.searcher.reader())
+        """search() of the planned query q on one view of the index (took_ms is left for
+        search() to set)."""
         ranked = rank(view.searcher, q, page * limit, sort, months)
         count = ranked.total
         terms = query_terms(q, view.searcher) if snippets else None
@@ -266,7 +280,9 @@ class Engine:
                        str(view.body(docnum)), fields.get("checksum", ""))
         terms: set[str] = set()
         if text.strip():
-            terms = query_terms(view.parse(check_query(text), self.synonyms), view.searcher)
+            with budget.limited():
+                terms = query_terms(view.plan(check_query(text), self.synonyms)[0],
+                                    view.searcher)
         spans = vector_spans(view.searcher.reader(), docnum, "body", terms)
         title_spans = match_spans(doc.title, terms, view.analyzer)
         return DocumentView(doc, highlight_html(doc.body, spans),

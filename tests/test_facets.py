@@ -138,11 +138,9 @@ def test_ranking_agrees_with_whoosh(engine: Engine, query: str, since, until) ->
     counted here from the stored months of its hits)."""
     from collections import Counter
 
-    from searchd.query import bound_expansions
-
     result = engine.search(query, since=since, until=until)
     view = engine.view()
-    q, _ = bound_expansions(view.parse(query), view.searcher.reader())
+    q, _ = view.plan(query)
     whoosh = view.searcher.search(q, limit=None, filter=whoosh_date_filter(since, until))
     assert result.total == len(whoosh)
     months = [hit["month"] for hit in whoosh if hit.get("month")]

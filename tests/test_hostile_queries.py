@@ -81,8 +81,105 @@ def test_expensive_patterns_are_bounded_and_reported(engine: Engine) -> None:
 
 
 def test_pattern_expansions_are_capped(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import searchd.query as query
+    import searchd.bounds as bounds
 
-    monkeypatch.setattr(query, "MAX_EXPANSIONS", 1)
+    monkeypatch.setattr(bounds, "MAX_EXPANSIONS", 1)
     result = engine.search("st*")  # stad, staat, steeds, ...
     assert result.total >= 1 and "most frequent" in result.notices[0]
+
+
+def test_parsing_builds_each_operator_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoosh built both children of every binary operator twice: 22 nested ANDNOTs took
+    minutes. Each operator's group is now built once."""
+    from whoosh.qparser import syntax
+
+    from searchd.bounds import MAX_OPERATORS
+    from searchd.index import build_schema
+    from searchd.query import build_parser, parse_query
+
+    calls = []
+    original = syntax.BinaryGroup.query
+    monkeypatch.setattr(syntax.BinaryGroup, "query",
+                        lambda self, parser: calls.append(1) or original(self, parser))
+    parser = build_parser(build_schema("dutch", True), 2.0, 0.3)
+    q, notices = parse_query(parser, "belasting ANDNOT " * MAX_OPERATORS + "x")
+    assert len(calls) == MAX_OPERATORS and notices == []
+    assert "AndNot" in repr(q)
+
+
+@pytest.mark.parametrize("text", [("belasting ANDNOT " * 22) + "x",
+                                  "(" * 30 + "stad" + ")" * 30,
+                                  " ".join(f"+w{n}" for n in range(25)),
+                                  "((((((( stad ))))))) fiets"])
+def test_too_many_operators_are_searched_as_plain_words(engine: Engine, text: str) -> None:
+    result = engine.search(text)
+    assert result.notices and "searched as plain words" in result.notices[0]
+    q, _ = engine.view().plan(text)
+    assert "AndNot" not in repr(q) and "AndMaybe" not in repr(q)
+
+
+@pytest.mark.parametrize("text", ["*", "title:*", "*:*", "* OR stad", "body:*"])
+def test_every_document_is_never_searched(engine: Engine, text: str) -> None:
+    q, notices = engine.view().plan(text)
+    assert "Every" not in repr(q)
+    assert any("at least 2 letters" in n for n in notices), notices
+    assert engine.search(text).total <= 1  # only "stad" finds something
+
+
+@pytest.mark.parametrize("text", ["[a TO zzzz]", "{a TO b]", "title:[stad TO z]"])
+def test_ranges_are_not_query_syntax(engine: Engine, text: str) -> None:
+    q, _ = engine.view().plan(text)
+    assert "Range" not in repr(q)
+
+
+def test_patterns_and_phrases_per_query_are_capped(engine: Engine) -> None:
+    from searchd.bounds import MAX_PATTERNS, MAX_PHRASES
+
+    patterns = " ".join(f"{a}{b}*" for a in "sf" for b in "taei")
+    result = engine.search(patterns)
+    assert len(patterns.split()) > MAX_PATTERNS
+    assert any(f"at most {MAX_PATTERNS} patterns" in n for n in result.notices)
+    q, _ = engine.view().plan(patterns)
+    assert len({t.text[:2] for t in q.leaves()}) <= MAX_PATTERNS
+    phrases = " ".join(f'"de stad {n}"' for n in range(MAX_PHRASES + 2))
+    notices = engine.search(phrases).notices
+    assert sum(f"at most {MAX_PHRASES} phrases" in n for n in notices) == 2
+
+
+def test_a_phrase_of_common_words_is_searched_as_words(engine: Engine,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import searchd.bounds as bounds
+
+    exact = engine.search('"heroverden de stad"')
+    monkeypatch.setattr(bounds, "MAX_PHRASE_POSITIONS", 1)
+    result = engine.search('"heroverden de stad"')
+    assert "too common to check their order" in result.notices[0]
+    assert result.total == exact.total == 1
+    q, _ = engine.view().plan('"heroverden de stad"')
+    assert "Phrase" not in repr(q)
+
+
+def test_a_search_past_its_budget_is_a_clear_400(engine: Engine,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import searchd.budget as budget
+
+    monkeypatch.setattr(budget, "SEARCH_CPU_SECONDS", -1.0)
+    client = create_app(engine.config).test_client()
+    response = client.get("/api/search", query_string={"q": '"de stad" fietsen'})
+    assert response.status_code == 400
+    assert "too much work" in response.get_json()["error"]["message"]
+    assert client.get("/?q=%22de+stad%22+x").status_code == 400
+
+
+def test_costly_queries_wait_for_a_slot_and_plain_ones_do_not(engine: Engine) -> None:
+    from searchd import budget
+
+    client = create_app(engine.config).test_client()
+    with budget.costly_slot():  # another thread's phrase search is running
+        busy = client.get("/api/search", query_string={"q": '"de stad" auto*'})
+        plain = client.get("/api/search", query_string={"q": "stad fietsen"})
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert "try again" in busy.get_json()["error"]["message"]
+    assert plain.status_code == 200 and plain.get_json()["total"] >= 1
+    again = client.get("/api/search", query_string={"q": '"de stad" auto*'})
+    assert again.status_code == 200

@@ -22,7 +22,8 @@ from searchd.codec import ArrayLeafMatcher, SearchdCodec, posting_blocks
 from searchd.config import Config, config_from_dict
 from searchd.documents import parse_seed
 from searchd.index import build_schema, document_fields
-from searchd.query import bound_expansions, build_parser
+from searchd.bounds import bound_query
+from searchd.query import build_parser
 from searchd.search import Engine
 from searchd.sync import sync_index
 
@@ -91,7 +92,7 @@ def _whoosh_order(searcher, q, sort: str):  # type: ignore[no-untyped-def]
 def test_ranking_equals_whoosh_across_segments_and_deletions(view, query: str,
                                                              sort: str) -> None:
     assert len(view.searcher.leaf_searchers()) > 1
-    q, _ = bound_expansions(view.parse(query), view.searcher.reader())
+    q, _ = view.plan(query)
     expected = _whoosh_order(view.searcher, q, sort)
     ranked = ranking.rank(view.searcher, q, len(expected) + 5, sort)
     assert ranked.total == len(expected) > 0
@@ -100,7 +101,7 @@ def test_ranking_equals_whoosh_across_segments_and_deletions(view, query: str,
 
 
 def test_the_first_wanted_are_the_top_of_the_full_order(view) -> None:
-    q, _ = bound_expansions(view.parse("minister OR fiets"), view.searcher.reader())
+    q, _ = view.plan("minister OR fiets")
     full = ranking.rank(view.searcher, q, 10_000)
     for wanted in (1, 10, 33):
         top = ranking.rank(view.searcher, q, wanted)
@@ -140,14 +141,14 @@ def test_segments_of_whoosh_s_own_codec_are_ranked_too(tmp_path: Path) -> None:
             writer.add_document(**document_fields(parse_seed(text.encode(), name).document))
     searcher = index.searcher(weighting=BM25F(B=1.0, K1=1.2))
     parser = build_parser(index.schema, 2.0, 0.3)
-    q, _ = bound_expansions(parser.parse("minister fiets"), searcher.reader())
+    q, _ = bound_query(parser.parse("minister fiets"), searcher.reader())
     expected = _whoosh_order(searcher, q, "relevance")
     ranked = ranking.rank(searcher, q, len(expected))
     assert ranked.docnums.tolist() == [d for d, _ in expected] != []
 
 
 def test_month_ranges_and_facets(view) -> None:
-    q, _ = bound_expansions(view.parse("minister"), view.searcher.reader())
+    q, _ = view.plan("minister")
     since, until = ranking.month_code(2000, 1), ranking.month_code(2009, 12)
     ranked = ranking.rank(view.searcher, q, 5, months=(since, until))
     assert ranked.total > 0

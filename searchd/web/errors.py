@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DocumentNotFound, NoIndexError, QueryError, SearchdError
+from ..errors import BusyError, DocumentNotFound, NoIndexError, QueryError, SearchdError
 
 log = logging.getLogger(__name__)
-_STATUS = {QueryError: 400, DocumentNotFound: 404, NoIndexError: 503}
+_STATUS = {QueryError: 400, DocumentNotFound: 404, NoIndexError: 503, BusyError: 503}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
                                "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -32,7 +32,12 @@ def register(app: Flask) -> None:
 def _searchd_error(exc: SearchdError) -> tuple[Response | str, int]:
     """A library error: its message, with the status its kind calls for."""
     status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 500)
-    return render_error(status, str(exc), exc.hint)
+    body, status = render_error(status, str(exc), exc.hint)
+    if isinstance(exc, BusyError):
+        response = make_response(body, status)
+        response.headers["Retry-After"] = "1"
+        return response, status
+    return body, status
 
 
 def _http_error(exc: HTTPException) -> tuple[Response | str, int]:

@@ -1,0 +1,61 @@
+"""How much work one search may do, and how many costly searches a process runs at once.
+
+A budget is CPU time of the searching thread (time.thread_time: waiting for the GIL or the
+disk does not count, so a busy machine does not make ordinary queries fail). The loops that
+could run long (Whoosh's matchers, which score phrases one document at a time) call
+check(); past the budget the search stops with QueryCostError.
+
+Queries that are not plain words combined by AND/OR (phrases, patterns, NOT, ...) take one
+of COSTLY_SLOTS per process; when none frees within COSTLY_WAIT the request is refused with
+BusyError (a 503 with Retry-After), so a flood of crafted queries holds at most that many
+threads of each worker and plain searches keep their own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .errors import BusyError, QueryCostError
+
+SEARCH_CPU_SECONDS = 0.5  # CPU time one search may use
+COSTLY_SLOTS = 1          # costly searches running at once in one process
+COSTLY_WAIT = 0.05        # seconds a costly search waits for a slot before it is refused
+CHECK_EVERY = 256         # postings between two checks in a matcher loop
+
+_local = threading.local()
+_costly = threading.BoundedSemaphore(COSTLY_SLOTS)
+
+
+@contextmanager
+def limited(seconds: float = SEARCH_CPU_SECONDS) -> Iterator[None]:
+    """Run the block under a budget of `seconds` of this thread's CPU time."""
+    outer = getattr(_local, "deadline", None)
+    _local.deadline = time.thread_time() + seconds
+    try:
+        yield
+    finally:
+        _local.deadline = outer
+
+
+def check() -> None:
+    """QueryCostError when this thread's search has used up its budget."""
+    deadline = getattr(_local, "deadline", None)
+    if deadline is not None and time.thread_time() > deadline:
+        raise QueryCostError("this query needs too much work to answer "
+                             f"(more than {SEARCH_CPU_SECONDS:g} s); use fewer or rarer "
+                             "words, phrases or patterns")
+
+
+@contextmanager
+def costly_slot(wait: float = COSTLY_WAIT) -> Iterator[None]:
+    """Hold one of the process's slots for costly searches; BusyError when none frees
+    within wait seconds."""
+    if not _costly.acquire(timeout=wait):
+        raise BusyError("too many complex searches are running; try again in a moment")
+    try:
+        yield
+    finally:
+        _costly.release()
