@@ -30,10 +30,11 @@ _costly = threading.BoundedSemaphore(COSTLY_SLOTS)
 
 
 @contextmanager
-def limited(seconds: float = SEARCH_CPU_SECONDS) -> Iterator[None]:
-    """Run the block under a budget of `seconds` of this thread's CPU time."""
+def limited(seconds: float | None = None) -> Iterator[None]:
+    """Run the block under a budget of `seconds` (default SEARCH_CPU_SECONDS) of this
+    thread's CPU time."""
     outer = getattr(_local, "deadline", None)
-    _local.deadline = time.thread_time() + seconds
+    _local.deadline = time.thread_time() + (SEARCH_CPU_SECONDS if seconds is None else seconds)
     try:
         yield
     finally:
