@@ -16,8 +16,7 @@ from gunicorn.app.base import BaseApplication
 from ..config import Config
 from . import create_app
 from .common import engine
-
-MAX_REQUEST_LINE = 8190  # bytes of "GET /path?query HTTP/1.1"; longer requests get a 414
+from .worker import MAX_REQUEST_LINE, WORKER_CONNECTIONS, raise_open_files_limit
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -46,13 +45,18 @@ def worker_count(config: Config) -> int:
 def serve(config: Config, host: str, port: int) -> None:
     """Serve the web front end until SIGTERM or Ctrl-C."""
     _limit_malloc_arenas()
+    raise_open_files_limit()
     _load_shared(config)
     workers = worker_count(config)
     click.echo(f"searchd serving {config.seeds} at http://{host}:{port}/ "
                f"({workers} worker processes, {config.threads} threads each)", err=True)
     _Gunicorn(config, {
         "bind": f"{host}:{port}", "workers": workers, "threads": config.threads,
-        "worker_class": "gthread", "preload_app": False, "proc_name": "searchd",
+        # gthread whose event loop reads each request before a thread takes it, so slow
+        # clients cannot hold the threads (worker.py)
+        "worker_class": "searchd.web.worker.SearchdWorker",
+        "worker_connections": WORKER_CONNECTIONS,
+        "preload_app": False, "proc_name": "searchd",
         "accesslog": None, "errorlog": "-", "loglevel": "warning",
         # no keep-alive: a persistent connection stays with the worker that accepted it, so
         # a few busy clients could load one worker while the others idle

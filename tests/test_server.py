@@ -1,0 +1,114 @@
+"""The HTTP server under slow, silent and malformed clients (searchd/web/worker.py)."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from searchd.web.worker import (MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_REQUEST_LINE,
+                                request_state)
+
+from .server import SEARCHD, running_server
+
+pytestmark = pytest.mark.skipif(not SEARCHD.exists(), reason="searchd is not installed")
+
+
+@pytest.mark.parametrize("data, state", [
+    (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "complete"),
+    (b"GET / HTTP/1.0\n\n", "complete"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\n", "incomplete"),
+    (b"", "incomplete"),
+    (b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nab", "incomplete"),
+    (b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd", "complete"),
+    (b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1), 413),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 411),
+    (b"GET /" + b"a" * MAX_REQUEST_LINE + b" HTTP/1.1\r\n", 414),
+    (b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * (MAX_HEAD_BYTES // 6), 431),
+])
+def test_request_state(data: bytes, state: object) -> None:
+    assert request_state(data) == state
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real `searchd serve` (2 workers of 4 threads) for this module."""
+    from .conftest import DOCS, write_seeds
+
+    folder = tmp_path_factory.mktemp("server")
+    write_seeds(folder / "seeds", DOCS)
+    with running_server(folder) as (base, _):
+        yield base
+
+
+def _port(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
+
+
+def _raw(base: str, data: bytes) -> bytes:
+    """Send data on a new connection and read the answer until the server closes it."""
+    with socket.create_connection(("127.0.0.1", _port(base)), timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def _timed_get(url: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.status == 200
+        response.read()
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("send", [b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b""])
+def test_slow_and_silent_sockets_do_not_hold_the_server(server: str, send: bytes) -> None:
+    """300 connections that never finish a request (far more than the 8 threads): gthread
+    gave each a thread, and /healthz and searches timed out."""
+    sockets = []
+    try:
+        for _ in range(300):
+            sock = socket.create_connection(("127.0.0.1", _port(server)), timeout=5)
+            sock.sendall(send)
+            sockets.append(sock)
+        for sock in sockets[:50]:
+            sock.sendall(b"X-Slow: 1\r\n" if send else b"G")
+        times = [_timed_get(server + "/healthz") for _ in range(5)]
+        times += [_timed_get(server + "/api/search?q=stad+fietsen") for _ in range(5)]
+        assert max(times) < 2.0, times
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_a_request_arriving_in_pieces_is_answered(server: str) -> None:
+    with socket.create_connection(("127.0.0.1", _port(server)), timeout=10) as sock:
+        for piece in (b"GET /api/search?q=st", b"ad HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):
+            sock.sendall(piece)
+            time.sleep(0.2)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and b'"total":' in answer
+
+
+@pytest.mark.parametrize("data, status", [
+    (b"NONSENSE\r\n\r\n", b"400"),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", b"414"),
+    (b"GET / HTTP/1.1\r\nX: " + b"y" * 20000 + b"\r\n\r\n", b"431"),
+    (b"POST /api/search HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", b"411"),
+])
+def test_refused_requests_get_pages_with_security_headers(server: str, data: bytes,
+                                                         status: bytes) -> None:
+    answer = _raw(server, data)
+    head = answer.split(b"\r\n\r\n", 1)[0]
+    assert head.startswith(b"HTTP/1.1 " + status), head
+    assert b"Content-Security-Policy: default-src 'self'" in head
+    assert b"X-Content-Type-Options: nosniff" in head
