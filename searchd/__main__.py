@@ -1,5 +1,5 @@
 """python -m searchd"""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="searchd")
+run()

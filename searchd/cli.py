@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -22,7 +25,8 @@ LOCK_WAIT = 30.0  # seconds `searchd index` waits for a watcher's sync before gi
 
 
 def translate_errors(fn: F) -> F:
-    """Turn library errors into one clear line and a non-zero exit."""
+    """Turn library errors (and the operating system's) into one clear line and a non-zero
+    exit."""
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -30,7 +34,26 @@ def translate_errors(fn: F) -> F:
         except SearchdError as exc:
             hint = f" ({exc.hint})" if exc.hint else ""
             raise click.ClickException(f"{exc}{hint}") from None
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}") from None
     return wrapper  # type: ignore[return-value]
+
+
+def run() -> None:
+    """The `searchd` command: main() with a last resort for what no one foresaw (a bug):
+    one line that names the error and the file that holds its traceback, exit status 70."""
+    try:
+        main(prog_name="searchd")
+    except Exception as exc:  # noqa: BLE001 - the last resort
+        log = Path(tempfile.gettempdir()) / f"searchd-error-{os.getpid()}.log"
+        try:
+            log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+            where = f"details in {log}"
+        except OSError:
+            where = "no log could be written"
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} ({where})", err=True)
+        sys.exit(70)
 
 
 def paging_options(fn: F) -> F:
@@ -274,7 +297,7 @@ def _serve_child(config: Config, host: str, port: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: an orphaned server keeps serving until stopped
-    serve(config, host, port)
+    serve(config, host, port, watched=True)
 
 
 def _serve_watching(address: tuple[Config, str, int]) -> None:
@@ -342,4 +365,4 @@ def _start_watcher(config: Config, polling: bool = False) -> Any:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -46,21 +46,40 @@ def list_seed_files(root: Path) -> Iterator[Path]:
     return (Path(path) for _, path in scan_seeds(root))
 
 
-def scan_seeds(root: Path) -> Iterator[tuple[str, str]]:
+def scan_seeds(root: Path,
+               unreadable: list[tuple[str, str]] | None = None) -> Iterator[tuple[str, str]]:
     """Yield (document id, path) for every seed file below root, sorted, quickly: plain
-    strings and os.scandir, since a sync of a large folder does little else."""
+    strings and os.scandir, since a sync of a large folder does little else. A subfolder
+    that vanishes during the scan is passed over (its files are gone); one that cannot be
+    read is added to unreadable as (id prefix, reason)."""
     stack = [("", os.fspath(root))]
     while stack:
         prefix, folder = stack.pop()
-        with os.scandir(folder) as entries:
-            listed = sorted(entries, key=lambda e: e.name, reverse=True)
+        try:
+            with os.scandir(folder) as entries:
+                listed = sorted(entries, key=lambda e: e.name, reverse=True)
+        except OSError as exc:
+            if not prefix:
+                raise
+            if not isinstance(exc, (FileNotFoundError, NotADirectoryError)) and \
+                    unreadable is not None:
+                unreadable.append((prefix, exc.strerror or str(exc)))
+            continue
         for entry in listed:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir(follow_symlinks=False):
+            if _is_dir(entry):
                 stack.append((f"{prefix}{entry.name}/", entry.path))
             elif entry.name.endswith(SEED_SUFFIX):
                 yield f"{prefix}{entry.name}", entry.path
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """True for a real folder (not a link to one); False when it vanished meanwhile."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def document_id(path: Path, root: Path) -> str:

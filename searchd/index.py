@@ -16,6 +16,8 @@ import fcntl
 import json
 import os
 import pickle
+import re
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +43,7 @@ LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
 SCHEMA_VERSION = 10  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
+_TOC_TEMP = re.compile(r"_ix[0-9a-f]+_\d+\.toc\.[\d.]+$")
 
 
 def build_schema(stemmer: str, compounds: bool) -> Schema:
@@ -159,7 +162,7 @@ def open_index(index_dir: Path) -> Index:
         # Without mmap: Whoosh then reads a segment's compound file through one file handle
         # opened with the reader. With mmap it copies each part it opens (stored texts,
         # vectors) into memory, once per searcher: 16 GB of server RSS on nl-laws.
-        storage = FileStorage(str(index_dir), supports_mmap=False)
+        storage = DurableStorage(str(index_dir), supports_mmap=False)
         ix = storage.open_index(indexname=name)
     except (AttributeError, ImportError, EOFError, pickle.UnpicklingError,
             whoosh_index.IndexError, OSError) as exc:  # e.g. written by another version
@@ -186,22 +189,64 @@ def create_index(index_dir: Path, stemmer: str, compounds: bool) -> tuple[str, I
     """Create a new, empty, not yet active Whoosh index beside the current one."""
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"ix{time.time_ns():x}"
-    return name, whoosh_index.create_in(str(index_dir), build_schema(stemmer, compounds),
-                                         indexname=name)
+    storage = DurableStorage(str(index_dir))
+    return name, storage.create_index(build_schema(stemmer, compounds), indexname=name)
+
+
+class DurableStorage(FileStorage):  # type: ignore[misc]
+    """Whoosh's FileStorage, except that what it writes survives a power cut: every file
+    it creates is fsynced when closed, and a rename (Whoosh publishes a commit by renaming
+    its new table of contents into place) is preceded and followed by an fsync of the
+    folder. So the segment files are on disk before the table of contents that names them,
+    and that is on disk before a sync reports success."""
+
+    def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """FileStorage.create_file, with an fsync when the file is closed."""
+        chained = kwargs.pop("onclose", None)
+
+        def onclose(sfile: Any) -> None:
+            if chained is not None:
+                chained(sfile)
+            sfile.file.flush()
+            os.fsync(sfile.file.fileno())
+
+        return super().create_file(name, *args, onclose=onclose, **kwargs)
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        """FileStorage.rename_file, made durable (the folder fsynced before and after)."""
+        _fsync_dir(Path(self.folder))
+        super().rename_file(oldname, newname, safe)
+        _fsync_dir(Path(self.folder))
 
 
 def activate(index_dir: Path, name: str) -> None:
-    """Make name the active index (atomic), then delete the files of every other index."""
+    """Make name the active index (atomic and durable), then delete the files of every
+    other index."""
+    _fsync_dir(index_dir)
     _atomic_write(index_dir / CURRENT_FILE, name + "\n")
     remove_other_indexes(index_dir, keep=name)
 
 
-def remove_other_indexes(index_dir: Path, keep: str) -> None:
-    """Delete Whoosh files and manifests of indexes other than keep (left by a rebuild)."""
+def remove_other_indexes(index_dir: Path, keep: str | None) -> None:
+    """Delete the files, folders and manifests of indexes other than keep, and temporary
+    files of writes that never finished: what a rebuild or sync killed at any moment
+    leaves behind. Call it holding the write lock."""
     for path in index_dir.iterdir():
         owner = _owner(path.name)
-        if owner is not None and owner != keep:
-            path.unlink(missing_ok=True)
+        if _unfinished(path.name) or (owner is not None and owner != keep):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _unfinished(filename: str) -> bool:
+    """True for what only a write that never finished leaves: temporary files of ours
+    (.CURRENT.<pid>.tmp), Whoosh's temporary folder of a writer (ix<name>.tmp) and its
+    table of contents before the rename that publishes it (_ix<name>_<gen>.toc.<time>)."""
+    return (filename.startswith(".") and filename.endswith(".tmp")) or \
+        (filename.startswith("ix") and filename.endswith(".tmp")) or \
+        bool(_TOC_TEMP.match(filename))
 
 
 def _owner(filename: str) -> str | None:

@@ -74,25 +74,45 @@ class _Plan:
 
 def sync_index(config: Config, rebuild: bool = False, progress: Progress | None = None,
                lock_wait: float = 0.0) -> SyncReport:
-    """Make the index match config.seeds; rebuild from scratch when asked or needed."""
+    """Make the index match config.seeds; rebuild from scratch when asked or needed. A sync
+    that fails (a full disk, a seeds folder that vanished) leaves the index as it was and
+    raises SearchdError; what it had written is removed then or by the next sync."""
     if not config.seeds.is_dir():
         raise SearchdError(f"seeds folder not found: {config.seeds}")
     started = time.perf_counter()
     with write_lock(config.index, wait=lock_wait):
-        current = None if rebuild else _current_index(config)
-        report = SyncReport(rebuilt=current is None)
-        if current is None:
-            name, ix = create_index(config.index, config.stemmer, config.compounds)
-            manifest = Manifest(name, index_key(config))
-        else:
-            ix, manifest = current
-        plan = _plan(config.seeds, manifest, report)
-        if plan.write or plan.delete or report.rebuilt:
-            _apply(ix, config.seeds, plan, manifest, report, progress)
-        if report.rebuilt:
-            activate(config.index, manifest.indexname)
+        active = current_indexname(config.index)
+        remove_other_indexes(config.index, keep=active)  # what a killed sync left
+        try:
+            report = _sync_locked(config, rebuild, progress)
+        except OSError as exc:
+            remove_other_indexes(config.index, keep=current_indexname(config.index))
+            raise SearchdError(f"cannot update the index: {_describe(exc)}") from exc
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _sync_locked(config: Config, rebuild: bool, progress: Progress | None) -> SyncReport:
+    """sync_index's work, holding the write lock."""
+    current = None if rebuild else _current_index(config)
+    report = SyncReport(rebuilt=current is None)
+    if current is None:
+        name, ix = create_index(config.index, config.stemmer, config.compounds)
+        manifest = Manifest(name, index_key(config))
+    else:
+        ix, manifest = current
+    plan = _plan(config.seeds, manifest, report)
+    if plan.write or plan.delete or report.rebuilt:
+        _apply(ix, config.seeds, plan, manifest, report, progress)
+    if report.rebuilt:
+        activate(config.index, manifest.indexname)
+    return report
+
+
+def _describe(exc: OSError) -> str:
+    """An OSError in a few words: what went wrong and with which file."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
 
 
 def build_index(config: Config, progress: Progress | None = None) -> SyncReport:
@@ -105,7 +125,6 @@ def _current_index(config: Config) -> tuple[Index, Manifest] | None:
     name = current_indexname(config.index)
     if name is None:
         return None
-    remove_other_indexes(config.index, keep=name)  # left by a rebuild that was killed
     manifest = load_manifest(config.index, name)
     if manifest is None or manifest.analysis != index_key(config):
         return None
@@ -136,7 +155,8 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
     """Compare the seeds folder with the manifest."""
     plan = _Plan()
     seen: set[str] = set()
-    for doc_id, path in scan_seeds(seeds):
+    unreadable: list[tuple[str, str]] = []
+    for doc_id, path in scan_seeds(seeds, unreadable):
         seen.add(doc_id)
         try:
             st = os.stat(path)
@@ -152,7 +172,13 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
             continue
         plan.write[doc_id] = Path(path)
         plan.sizes[doc_id] = st.st_size
-    plan.delete = set(manifest.files) - seen
+    if not seeds.is_dir():  # gone while it was read: what was not seen is not deleted
+        raise SearchdError(f"the seeds folder {seeds} vanished during the sync; the index "
+                           "is left as it was")
+    plan.delete = {doc_id for doc_id in set(manifest.files) - seen
+                   if not any(doc_id.startswith(prefix) for prefix, _ in unreadable)}
+    report.skipped.extend((f"{prefix}*", f"folder cannot be read ({reason}); its documents "
+                           "are kept as they were") for prefix, reason in unreadable)
     return plan
 
 
@@ -177,11 +203,20 @@ def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-
         for outcome in outcomes:
             _record(writer, outcome, manifest, report)
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     writer.commit()
     manifest.generation = ix.latest_generation()
     save_manifest(Path(ix.storage.folder), manifest)
+
+
+def _cancel(writer: SearchdWriter) -> None:
+    """Cancel a writer after a failure; a second failure (a full disk fails the clean-up
+    too) must not hide the first."""
+    try:
+        writer.cancel()
+    except OSError:
+        pass
 
 
 @dataclass

@@ -4,14 +4,24 @@ File events (inotify through watchdog, or polling where events are unavailable) 
 folder dirty; one worker thread syncs once the folder has been quiet for QUIET seconds, or at
 the latest MAX_DELAY seconds after the first change, so a copy of a thousand files is one or a
 few syncs. A full check every RESCAN seconds catches anything an event missed.
+
+A sync that fails, in any way (a full disk, a folder that vanished, a bug), is logged in one
+line and retried after a backoff (1, 2, 4 ... BACKOFF_MAX seconds), so the watcher recovers
+by itself once the cause is gone. Its state (ok or failing, the last error, the last
+successful sync) is kept in STATUS_FILE in the index folder for `/healthz` to report.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 from .config import Config
 from .errors import IndexLockedError, SearchdError
@@ -22,6 +32,55 @@ QUIET = 0.3
 MAX_DELAY = 1.2
 RESCAN = 30.0
 LOCK_WAIT = 10.0
+BACKOFF_MAX = 60.0
+STATUS_FILE = "watcher.json"
+
+
+@dataclass
+class WatchStatus:
+    """What the watcher last did, for /healthz: "ok" or "failing", since when."""
+
+    state: str = "starting"
+    pid: int = 0
+    failures: int = 0  # syncs failed in a row
+    last_error: str | None = None
+    last_error_at: float | None = None
+    last_sync_at: float | None = None  # the last successful sync (Unix time)
+    retry_in: float | None = None
+
+    def save(self, index_dir: Path) -> None:
+        """Write the status for other processes (atomically; losing it costs nothing)."""
+        try:
+            index_dir.mkdir(parents=True, exist_ok=True)
+            tmp = index_dir / f".{STATUS_FILE}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(asdict(self)), encoding="utf-8")
+            os.replace(tmp, index_dir / STATUS_FILE)
+        except OSError:
+            pass  # a full disk: the log says it all the same
+
+
+def read_status(index_dir: Path) -> dict[str, Any]:
+    """The status a watcher saved in index_dir; "stopped" when its process is gone."""
+    try:
+        status = json.loads((index_dir / STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"state": "starting"}
+    if not isinstance(status, dict) or not _alive(status.get("pid")):
+        return {"state": "stopped"}
+    return status
+
+
+def _alive(pid: Any) -> bool:
+    """True when a process with this pid runs."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 Reporter = Callable[[SyncReport], None]
 
@@ -42,6 +101,9 @@ class SeedWatcher:
         self._lock = threading.Lock()
         self._observer = None
         self._thread = threading.Thread(target=self._run, name="searchd-watch", daemon=True)
+        self.status = WatchStatus(pid=os.getpid())
+        self._retry_at = 0.0
+        self._rewatch = threading.Event()  # set: start a new observer before the next sync
 
     def start(self) -> SeedWatcher:
         """Start following the folder (after one sync, so the index starts current)."""
@@ -60,6 +122,11 @@ class SeedWatcher:
         if self._thread.is_alive():
             self._thread.join(timeout=60)
 
+    def folder_arrived(self) -> None:
+        """Note a folder created or moved in (called from the observer's thread)."""
+        self._rewatch.set()
+        self.changed()
+
     def changed(self) -> None:
         """Note a change in the folder (called from the observer's thread)."""
         now = time.monotonic()
@@ -70,8 +137,16 @@ class SeedWatcher:
         self._changed.set()
 
     def _run(self) -> None:
-        """Wait for changes, let bursts settle, sync; rescan now and then."""
+        """Wait for changes, let bursts settle, sync; rescan now and then; after a failed
+        sync, wait out the backoff first."""
         while not self._stopped.is_set():
+            backoff = self._retry_at - time.monotonic()
+            if backoff > 0:
+                self._stopped.wait(backoff)
+                continue
+            if self.status.failures:  # retry whether or not anything changed
+                self._sync()
+                continue
             if not self._changed.wait(timeout=RESCAN):
                 self._sync()
                 continue
@@ -92,18 +167,60 @@ class SeedWatcher:
             time.sleep(min(QUIET - quiet_for, MAX_DELAY - waited, QUIET))
 
     def _sync(self) -> None:
-        """One sync; errors are reported, never end the watcher."""
+        """One sync; whatever goes wrong is logged and retried, never ends the watcher."""
         try:
+            self._renew_observer()
             report = sync_index(self.config, lock_wait=LOCK_WAIT)
+            self.syncs += 1
+            self.report(report)
         except IndexLockedError:
             log.warning("index is locked by another writer; will retry")
             self._changed.set()
             return
-        except SearchdError as exc:
-            log.error("sync failed: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - a watcher must outlive any failure
+            self._failed(exc)
             return
-        self.syncs += 1
-        self.report(report)
+        self._succeeded()
+
+    def _failed(self, exc: Exception) -> None:
+        """Record a failed sync and schedule the retry."""
+        status = self.status
+        status.failures += 1
+        delay = min(BACKOFF_MAX, 2.0 ** (status.failures - 1))
+        message = str(exc) if isinstance(exc, SearchdError) else f"{type(exc).__name__}: {exc}"
+        log.error("sync failed: %s; retrying in %g s", message, delay)
+        log.debug("sync failure", exc_info=exc)
+        status.state, status.last_error, status.last_error_at = "failing", message, time.time()
+        status.retry_in = delay
+        self._retry_at = time.monotonic() + delay
+        status.save(self.config.index)
+
+    def _succeeded(self) -> None:
+        """Record a successful sync; after failures, follow the folder anew (a seeds folder
+        that was gone and is back has lost its file watches)."""
+        status = self.status
+        if status.failures:
+            log.warning("sync works again after %d failed attempts", status.failures)
+            self._rewatch.set()
+        status.state, status.failures, status.retry_in = "ok", 0, None
+        status.last_sync_at = time.time()
+        status.save(self.config.index)
+
+    def _renew_observer(self) -> None:
+        """Start a new observer when folders came in (watchdog does not follow a folder
+        moved into the tree) or the seeds folder was gone."""
+        if not self._rewatch.is_set() or self._stopped.is_set():
+            return
+        self._rewatch.clear()
+        old, self._observer = self._observer, None
+        if old is not None:
+            old.stop()
+            old.join(timeout=5)
+        try:
+            self._observer = _start_observer(self, self.config, self.polling)
+        except (OSError, SearchdError) as exc:  # the folder is gone again: rescans go on
+            log.error("cannot follow %s: %s", self.config.seeds, exc)
+            self._rewatch.set()
 
 
 def _log_report(report: SyncReport) -> None:
@@ -123,7 +240,9 @@ def _start_observer(watcher: SeedWatcher, config: Config, polling: bool):  # typ
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
             paths = [str(event.src_path), str(getattr(event, "dest_path", "") or "")]
-            if event.is_directory or any(p.endswith(".txt") for p in paths):
+            if event.is_directory and event.event_type in ("created", "moved"):
+                watcher.folder_arrived()
+            elif event.is_directory or any(p.endswith(".txt") for p in paths):
                 watcher.changed()
 
     for factory in ([] if polling else [Observer]) + [lambda: PollingObserver(timeout=1)]:

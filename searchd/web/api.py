@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from ..errors import QueryError
 from .common import engine, int_arg, search_args
@@ -35,5 +35,13 @@ def document(doc_id: str) -> dict[str, Any]:
 
 @bp.get("/healthz")
 def healthz() -> dict[str, Any]:
-    """Liveness and the number of documents searchable."""
-    return {"status": "ok", "documents": engine().searcher().doc_count()}
+    """Liveness, the number of documents searchable and, under `serve --watch`, the
+    watcher's state: "degraded" while its syncs fail or when it has stopped."""
+    from ..watch import read_status
+
+    body: dict[str, Any] = {"status": "ok", "documents": engine().searcher().doc_count()}
+    if current_app.config.get("SEARCHD_WATCHED"):
+        body["watcher"] = read_status(current_app.config["SEARCHD"].index)
+        if body["watcher"]["state"] in ("failing", "stopped"):
+            body["status"] = "degraded"
+    return body

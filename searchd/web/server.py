@@ -22,9 +22,10 @@ from .worker import MAX_REQUEST_LINE, WORKER_CONNECTIONS, raise_open_files_limit
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """gunicorn with settings from code, not from its command line or a file."""
 
-    def __init__(self, config: Config, options: dict[str, Any]) -> None:
+    def __init__(self, config: Config, options: dict[str, Any], watched: bool) -> None:
         self.searchd_config = config
         self.options = options
+        self.watched = watched
         super().__init__()
 
     def load_config(self) -> None:
@@ -33,6 +34,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         app = create_app(self.searchd_config)
+        app.config["SEARCHD_WATCHED"] = self.watched  # /healthz reports the watcher
         _warm_up(app)
         return app
 
@@ -42,8 +44,9 @@ def worker_count(config: Config) -> int:
     return config.workers or len(os.sched_getaffinity(0)) or 1
 
 
-def serve(config: Config, host: str, port: int) -> None:
-    """Serve the web front end until SIGTERM or Ctrl-C."""
+def serve(config: Config, host: str, port: int, watched: bool = False) -> None:
+    """Serve the web front end until SIGTERM or Ctrl-C; watched: a watcher follows the
+    seeds folder (in the parent process), and /healthz reports on it."""
     _limit_malloc_arenas()
     raise_open_files_limit()
     _load_shared(config)
@@ -63,7 +66,7 @@ def serve(config: Config, host: str, port: int) -> None:
         "timeout": 60, "graceful_timeout": 10, "keepalive": 0,
         "limit_request_line": MAX_REQUEST_LINE, "limit_request_fields": 50,
         "limit_request_field_size": 8190,
-    }).run()
+    }, watched).run()
 
 
 def _limit_malloc_arenas(arenas: int = 2) -> None:
