@@ -19,6 +19,7 @@ import pickle
 import re
 import shutil
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, TEXT, Schema
 from whoosh.formats import Characters
 from whoosh.index import Index
 
-from . import bodytext
+from . import bodytext, failpoints
 from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
 from .documents import Document
 from .errors import IndexLockedError, NoIndexError
@@ -193,24 +194,57 @@ def create_index(index_dir: Path, stemmer: str, compounds: bool) -> tuple[str, I
     return name, storage.create_index(build_schema(stemmer, compounds), indexname=name)
 
 
-class DurableStorage(FileStorage):  # type: ignore[misc]
+class _TrackedStorage(FileStorage):  # type: ignore[misc]
+    """Whoosh's FileStorage, remembering the files it created that are still open, so that
+    a failed write can close them (Whoosh does not, when a writer fails while it is being
+    made or written: each failed sync of a watcher would leak file handles)."""
+
+    _writing: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """FileStorage.create_file, remembered until closed."""
+        chained = kwargs.pop("onclose", None)
+
+        def onclose(sfile: Any) -> None:
+            _TrackedStorage._writing.discard(sfile)
+            if chained is not None:
+                chained(sfile)
+            self._closing(sfile)
+
+        created = super().create_file(name, *args, onclose=onclose, **kwargs)
+        _TrackedStorage._writing.add(created)
+        return created
+
+    def _closing(self, sfile: Any) -> None:
+        """Called as a created file is closed."""
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        """FileStorage.temp_storage, tracked too (its files need no fsync)."""
+        temp = _TrackedStorage(str(Path(self.folder) / (name or f"{time.time_ns()}.tmp")))
+        return temp.create()
+
+    @classmethod
+    def abandon(cls) -> None:
+        """Close every created file a failed write left open."""
+        for sfile in list(cls._writing):
+            cls._writing.discard(sfile)
+            try:
+                sfile.file.close()
+            except OSError:
+                pass
+
+
+class DurableStorage(_TrackedStorage):
     """Whoosh's FileStorage, except that what it writes survives a power cut: every file
     it creates is fsynced when closed, and a rename (Whoosh publishes a commit by renaming
     its new table of contents into place) is preceded and followed by an fsync of the
     folder. So the segment files are on disk before the table of contents that names them,
     and that is on disk before a sync reports success."""
 
-    def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """FileStorage.create_file, with an fsync when the file is closed."""
-        chained = kwargs.pop("onclose", None)
-
-        def onclose(sfile: Any) -> None:
-            if chained is not None:
-                chained(sfile)
-            sfile.file.flush()
-            os.fsync(sfile.file.fileno())
-
-        return super().create_file(name, *args, onclose=onclose, **kwargs)
+    def _closing(self, sfile: Any) -> None:
+        """fsync a created file as it is closed."""
+        sfile.file.flush()
+        os.fsync(sfile.file.fileno())
 
     def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
         """FileStorage.rename_file, made durable (the folder fsynced before and after)."""
@@ -224,6 +258,7 @@ def activate(index_dir: Path, name: str) -> None:
     other index."""
     _fsync_dir(index_dir)
     _atomic_write(index_dir / CURRENT_FILE, name + "\n")
+    failpoints.reached("rebuild:activated")
     remove_other_indexes(index_dir, keep=name)
 
 

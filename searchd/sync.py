@@ -13,12 +13,13 @@ from typing import Any
 
 from whoosh.index import Index
 
+from . import failpoints
 from .analysis import analysis_key
 from .analysis.lexicon import expanded_lexicon
 from .config import Config
 from .documents import Document, document_id, read_seed, scan_seeds
 from .errors import SearchdError, SeedError
-from .index import (SCHEMA_VERSION, FileState, Manifest, activate, create_index,
+from .index import (SCHEMA_VERSION, DurableStorage, FileState, Manifest, activate, create_index,
                     current_indexname, load_manifest, open_index,
                     remove_other_indexes, save_manifest, write_lock)
 from .writer import SearchdWriter
@@ -86,6 +87,7 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
         try:
             report = _sync_locked(config, rebuild, progress)
         except OSError as exc:
+            DurableStorage.abandon()
             remove_other_indexes(config.index, keep=current_indexname(config.index))
             raise SearchdError(f"cannot update the index: {_describe(exc)}") from exc
     report.seconds = time.perf_counter() - started
@@ -105,6 +107,7 @@ def _sync_locked(config: Config, rebuild: bool, progress: Progress | None) -> Sy
     if plan.write or plan.delete or report.rebuilt:
         _apply(ix, config.seeds, plan, manifest, report, progress)
     if report.rebuilt:
+        failpoints.reached("rebuild:before-activate")
         activate(config.index, manifest.indexname)
     return report
 
@@ -206,6 +209,7 @@ def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-
         _cancel(writer)
         raise
     writer.commit()
+    failpoints.reached("sync:committed")
     manifest.generation = ix.latest_generation()
     save_manifest(Path(ix.storage.folder), manifest)
 
@@ -315,7 +319,7 @@ def _write_in_workers(ix, seeds: Path,  # type: ignore[no-untyped-def]
                 tally.take(*messages.get(), writer)
             tally.report()
 
-        here = SearchdWriter(ix, _lk=False)  # its segment is written while workers write theirs
+        here = SearchdWriter(ix)  # its segment is written while the workers write theirs
         outcomes = _write_here(here, seeds, own, manifest, step)
         writer.add_segments(here.finish_segments())
         while tally.finished < len(workers):
@@ -386,7 +390,7 @@ def _worker(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-un
             manifest: Manifest, messages) -> None:
     """A worker process: index jobs into segments of its own and send them back."""
     try:
-        writer = SearchdWriter(ix, _lk=False)
+        writer = SearchdWriter(ix)
         outcomes: list[_Outcome] = []
         for start in range(0, len(jobs), PROGRESS_EVERY):
             batch = jobs[start:start + PROGRESS_EVERY]

@@ -36,6 +36,7 @@ import numpy as np
 from whoosh.fields import NUMERIC
 from whoosh.writing import SegmentWriter
 
+from . import failpoints
 from .codec import (SearchdCodec, SortedPostings, TermPostings, encode_postings, join_postings,
                     position_deltas, value_kind, write_terms)
 from .documents import Document
@@ -192,6 +193,11 @@ class SearchdWriter(SegmentWriter):
     add() takes a Document; Whoosh's add_document() still works (through the same pool)."""
 
     def __init__(self, ix: Any, pool_mb: int = POOL_MB, **kwargs: Any) -> None:
+        # Whoosh's own write lock is not taken (_lk=False): every sync holds searchd's
+        # (index.write_lock), and a writer that failed while it was being made (a full
+        # disk) never released Whoosh's, so every later sync of a watcher failed; several
+        # such writers (sync's worker processes) write segments at once under one lock.
+        kwargs.setdefault("_lk", False)
         super().__init__(ix, codec=SearchdCodec(), **kwargs)
         self.pool = PostingsPool(self.schema)
         self.pool_limit = pool_mb * 1024 * 1024
@@ -267,6 +273,7 @@ class SearchdWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
+        failpoints.reached("writer:flush")
         streams = [*map(_read_run, self.runs), self.pool.encoded(self.perdocwriter, self.codec)]
         merged = heapq.merge(*streams, key=lambda record: (record[0], record[1].term))
         for name, records in groupby(merged, key=itemgetter(0)):
@@ -296,6 +303,7 @@ class SearchdWriter(SegmentWriter):
         return self.done_segments
 
     def _commit_toc(self, segments: list[Any]) -> None:
+        failpoints.reached("writer:before-toc")
         super()._commit_toc(list(segments) + self.done_segments)
 
 
