@@ -288,15 +288,12 @@ def serve_cmd(config: Config, host: str | None, port: int | None, watch: bool) -
 
 def _serve_child(config: Config, host: str, port: int) -> None:
     """The server process of `serve --watch`: it stops when its parent dies (Linux)."""
-    import ctypes
     import signal
 
+    from .processes import die_with_parent
     from .web.server import serve
 
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: an orphaned server keeps serving until stopped
+    die_with_parent(signal.SIGTERM)  # gunicorn then stops its workers too
     serve(config, host, port, watched=True)
 
 

@@ -9,6 +9,7 @@ import os
 import signal
 
 POINTS = (
+    "sync:workers-started",     # forked workers index their shares of a large sync
     "writer:flush",             # a segment's postings are being written
     "writer:before-toc",        # segments written, the table of contents not yet
     "sync:committed",           # committed, the manifest not yet written

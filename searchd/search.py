@@ -286,7 +286,7 @@ class Engine:
         spans = vector_spans(view.searcher.reader(), docnum, "body", terms)
         title_spans = match_spans(doc.title, terms, view.analyzer)
         return DocumentView(doc, highlight_html(doc.body, spans),
-                            highlight_html(doc.title, title_spans), len(spans),
+                            highlight_html(doc.title, title_spans, anchor=None), len(spans),
                             self._similar(view, doc, docnum))
 
     def _similar(self, view: IndexView, doc: Document, docnum: int,

@@ -152,8 +152,10 @@ def segments_html(segments: Iterable[Segment]) -> str:
                    for t, m in segments)
 
 
-def highlight_html(text: str, spans: list[Span]) -> str:
-    """The whole text as escaped HTML with every match in <mark>; the first has id m1."""
+def highlight_html(text: str, spans: list[Span], anchor: str | None = "m1") -> str:
+    """The whole text as escaped HTML with every match in <mark>; the first has the id
+    anchor (the target of "naar de eerste treffer"), unless anchor is None."""
     if not spans:
         return html.escape(text)
-    return segments_html(_mark(text, 0, len(text), spans)).replace("<mark>", '<mark id="m1">', 1)
+    marked = segments_html(_mark(text, 0, len(text), spans))
+    return marked.replace("<mark>", f'<mark id="{anchor}">', 1) if anchor else marked

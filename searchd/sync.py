@@ -14,6 +14,7 @@ from typing import Any
 from whoosh.index import Index
 
 from . import failpoints
+from .processes import die_with_parent
 from .analysis import analysis_key
 from .analysis.lexicon import expanded_lexicon
 from .config import Config
@@ -311,6 +312,7 @@ def _write_in_workers(ix, seeds: Path,  # type: ignore[no-untyped-def]
                                daemon=True) for share in others]
     for worker in workers:
         worker.start()
+    failpoints.reached("sync:workers-started")
     tally = _Tally(sum(len(share) for share in shares), progress)
     try:
         def step(done: int, _: int) -> None:
@@ -388,7 +390,9 @@ def _shares(jobs: list[tuple[str, Path]], sizes: dict[str, int],
 
 def _worker(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-untyped-def]
             manifest: Manifest, messages) -> None:
-    """A worker process: index jobs into segments of its own and send them back."""
+    """A worker process: index jobs into segments of its own and send them back; it dies
+    with the syncing process (killed, it leaves no orphan writing on)."""
+    die_with_parent()
     try:
         writer = SearchdWriter(ix)
         outcomes: list[_Outcome] = []

@@ -120,3 +120,42 @@ def test_show_json_is_the_api_shape(runner: CliRunner, built: Config) -> None:
     cli = json.loads(run(runner, built, "show", "kat.txt", "--json").output)
     api = create_app(built).test_client().get("/api/doc/kat.txt").get_json()
     assert cli == api and list(cli) == ["id", "title", "date", "body"]
+
+
+def test_an_unexpected_error_is_one_line_and_a_log(config: Config, monkeypatch,
+                                                   capsys) -> None:  # type: ignore[no-untyped-def]
+    """A bug's traceback goes to a log file; the user sees one line that names it."""
+    import pytest
+
+    import searchd.cli as cli
+    import searchd.sync as sync
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyError("manifest")
+
+    conf = config.index.parent / "config.toml"
+    conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
+    monkeypatch.setattr(sync, "sync_index", broken)
+    monkeypatch.setattr("sys.argv", ["searchd", "--config", str(conf), "index"])
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 70
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("Error: unexpected KeyError: 'manifest' (details in ")
+    log = Path(err.rsplit("details in ", 1)[1].rstrip(")"))
+    assert "Traceback" in log.read_text() and "broken" in log.read_text()
+    log.unlink()
+
+
+def test_an_os_error_is_one_line(runner: CliRunner, config: Config, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import errno
+
+    import searchd.sync as sync
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EIO, "Input/output error", "index/x.seg")
+
+    monkeypatch.setattr(sync, "sync_index", full)
+    result = run(runner, config, "index", ok=False)
+    assert result.output.strip() == "Error: Input/output error: index/x.seg"

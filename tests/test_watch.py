@@ -115,9 +115,10 @@ def _get(base: str, query: str) -> dict:
 
 
 @pytest.mark.skipif(not SEARCHD.exists(), reason="the searchd command is not installed")
-@pytest.mark.parametrize("delay", [0.3, 0.9, 1.6])
-def test_a_sync_killed_midway_leaves_a_consistent_index(tmp_path: Path, seeds: Path,
-                                                        delay: float) -> None:
+def test_a_large_sync_killed_leaves_no_orphans_and_a_consistent_index(tmp_path: Path,
+                                                                      seeds: Path) -> None:
+    """Killed while its forked workers index their shares: the workers die with it (they
+    ran on as orphans), the index is as before, and the next sync completes."""
     conf = tmp_path / "config.toml"
     conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
     assert searchd(conf, "index").returncode == 0
@@ -125,20 +126,17 @@ def test_a_sync_killed_midway_leaves_a_consistent_index(tmp_path: Path, seeds: P
         (seeds / "bulk" / f"{n:04d}.txt").parent.mkdir(exist_ok=True)
         (seeds / "bulk" / f"{n:04d}.txt").write_text(
             f" date 2019-03 Bulk {n}\n\nHet verslag {n} over de begroting en de stad.")
-    proc = subprocess.Popen([str(SEARCHD), "--config", str(conf), "index"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(delay)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    for child in _orphans(conf):  # Whoosh's worker processes, orphaned
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signal.SIGKILL)
+    env = {**os.environ, "SEARCHD_FAILPOINT": "sync:workers-started"}
+    killed = subprocess.run([str(SEARCHD), "--config", str(conf), "index"], env=env,
+                            capture_output=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    eventually(lambda: not _orphans(conf), deadline=5)
     stats = searchd(conf, "stats")
-    assert stats.returncode == 0, stats.stderr  # before or after the sync, never broken
-    finish = searchd(conf, "index", "--wait", "20")
+    assert stats.returncode == 0, stats.stderr
+    assert '"total": 0' in searchd(conf, "search", "verslag", "--json").stdout
+    finish = searchd(conf, "index")
     assert finish.returncode == 0, finish.stderr
-    out = searchd(conf, "search", "verslag", "--json")
-    assert '"total": 1500' in out.stdout
+    assert '"total": 1500' in searchd(conf, "search", "verslag", "--json").stdout
     assert "nothing to do" in searchd(conf, "index").stdout
 
 
@@ -153,3 +151,86 @@ def _orphans(conf: Path) -> list[int]:
         if str(conf).encode() in cmdline and int(entry.name) != os.getpid():
             pids.append(int(entry.name))
     return pids
+
+
+def test_the_watcher_survives_failures_and_recovers_by_itself(
+        built: Config, seeds: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A full disk (OSError) or a bug killed the watcher thread, and `serve --watch` went
+    on serving a stale index with no sign of it."""
+    import errno
+    import json
+
+    import searchd.watch as watch
+
+    failures = [OSError(errno.ENOSPC, "No space left on device"), RuntimeError("a bug")]
+    real = watch.sync_index
+
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop(0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(watch, "sync_index", flaky)
+    monkeypatch.setattr(watch, "BACKOFF_MAX", 0.5)
+    status_file = built.index / watch.STATUS_FILE
+    with caplog.at_level("ERROR", logger="searchd.watch"):
+        watcher = SeedWatcher(built).start()  # its first sync fails
+        try:
+            assert json.loads(status_file.read_text())["state"] == "failing"
+            assert "No space left on device" in watch.read_status(built.index)["last_error"]
+            (seeds / "olifant.txt").write_text(" date 2018-01 Dier\n\nEen olifant.")
+            eventually(lambda: found(built, "olifant") == {"olifant.txt"})
+            eventually(lambda: watch.read_status(built.index)["state"] == "ok")
+            status = watch.read_status(built.index)
+            assert status["failures"] == 0
+            assert status["last_sync_at"] > status["last_error_at"]
+            assert "RuntimeError: a bug" in status["last_error"]
+        finally:
+            watcher.stop()
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(lines) == 2 and all("\n" not in line for line in lines)
+    assert "retrying in" in lines[0]
+
+
+def test_healthz_reports_a_failing_or_stopped_watcher(built: Config) -> None:
+    import json
+
+    from searchd.watch import STATUS_FILE
+    from searchd.web import create_app
+
+    app = create_app(built)
+    app.config["SEARCHD_WATCHED"] = True
+    client = app.test_client()
+    status = {"state": "failing", "pid": os.getpid(), "failures": 3,
+              "last_error": "cannot update the index: No space left on device",
+              "last_error_at": 1.0, "last_sync_at": 0.5, "retry_in": 4.0}
+    (built.index / STATUS_FILE).write_text(json.dumps(status))
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["watcher"] == status
+    (built.index / STATUS_FILE).write_text(json.dumps({**status, "state": "ok"}))
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    dead = subprocess.run(["true"]).returncode or 2**22 + 7  # no such process
+    (built.index / STATUS_FILE).write_text(json.dumps({**status, "state": "ok", "pid": dead}))
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["watcher"] == {"state": "stopped"}
+    app.config["SEARCHD_WATCHED"] = False
+    assert "watcher" not in client.get("/healthz").get_json()
+
+
+def test_a_folder_moved_into_the_seeds_is_followed(built: Config, seeds: Path,
+                                                   tmp_path: Path) -> None:
+    """watchdog adds no watch to a folder moved in from elsewhere: changes inside it waited
+    for the 30 s rescan."""
+    outside = tmp_path / "elders" / "map"
+    outside.mkdir(parents=True)
+    (outside / "een.txt").write_text(" date 2018-01 Een\n\nEen zeehond.")
+    watcher = SeedWatcher(built).start()
+    try:
+        outside.rename(seeds / "map")
+        eventually(lambda: found(built, "zeehond") == {"map/een.txt"})
+        time.sleep(0.5)  # the watcher renews its watches with the sync
+        (seeds / "map" / "twee.txt").write_text(" date 2018-01 Twee\n\nTwee zeehonden.")
+        assert eventually(lambda: len(found(built, "zeehond")) == 2) < 5
+    finally:
+        watcher.stop()

@@ -124,3 +124,5 @@ def test_document_page_offers_more_like_this(client, built: Config, seeds: Path)
     page = client.get("/doc/fiets.txt?q=fietsen").get_data(as_text=True)
     assert "Meer zoals dit" in page and 'href="/doc/fiets2.txt"' in page
     assert 'href="#m1"' in page and '<mark id="m1">' in page
+    # the title ("Fietsen in de stad") is marked too, but the anchor is the body's match
+    assert page.count('id="m1"') == 1 and "<h1><mark>Fietsen</mark>" in page
