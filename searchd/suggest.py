@@ -159,6 +159,12 @@ def suggest(tables: Sequence[WordTable], text: str) -> str | None:
     return suggestion if changed else None
 
 
+def max_edits(length: int) -> int:
+    """Edits a misspelling of a word of this many letters may have: 2 from 9 letters,
+    else 1 (2 edits made "strikt" of "script")."""
+    return 2 if length >= 9 else 1
+
+
 def better_spelling(tables: Sequence[WordTable], word: str) -> str | None:
     """A much more frequent word of the index within a small edit distance, or None."""
     from rapidfuzz import process  # only when a word looks misspelled: keeps start-up short
@@ -170,7 +176,7 @@ def better_spelling(tables: Sequence[WordTable], word: str) -> str | None:
     seen = doc_count(tables, folded)
     if seen >= RARE:
         return None
-    distance = 1 if len(folded) <= 4 else 2
+    distance = max_edits(len(folded))
     near: set[str] = set()
     for table in tables:
         words = [w for w in table.words(table.prefixed(folded[0]))

@@ -232,3 +232,20 @@ def test_the_result_cache_can_be_turned_off(built: Config, monkeypatch) -> None:
     engine.search("stad")
     engine.search("stad")
     assert len(calls) == 2
+
+
+def test_a_suggestion_is_one_edit_away_below_nine_letters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """"script" (rare) was offered "strikt" (frequent), two edits away."""
+    from searchd.config import config_from_dict
+    from searchd.sync import sync_index
+
+    from .conftest import write_seeds
+
+    docs = {f"s{n}.txt": f" date  Regel {n}\n\nDe regel is strikt {n}." for n in range(12)}
+    docs["script.txt"] = " date  Code\n\nEen script draait."
+    write_seeds(tmp_path / "seeds", docs)
+    config = config_from_dict({}, tmp_path)
+    sync_index(config)
+    engine = Engine(config)
+    assert engine.search("script").suggestion is None
+    assert engine.search("strkt").suggestion == "strikt"
