@@ -75,10 +75,12 @@ class _Plan:
 
 
 def sync_index(config: Config, rebuild: bool = False, progress: Progress | None = None,
-               lock_wait: float = 0.0) -> SyncReport:
+               lock_wait: float = 0.0, merge: bool = True) -> SyncReport:
     """Make the index match config.seeds; rebuild from scratch when asked or needed. A sync
     that fails (a full disk, a seeds folder that vanished) leaves the index as it was and
-    raises SearchdError; what it had written is removed then or by the next sync."""
+    raises SearchdError; what it had written is removed then or by the next sync. With
+    merge=False the commit merges no segments (a watcher in the middle of a burst of
+    changes: a large merge would hold up the next files for many seconds)."""
     if not config.seeds.is_dir():
         raise SearchdError(f"seeds folder not found: {config.seeds}")
     started = time.perf_counter()
@@ -86,7 +88,7 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
         active = current_indexname(config.index)
         remove_other_indexes(config.index, keep=active)  # what a killed sync left
         try:
-            report = _sync_locked(config, rebuild, progress)
+            report = _sync_locked(config, rebuild, progress, merge)
         except OSError as exc:
             DurableStorage.abandon()
             remove_other_indexes(config.index, keep=current_indexname(config.index))
@@ -95,7 +97,8 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
     return report
 
 
-def _sync_locked(config: Config, rebuild: bool, progress: Progress | None) -> SyncReport:
+def _sync_locked(config: Config, rebuild: bool, progress: Progress | None,
+                 merge: bool) -> SyncReport:
     """sync_index's work, holding the write lock."""
     current = None if rebuild else _current_index(config)
     report = SyncReport(rebuilt=current is None)
@@ -106,7 +109,7 @@ def _sync_locked(config: Config, rebuild: bool, progress: Progress | None) -> Sy
         ix, manifest = current
     plan = _plan(config.seeds, manifest, report)
     if plan.write or plan.delete or report.rebuilt:
-        _apply(ix, config.seeds, plan, manifest, report, progress)
+        _apply(ix, config.seeds, plan, manifest, report, progress, merge)
     if report.rebuilt:
         failpoints.reached("rebuild:before-activate")
         activate(config.index, manifest.indexname)
@@ -187,7 +190,7 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
 
 
 def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-untyped-def]
-           report: SyncReport, progress: Progress | None) -> None:
+           report: SyncReport, progress: Progress | None, merge: bool = True) -> None:
     """Write the planned changes in one commit, then record them in the manifest."""
     if len(plan.write) >= EXPAND_FROM:
         expanded_lexicon()  # dict look-ups; before the workers fork, so that they share it
@@ -209,7 +212,7 @@ def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-
     except BaseException:
         _cancel(writer)
         raise
-    writer.commit()
+    writer.commit(merge=merge)
     failpoints.reached("sync:committed")
     manifest.generation = ix.latest_generation()
     save_manifest(Path(ix.storage.folder), manifest)

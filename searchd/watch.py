@@ -150,27 +150,30 @@ class SeedWatcher:
             if not self._changed.wait(timeout=RESCAN):
                 self._sync()
                 continue
-            self._settle()
+            bursting = self._settle()
             if not self._stopped.is_set():
                 self._changed.clear()
-                self._sync()
+                self._sync(merge=not bursting)
 
-    def _settle(self) -> None:
-        """Return once changes have paused for QUIET s, or MAX_DELAY s after the first."""
+    def _settle(self) -> bool:
+        """Return once changes have paused for QUIET s, or MAX_DELAY s after the first;
+        True in the second case (a burst of changes goes on)."""
         while not self._stopped.is_set():
             with self._lock:
                 now = time.monotonic()
                 quiet_for = now - self._last_change
                 waited = now - self._first_change
             if quiet_for >= QUIET or waited >= MAX_DELAY:
-                return
+                return quiet_for < QUIET
             time.sleep(min(QUIET - quiet_for, MAX_DELAY - waited, QUIET))
+        return False
 
-    def _sync(self) -> None:
-        """One sync; whatever goes wrong is logged and retried, never ends the watcher."""
+    def _sync(self, merge: bool = True) -> None:
+        """One sync (merging segments unless told not to); whatever goes wrong is logged
+        and retried, never ends the watcher."""
         try:
             self._renew_observer()
-            report = sync_index(self.config, lock_wait=LOCK_WAIT)
+            report = sync_index(self.config, lock_wait=LOCK_WAIT, merge=merge)
             self.syncs += 1
             self.report(report)
         except IndexLockedError:

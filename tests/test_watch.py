@@ -234,3 +234,33 @@ def test_a_folder_moved_into_the_seeds_is_followed(built: Config, seeds: Path,
         assert eventually(lambda: len(found(built, "zeehond")) == 2) < 5
     finally:
         watcher.stop()
+
+
+def test_no_merge_while_a_burst_goes_on(built: Config, seeds: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync in the middle of a burst of changes merges no segments (a large merge held
+    up a copy of 2,000 files for 26 s); the sync after the burst does."""
+    import searchd.watch as watch
+
+    merges: list[bool] = []
+    real = watch.sync_index
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        merges.append(kwargs.get("merge", True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(watch, "sync_index", recording)
+    watcher = SeedWatcher(built).start()
+    try:
+        merges.clear()
+        deadline = time.monotonic() + 3.0
+        n = 0
+        while time.monotonic() < deadline:  # a change every 0.1 s for 3 s
+            (seeds / f"stroom{n}.txt").write_text(f" date  S{n}\n\nStroom {n}.")
+            n += 1
+            time.sleep(0.1)
+        eventually(lambda: len(found(built, "stroom")) == min(n, 10))
+        eventually(lambda: Engine(built).search("stroom").total == n)
+    finally:
+        watcher.stop()
+    assert False in merges and merges[-1] is True
