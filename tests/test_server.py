@@ -112,3 +112,34 @@ def test_refused_requests_get_pages_with_security_headers(server: str, data: byt
     assert head.startswith(b"HTTP/1.1 " + status), head
     assert b"Content-Security-Policy: default-src 'self'" in head
     assert b"X-Content-Type-Options: nosniff" in head
+
+
+def test_the_server_stops_at_once_with_idle_connections_open(tmp_path: Path,
+                                                             seeds: Path) -> None:
+    """A browser keeps idle spare connections; the worker waited for them to time out
+    before it stopped (10 s)."""
+    import subprocess
+
+    from .server import free_port, searchd, wait_for
+
+    port = free_port()
+    conf = tmp_path / "config.toml"
+    conf.write_text(f'[paths]\nseeds = "seeds"\nindex = "index"\n[server]\nport = {port}\n')
+    assert searchd(conf, "index").returncode == 0
+    proc = subprocess.Popen([str(SEARCHD), "--config", str(conf), "serve"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    idle = []
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+        time.sleep(0.3)
+        started = time.monotonic()
+        proc.terminate()
+        proc.wait(timeout=20)
+        assert time.monotonic() - started < 4
+    finally:
+        for sock in idle:
+            sock.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

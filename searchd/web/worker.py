@@ -140,12 +140,14 @@ class SearchdWorker(ThreadWorker):  # type: ignore[misc]
 
     def murder_pending(self) -> None:
         """ThreadWorker.murder_pending, and then: close connections whose request has not
-        arrived within REQUEST_SECONDS (called by the event loop at least once a second)."""
+        arrived within REQUEST_SECONDS (called by the event loop at least once a second),
+        and all of them once the worker stops (a browser's idle spare connections would
+        hold up its graceful stop)."""
         super().murder_pending()
         now = time.monotonic()
         while self._reading:
             conn, reading = next(iter(self._reading.items()))
-            if reading.deadline > now:
+            if reading.deadline > now and self.alive:
                 break  # the table is in order of arrival, so of deadline
             self._close_reading(conn, status=408 if reading.data else None)
 
