@@ -28,7 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-WORDS = ["minister", "vraag", "belasting", "regering", "gemeente", "wet", "artikel",
+WORDS = ["minister", "vraag", "belasting", "regering", "gemeente", "wet", "artikel", "lid",
          "onderwijs", "zorg", "politie", "verkeer", "justitie", "europese", "burgers"]
 
 
