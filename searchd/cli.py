@@ -251,19 +251,27 @@ def analyze_cmd(config: Config, text: str, as_json: bool) -> None:
 @main.command("eval")
 @click.argument("queries_file", metavar="QUERIES", type=click.Path(exists=True, dir_okay=False))
 @click.argument("qrels_file", metavar="QRELS", type=click.Path(exists=True, dir_okay=False))
+@click.option("--queries", "more", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Another queries file judged by the same QRELS (e.g. the queries with "
+                   "typos); repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_obj
 @translate_errors
-def eval_cmd(config: Config, queries_file: str, qrels_file: str, as_json: bool) -> None:
-    """Score the index on QUERIES (qid<TAB>query) against QRELS (qid docid grade)."""
-    from .evaluation import read_qrels, read_queries, score_run
+def eval_cmd(config: Config, queries_file: str, qrels_file: str, more: tuple[str, ...],
+             as_json: bool) -> None:
+    """Score the index on QUERIES (qid<TAB>query) against QRELS (qid docid grade):
+    MRR@10, Success@1/@10, nDCG@10 (gains 2^grade-1), P@10, MAP@100."""
+    from .evaluation import evaluate_files
     from .search import Engine
 
-    engine, queries = Engine(config), read_queries(Path(queries_file))
-    run = {qid: [h.id for h in engine.search(text, limit=10, snippets=False).hits]
-           for qid, text in queries.items()}
-    report = score_run(run, read_qrels(Path(qrels_file)))
-    click.echo(json.dumps(report.__dict__) if as_json else "\n".join(report.lines()))
+    reports = evaluate_files(Engine(config), [queries_file, *more], qrels_file)
+    if as_json:
+        shape = {name: r.__dict__ for name, r in reports.items()}
+        click.echo(json.dumps(next(iter(shape.values())) if len(shape) == 1 else shape))
+        return
+    for name, report in reports.items():
+        click.echo(("" if name == queries_file else "\n") + f"# {name}\n" +
+                   "\n".join(report.lines()))
 
 
 @main.command("serve")

@@ -1,4 +1,5 @@
-"""Relevance evaluation: run queries, score them against qrels (MRR@10, Success@k, nDCG@10)."""
+"""Relevance evaluation: run queries, score them against graded qrels (MRR@10, Success@1 and
+@10, nDCG@10 with gains 2^grade - 1, P@10, MAP@100)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import SearchdError
 
@@ -20,12 +22,15 @@ class EvalReport:
     success1: float
     success10: float
     ndcg10: float
+    p10: float = 0.0
+    map100: float = 0.0
 
     def lines(self) -> list[str]:
         """trec_eval-like lines."""
         return [f"queries     {self.queries}", f"MRR@10      {self.mrr10:.4f}",
                 f"Success@1   {self.success1:.4f}", f"Success@10  {self.success10:.4f}",
-                f"nDCG@10     {self.ndcg10:.4f}"]
+                f"nDCG@10     {self.ndcg10:.4f}", f"P@10        {self.p10:.4f}",
+                f"MAP@100     {self.map100:.4f}"]
 
 
 def read_queries(path: Path) -> dict[str, str]:
@@ -60,21 +65,58 @@ def _lines(path: Path) -> Iterable[str]:
 
 
 def score_run(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]]) -> EvalReport:
-    """Score ranked doc ids per query against graded judgements."""
+    """Score ranked doc ids per query (the first 100 count) against graded judgements;
+    a grade above 0 is relevant."""
     judged = [qid for qid in qrels if any(g > 0 for g in qrels[qid].values())]
     if not judged:
         raise SearchdError("no query in the qrels has a relevant document")
-    rr = s1 = s10 = nd = 0.0
+    rr = s1 = s10 = nd = p10 = ap = 0.0
     for qid in judged:
-        ranking, grades = list(run.get(qid, []))[:10], qrels[qid]
-        first = next((i for i, d in enumerate(ranking) if grades.get(d, 0) > 0), None)
+        ranking, grades = list(run.get(qid, []))[:100], qrels[qid]
+        first = next((i for i, d in enumerate(ranking[:10]) if grades.get(d, 0) > 0), None)
         if first is not None:
             rr += 1 / (first + 1)
             s1 += first == 0
             s10 += 1
         nd += ndcg(ranking, grades)
+        p10 += sum(grades.get(d, 0) > 0 for d in ranking[:10]) / 10
+        ap += average_precision(ranking, grades)
     n = len(judged)
-    return EvalReport(n, rr / n, s1 / n, s10 / n, nd / n)
+    return EvalReport(n, rr / n, s1 / n, s10 / n, nd / n, p10 / n, ap / n)
+
+
+def average_precision(ranking: Sequence[str], grades: Mapping[str, int]) -> float:
+    """Average precision of a ranking (as cut), over all relevant documents judged."""
+    relevant = sum(g > 0 for g in grades.values())
+    found = total = 0.0
+    for rank, doc in enumerate(ranking, 1):
+        if grades.get(doc, 0) > 0:
+            found += 1
+            total += found / rank
+    return total / relevant if relevant else 0.0
+
+
+def evaluate_engine(engine: Any, queries: Mapping[str, str],
+                    qrels: Mapping[str, Mapping[str, int]], depth: int = 100) -> EvalReport:
+    """Run every query on engine (a search.Engine; no snippets, no facets) to depth and
+    score the run."""
+    return score_run(run_queries(engine, queries, depth), qrels)
+
+
+def evaluate_files(engine: Any, queries_files: Sequence[str | Path],
+                   qrels_file: str | Path) -> dict[str, EvalReport]:
+    """{queries file: report} of each queries file against one qrels file."""
+    qrels = read_qrels(Path(qrels_file))
+    return {str(name): evaluate_engine(engine, read_queries(Path(name)), qrels)
+            for name in queries_files}
+
+
+def run_queries(engine: Any, queries: Mapping[str, str], depth: int) -> dict[str, list[str]]:
+    """{qid: ranked document ids} of each query, `depth` deep."""
+    depth = min(depth, engine.config.max_limit)
+    return {qid: [h.id for h in engine.search(text, limit=depth, snippets=False,
+                                               facets=False).hits]
+            for qid, text in queries.items()}
 
 
 def ndcg(ranking: Sequence[str], grades: Mapping[str, int], k: int = 10) -> float:

@@ -159,3 +159,18 @@ def test_an_os_error_is_one_line(runner: CliRunner, config: Config, monkeypatch)
     monkeypatch.setattr(sync, "sync_index", full)
     result = run(runner, config, "index", ok=False)
     assert result.output.strip() == "Error: Input/output error: index/x.seg"
+
+
+def test_eval_graded_figures_and_more_query_files(runner: CliRunner, built: Config,
+                                                  tmp_path: Path) -> None:
+    (tmp_path / "q.tsv").write_text("q1\tstrijders\nq2\tfietsen werk\n")
+    (tmp_path / "typo.tsv").write_text("q1\tstrjders\nq2\tfietsen werk\n")
+    (tmp_path / "qrels.tsv").write_text("q1\tkat.txt\t2\nq2\tfiets.txt\t1\nq2\tkat.txt\t0\n")
+    out = run(runner, built, "eval", str(tmp_path / "q.tsv"), str(tmp_path / "qrels.tsv"),
+              "--queries", str(tmp_path / "typo.tsv"), "--json").output
+    figures = json.loads(out)
+    clean = figures[str(tmp_path / "q.tsv")]
+    assert clean["p10"] == 0.1 and clean["map100"] == 1.0 and clean["ndcg10"] == 1.0
+    assert set(figures) == {str(tmp_path / "q.tsv"), str(tmp_path / "typo.tsv")}
+    text = run(runner, built, "eval", str(tmp_path / "q.tsv"), str(tmp_path / "qrels.tsv"))
+    assert "MAP@100     1.0000" in text.output and "P@10        0.1000" in text.output
