@@ -35,6 +35,9 @@ class Config:
     synonyms: Path | None = None
     result_cache_mb: int = 8  # megabytes of search results kept per process (0: none)
     compounds: bool = True
+    typos: bool = True        # typo tolerance of query words
+    typo_one: int = 5         # letters from which a query word tolerates one typo
+    typo_two: int = 9         # ... and two
     source: Path | None = None
 
 
@@ -72,6 +75,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
         "result_cache_mb": ("result_cache_mb", lambda v: isinstance(v, int)
                             and not isinstance(v, bool) and 0 <= v <= 4096,
                             "an integer 0-4096"),
+        "typos": ("typos", bool, "true or false"),
+        "typo_one": ("typo_one", lambda v: isinstance(v, int) and not isinstance(v, bool)
+                     and 1 <= v <= 64, "an integer 1-64"),
+        "typo_two": ("typo_two", lambda v: isinstance(v, int) and not isinstance(v, bool)
+                     and 1 <= v <= 64, "an integer 1-64"),
     },
 }
 
@@ -110,6 +118,8 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
             values.update(_check_key(section, key, value, known))
     if values.get("default_limit", 10) > values.get("max_limit", 100):
         raise ConfigError("[search] default_limit must not exceed max_limit")
+    if values.get("typo_one", 5) > values.get("typo_two", 9):
+        raise ConfigError("[search] typo_one must not exceed typo_two")
     for key in ("seeds", "index", "synonyms"):
         if key in values:
             values[key] = (base / values[key]).resolve()

@@ -120,6 +120,19 @@ def parse_query(parser: qparser.QueryParser, text: str,
     return (plain_words(parser, plain) if plain.strip() else wq.NullQuery), notices
 
 
+# Query syntax, except what reads as punctuation when no operator is around: parentheses
+# (grouping without operators changes nothing) and a question mark that ends a word.
+_SYNTAX = re.compile(r'["*^\[\]{}~\\]|\b(?:title|body):|\?(?=\w)|(?<![\w?])\?|'
+                     + _MINUS + "|" + _PLUS)
+
+
+def is_free_text(text: str) -> bool:
+    """True for text without query syntax (quotes, operators, patterns, fields, +/-):
+    words and punctuation, as people type them or as a title reads ("Hoeveel
+    asielzoekers?", "De FPIM (Federale Participatiemaatschappij)")."""
+    return not _SYNTAX.search(text) and not _OPERATORS.intersection(text.split())
+
+
 def _is_plain(text: str) -> bool:
     """True for words of letters and digits only, none of them an operator."""
     return bool(_PLAIN.fullmatch(text)) and not _OPERATORS.intersection(text.split())

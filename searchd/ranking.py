@@ -30,6 +30,7 @@ from whoosh.util.times import datetime_to_long
 from . import budget
 from .cache import SizedLRU
 from .codec import each_posting, posting_arrays
+from .plan import WordClause, WordsQuery
 
 SORTS = ("relevance", "newest", "oldest")
 CACHED_POSTINGS = 1_000_000  # postings kept decoded, over all terms (8 bytes each)
@@ -201,6 +202,8 @@ def evaluate(q: wq.Query, leaf: _Leaf) -> Matches:
         return Matches.none(leaf.size)
     if isinstance(q, wq.Term):
         return _term(q, leaf)
+    if isinstance(q, WordsQuery):
+        return _words(q, leaf)
     # exactly And and Or: subclasses (Ordered, ...) add conditions of their own
     if type(q) in (wq.And, wq.Or) and not getattr(q, "scale", None) \
             and not getattr(q, "minmatch", 0):
@@ -228,6 +231,49 @@ def evaluate(q: wq.Query, leaf: _Leaf) -> Matches:
         mask = scored.mask & required.mask
         return Matches(mask, scored.scores * mask)
     return _by_matcher(q, leaf)
+
+
+def _words(q: WordsQuery, leaf: _Leaf) -> Matches:
+    """A free-text query: the sum of its clauses' scores, times the share of its words a
+    document matches (to a power: a document with all the words ranks first; a word
+    matched by one part of it counts half)."""
+    n = len(q.clauses)
+    total = np.zeros(leaf.size, dtype=np.float64)
+    matched = np.zeros(leaf.size, dtype=np.float64)
+    for clause in q.clauses:
+        share, scores = _clause(clause, leaf, q.weights)
+        total += scores
+        matched += share
+    mask = matched > 0
+    coord = (matched / max(n, 1)) ** q.weights.coordination
+    return _boosted(Matches(mask, total * coord * mask), q.boost)
+
+
+def _clause(clause: WordClause, leaf: _Leaf, weights: Any) -> tuple[np.ndarray, np.ndarray]:
+    """How much of the clause each document matches (1: the word, a near spelling or all
+    parts of a compound; weights.part_match: one part of it) and its scores."""
+    own = _dense(clause.own, leaf)
+    share, scores = own.mask.astype(np.float64), own.scores.copy()
+    if clause.parts:
+        parts = [_dense(p, leaf) for p in clause.parts]
+        together = np.logical_and.reduce([p.mask for p in parts])
+        some = np.logical_or.reduce([p.mask for p in parts])
+        summed = np.sum([p.scores for p in parts], axis=0)
+        scores += summed * np.where(together, weights.parts, weights.part)
+        share = np.maximum(share, np.where(together, 1.0, some * weights.part_match))
+    if clause.typos:
+        near = [_clause(t, leaf, weights) for t in clause.typos]
+        scores += weights.typo * np.max([s for _, s in near], axis=0)
+        share = np.maximum(share, np.max([m for m, _ in near], axis=0))
+    return share, scores
+
+
+def _dense(terms: tuple[wq.Term, ...], leaf: _Leaf) -> Matches:
+    """The matches of an Or of terms."""
+    if not terms:
+        return Matches.none(leaf.size)
+    found = _terms_union(list(terms), leaf)
+    return found if found is not None else evaluate(wq.Or(list(terms)), leaf)
 
 
 def _union(parts: list[Matches]) -> Matches:

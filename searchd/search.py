@@ -27,7 +27,9 @@ from .index import current_indexname, open_index
 from .ranking import SORTS, month_code, rank
 from . import budget
 from .bounds import bound_query, is_simple
-from .query import build_parser, check_query, load_synonyms, parse_query, query_terms
+from .plan import FieldSet, Planner, WordsQuery, correct
+from .query import (build_parser, check_query, is_free_text, load_synonyms, parse_query,
+                    query_terms)
 from .suggest import complete, suggest, word_tables
 from .snippets import (MAX_WINDOWS, highlight_html, match_spans, segments_html,
                        snippet_segments, vector_spans)
@@ -127,6 +129,7 @@ class IndexView:
     name: str | None
     searcher: Searcher
     parser: Any
+    planner: Planner | None = None
 
     @property
     def analyzer(self) -> Any:
@@ -135,7 +138,11 @@ class IndexView:
 
     def plan(self, text: str, synonyms: Any = None) -> tuple[wq.Query, list[str]]:
         """A user query parsed (text that does not parse is searched as plain words) and
-        cut down to what one search may cost, with a notice for every cut."""
+        cut down to what one search may cost, with a notice for every cut. Free text
+        (words, no query syntax) becomes a WordsQuery (plan.py)."""
+        expanded = synonyms.expand(text) if synonyms else text
+        if self.planner is not None and is_free_text(expanded):
+            return self.planner.plan(expanded), []
         q, notices = parse_query(self.parser, text, synonyms)
         bounded, cuts = bound_query(q, self.searcher.reader())
         return bounded, notices + cuts
@@ -190,7 +197,8 @@ class Engine:
         ix = open_index(self.config.index)
         weighting = BM25F(B=self.config.bm25_b, K1=self.config.bm25_k1)
         parser = build_parser(ix.schema, self.config.title_boost, self.config.lead_boost)
-        view = IndexView(name, ix.searcher(weighting=weighting), parser)
+        searcher = ix.searcher(weighting=weighting)
+        view = IndexView(name, searcher, parser, self._planner(searcher))
         with self._open_lock:
             self._open.add(view.searcher)
             if current is not None:
@@ -198,6 +206,15 @@ class Engine:
                 current.searcher.close()
         self._local.view = view
         return view
+
+    def _planner(self, searcher: Searcher) -> Planner:
+        """The planner of free-text queries over searcher's state of the index."""
+        analyzer = searcher.schema["body"].analyzer
+        boosts = {"title": self.config.title_boost, "body": 1.0,
+                  "lead": self.config.lead_boost}
+        return Planner(FieldSet({k: v for k, v in boosts.items() if v > 0}),
+                       word_tables(searcher.reader()), analyzer.fallback, analyzer.compounds,
+                       (self.config.typo_one, self.config.typo_two), self.config.typos)
 
     def searcher(self) -> Searcher:
         """This thread's current searcher."""
@@ -245,8 +262,8 @@ class Engine:
         first = (page - 1) * limit
         hits = [_hit(view, docnum, score, terms) for docnum, score in
                 zip(ranked.docnums[first:].tolist(), ranked.scores[first:].tolist())]
-        suggestion = None
-        if count < SUGGEST_BELOW and text:
+        suggestion = correct(text, q.clauses) if isinstance(q, WordsQuery) else None
+        if suggestion is None and count < SUGGEST_BELOW and text:
             suggestion = suggest(word_tables(view.searcher.reader()), text)
             if suggestion and _terms(view, suggestion) == _terms(view, text):
                 suggestion = None  # only another form of the same words (strijders)

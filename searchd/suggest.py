@@ -165,6 +165,45 @@ def max_edits(length: int) -> int:
     return 2 if length >= 9 else 1
 
 
+TYPO_FROM = (5, 9)  # letters from which a query word tolerates 1 and 2 typos
+
+
+def typo_edits(length: int, from_letters: tuple[int, int] = TYPO_FROM) -> int:
+    """Typos tolerated in a query word of this many letters (as Meilisearch: 1 from 5
+    letters, 2 from 9)."""
+    return 2 if length >= from_letters[1] else 1 if length >= from_letters[0] else 0
+
+
+def near_words(tables: Sequence[WordTable], folded: str, edits: int) -> dict[str, int]:
+    """{word: documents} of the index's words within `edits` edits of folded (Damerau:
+    a swap is one edit; a change of the first letter counts two), folded itself excluded."""
+    from rapidfuzz import process  # only when a word looks misspelled: keeps start-up short
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    if edits <= 0 or not folded:
+        return {}
+    near: set[str] = set()
+    for table in tables:
+        words = [w for w in table.words(table.prefixed(folded[0]))
+                 if abs(len(w) - len(folded)) <= edits and w != folded]
+        found = process.extract(folded, words, scorer=DamerauLevenshtein.distance,
+                                score_cutoff=edits, limit=None)
+        near.update(w for w, _, _ in found)
+    if edits >= 2:  # one typo in the first letter (counts two), the rest as typed
+        near.update(w for w in _first_letter_variants(folded) if doc_count(tables, w))
+    return {w: doc_count(tables, w) for w in near}
+
+
+def _first_letter_variants(word: str) -> set[str]:
+    """Words that differ from word by one edit that touches its first letter."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    variants = {c + word[1:] for c in letters} | {c + word for c in letters} | {word[1:]}
+    if len(word) > 1:
+        variants.add(word[1] + word[0] + word[2:])
+    variants.discard(word)
+    return {v for v in variants if v and v[0] != word[0]}
+
+
 def better_spelling(tables: Sequence[WordTable], word: str) -> str | None:
     """A much more frequent word of the index within a small edit distance, or None."""
     from rapidfuzz import process  # only when a word looks misspelled: keeps start-up short

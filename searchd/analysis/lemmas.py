@@ -25,14 +25,21 @@ _DIMINUTIVES = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "kjes", "kje", "j
 def word_terms(word: str, fallback: str = "dutch_porter",
                compounds: bool = True) -> tuple[str, ...]:
     """All index terms of one folded word: its own term first, then those of its parts."""
-    terms = [lemma_term(word, fallback)]
-    extras = [particle_verb_stem(word)]
-    if compounds:
-        extras.extend(lemma_term(part, fallback) for part in split_compound(word))
-    for extra in extras:
-        if extra and extra not in terms:
-            terms.append(extra)
-    return tuple(terms)
+    own, parts = own_and_part_terms(word, fallback, compounds)
+    return own + tuple(p for p in dict.fromkeys(parts) if p not in own)
+
+
+def own_and_part_terms(word: str, fallback: str = "dutch_porter",
+                       compounds: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The terms of one folded word itself (its lemma, and the verb without its particle),
+    and the lemmas of its compound parts, in order (empty when it is no compound)."""
+    own = [lemma_term(word, fallback)]
+    particle_less = particle_verb_stem(word)
+    if particle_less and particle_less not in own:
+        own.append(particle_less)
+    parts = tuple(lemma_term(part, fallback) for part in split_compound(word)) \
+        if compounds else ()
+    return tuple(own), parts
 
 
 @lru_cache(maxsize=100_000)

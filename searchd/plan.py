@@ -1,0 +1,198 @@
+"""Free-text queries (words, no query syntax) as people type them: a clause per word.
+
+Each word that is not a function word becomes a WordClause: the word's own terms, the parts
+of a compound (which count only all together, and less than the whole word), and near
+spellings of a word the index does not know (which count less than an exact match). The
+clauses are searched as one WordsQuery, which ranking scores per clause (a document that
+matches more of the query's words ranks above one that matches fewer).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as wq
+
+from .analysis.folding import fold
+from .analysis.lemmas import own_and_part_terms
+from .analysis.stopwords import STOP_WORDS
+from .analysis.tokenizer import _WORD, split_word
+from .suggest import BETTER, RARE, WordTable, doc_count, near_words, typo_edits
+
+# Function words: dropped from a query unless all its words are such (then nothing would
+# be left) or they stand in a phrase. The index's stop words (analysis/stopwords.py) plus
+# the words of Snowball's Dutch stop list the index keeps because they can carry meaning
+# on their own, and the question words the Chamber's questions are full of.
+QUERY_STOP_WORDS = STOP_WORDS | frozenset("""
+voor onder tegen zonder meer veel andere alles niets iemand altijd doen kunnen zelf wezen
+welke welk waar wanneer waarom hoeveel hoe zoals
+""".split())
+MAX_TYPOS = 4  # near spellings a word is also searched as
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each kind of match counts, relative to a match of the word itself."""
+
+    parts: float = 0.5        # all parts of a query compound, apart in a document
+    part: float = 0.3         # one part of it alone
+    part_match: float = 0.5   # how much of a word one part of it alone counts as matched
+    typo: float = 0.6         # a near spelling of a word
+    coordination: float = 2.0  # score times (words matched / words) ** this
+
+
+@dataclass(frozen=True)
+class WordClause:
+    """One query word: Term queries (over the fields) of its own terms, of each compound
+    part, and the clauses of its near spellings."""
+
+    word: str
+    own: tuple[wq.Term, ...]
+    parts: tuple[tuple[wq.Term, ...], ...] = ()
+    typos: tuple[WordClause, ...] = ()
+    correction: str | None = None  # the most frequent near spelling, for "Bedoelde u"
+
+    def terms(self) -> list[wq.Term]:
+        """Every Term of the clause, near spellings included."""
+        found = list(self.own) + [t for part in self.parts for t in part]
+        return found + [t for typo in self.typos for t in typo.terms()]
+
+
+class WordsQuery(wq.Or):
+    """The clauses of a free-text query; an Or of all their terms to Whoosh (so its leaves
+    are the terms to highlight), scored clause by clause by ranking.py."""
+
+    def __init__(self, clauses: Sequence[WordClause], weights: Weights = Weights(),
+                 boost: float = 1.0) -> None:
+        terms = [t for clause in clauses for t in clause.terms()]
+        super().__init__(terms or [wq.NullQuery], boost=boost)
+        self.clauses = tuple(clauses)
+        self.weights = weights
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordsQuery) and (self.clauses, self.weights, self.boost) \
+            == (other.clauses, other.weights, other.boost)
+
+    def __hash__(self) -> int:
+        return hash((self.clauses, self.weights, self.boost))
+
+    def __repr__(self) -> str:
+        return f"WordsQuery({[c.word for c in self.clauses]!r})"
+
+    def apply(self, fn: Any) -> WordsQuery:
+        return self  # its terms are plain terms: nothing to bound or rewrite
+
+    def normalize(self) -> wq.Query:
+        return self if self.clauses else wq.NullQuery
+
+
+@dataclass
+class FieldSet:
+    """The fields a word is searched in, with their boosts."""
+
+    boosts: dict[str, float]
+
+    def terms(self, texts: Sequence[str], boost: float = 1.0) -> tuple[wq.Term, ...]:
+        """A Term per text and field."""
+        return tuple(wq.Term(name, text, boost=field_boost * boost)
+                     for text in dict.fromkeys(texts)
+                     for name, field_boost in self.boosts.items())
+
+
+@dataclass
+class Planner:
+    """Builds the WordsQuery of a free-text query over one state of the index."""
+
+    fields: FieldSet
+    tables: Sequence[WordTable]
+    fallback: str = "dutch_porter"
+    compounds: bool = True
+    typo_from: tuple[int, int] = (5, 9)
+    typos: bool = True
+    weights: Weights = field(default_factory=Weights)
+
+    def plan(self, text: str) -> WordsQuery:
+        """The WordsQuery of text (function words dropped unless nothing else is left)."""
+        words = [m.group() for m in _WORD.finditer(text)]
+        content = [w for w in words if not _is_function_word(w)]
+        clauses = [self.clause(w) for w in (content or words)]
+        return WordsQuery([c for c in clauses if c.own or c.parts or c.typos], self.weights)
+
+    def clause(self, written: str) -> WordClause:
+        """The clause of one word as written (a hyphenated word: its parts run together,
+        the parts counting as a compound's)."""
+        pieces, whole = split_word(written, 0)
+        if len(pieces) > 1:
+            parts = tuple(self.fields.terms(self._own(p)) for p, _, _ in pieces
+                          if self._own(p))
+            return WordClause(written, self.fields.terms(self._own(whole)), parts)
+        if not whole:
+            return WordClause(written, ())
+        folded = fold(whole)
+        own, parts = self._analysed(whole)
+        typos = self._near(whole, folded) if self.typos else ()
+        correction = max(typos, key=lambda c: c[1])[0] if typos else None
+        return WordClause(written, self.fields.terms(own), self._parts(parts),
+                          tuple(self._typo_clause(w) for w, _ in typos), correction)
+
+    def _parts(self, parts: Sequence[str]) -> tuple[tuple[wq.Term, ...], ...]:
+        """The Terms of each part of a compound."""
+        return tuple(self.fields.terms((p,)) for p in parts)
+
+    def _analysed(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(own terms, part terms) of a word, as the index analyses it."""
+        folded = fold(word)
+        if len(word) > 1 and word.isupper() or not folded.isalpha():
+            return (folded,), ()  # an acronym, a number, a code
+        return own_and_part_terms(folded, self.fallback, self.compounds)
+
+    def _own(self, word: str) -> tuple[str, ...]:
+        """The own terms of a word (none for an index stop word)."""
+        folded = fold(word)
+        if folded in STOP_WORDS and not (len(word) > 1 and word.isupper()):
+            return ()
+        return self._analysed(word)[0]
+
+    def _typo_clause(self, word: str) -> WordClause:
+        """The clause of a near spelling (analysed as any word: a compound still splits)."""
+        own, parts = self._analysed(word)
+        return WordClause(word, self.fields.terms(own), self._parts(parts))
+
+    def _near(self, word: str, folded: str) -> list[tuple[str, int]]:
+        """Near spellings to search a word as: when the index lacks it, or it is rare and
+        a near spelling far more frequent; the MAX_TYPOS most frequent."""
+        edits = typo_edits(len(folded), self.typo_from)
+        if not edits or not folded.isalpha() or (len(word) > 1 and word.isupper()):
+            return []
+        seen = doc_count(self.tables, folded)
+        if seen >= RARE:
+            return []
+        near = near_words(self.tables, folded, edits)
+        better = sorted(((w, n) for w, n in near.items() if n > BETTER * seen),
+                        key=lambda wn: (-wn[1], wn[0]))
+        return better[:MAX_TYPOS]
+
+
+def _is_function_word(word: str) -> bool:
+    """True for a word that says nothing on its own in a query (not an acronym: IS)."""
+    return fold(word) in QUERY_STOP_WORDS and not (len(word) > 1 and word.isupper())
+
+
+def correct(text: str, clauses: Sequence[WordClause]) -> str | None:
+    """text with every word that has a correction replaced by it (case kept for a
+    capitalised word), or None when no word was corrected."""
+    fixes = {c.word: c.correction for c in clauses if c.correction}
+    if not fixes:
+        return None
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group()
+        better = fixes.get(word)
+        if better is None:
+            return word
+        return better.capitalize() if word[:1].isupper() else better
+
+    return _WORD.sub(fix, text)
