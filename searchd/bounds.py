@@ -19,6 +19,8 @@ from typing import Any
 
 from whoosh import query as wq
 
+from .plan import WordsQuery
+
 MAX_QUERY_CHARS = 1000
 MAX_OPERATORS = 20      # AND, OR, NOT, ANDNOT, ANDMAYBE, REQUIRE, +word, -word, "(" together
 MAX_DEPTH = 6           # nested parentheses
@@ -28,6 +30,8 @@ MAX_EXPANSIONS = 20     # words a pattern is searched as
 MAX_SCANNED = 20_000    # words of the index a pattern may run through
 MAX_PHRASES = 5         # "phrases" in one query
 MAX_PHRASE_POSITIONS = 200_000  # positions of a phrase's words in the index (~2 us each)
+MAX_NEAR_POSITIONS = 20_000  # ... of two neighbouring words of a free-text query, checked
+                             # for the bonus of standing near each other
 _QUOTED = re.compile(r'"[^"]*"?')
 _OPERATOR = re.compile(r"(?<![^\s(])(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)(?![^\s)])"
                        r"|(?<![^\s(])[+-](?=[^\s+-])|\(")
@@ -75,6 +79,9 @@ class _Bounder:
 
     def bound(self, q: wq.Query) -> wq.Query:
         """q with every over-costly part replaced."""
+        if isinstance(q, WordsQuery):  # its near-phrases are a bonus: the costly ones go
+            return q.with_near([p for p in q.near if self._positions(p)
+                                <= MAX_NEAR_POSITIONS])
         if isinstance(q, wq.Every):
             self.note("*", f"a pattern needs at least {MIN_PREFIX} letters before * or ?; "
                       "left out")
@@ -116,13 +123,17 @@ class _Bounder:
         shown = '"' + " ".join(phrase.words) + '"'
         if not self._admit(self.phrases, shown, MAX_PHRASES, "phrases"):
             return wq.NullQuery
-        positions = sum(_frequency(self.reader, phrase.fieldname, w) for w in phrase.words)
-        if positions <= MAX_PHRASE_POSITIONS:
+        if self._positions(phrase) <= MAX_PHRASE_POSITIONS:
             return phrase
         self.note(shown, "its words are too common to check their order; searched as "
                   "words that must all occur")
         return wq.And([wq.Term(phrase.fieldname, w) for w in phrase.words],
                       boost=phrase.boost)
+
+
+    def _positions(self, phrase: wq.Phrase) -> int:
+        """How many positions checking a phrase reads."""
+        return sum(_frequency(self.reader, phrase.fieldname, w) for w in phrase.words)
 
 
 def bound_query(q: wq.Query, reader: Any) -> tuple[wq.Query, list[str]]:
@@ -165,8 +176,8 @@ def _top_expansions(leaf: Any, reader: Any, shown: str,
 def is_simple(q: wq.Query) -> bool:
     """True for the common, cheap kind of query: terms combined by AND and OR only (its
     cost is a few array operations per posting list)."""
-    if isinstance(q, wq.Term) or q is wq.NullQuery:
-        return True
+    if isinstance(q, wq.Term) or q is wq.NullQuery or isinstance(q, WordsQuery):
+        return True  # (a WordsQuery's phrases are bounded by MAX_NEAR_POSITIONS)
     return type(q) in (wq.And, wq.Or) and all(is_simple(s) for s in q.subqueries)
 
 

@@ -17,10 +17,12 @@ from typing import Any
 from whoosh import query as wq
 
 from .analysis.folding import fold
-from .analysis.lemmas import own_and_part_terms
+from .analysis.lemmas import PART_MARK, own_and_part_terms
+from .analysis.lexicon import lexicon
 from .analysis.stopwords import STOP_WORDS
 from .analysis.tokenizer import _WORD, split_word
-from .suggest import BETTER, RARE, WordTable, doc_count, near_words, typo_edits
+from .suggest import (BETTER, RARE, WordTable, compound_near, doc_count, lexicon_near,
+                      near_words, typo_edits)
 
 # Function words: dropped from a query unless all its words are such (then nothing would
 # be left) or they stand in a phrase. The index's stop words (analysis/stopwords.py) plus
@@ -38,10 +40,14 @@ class Weights:
     """How much each kind of match counts, relative to a match of the word itself."""
 
     parts: float = 0.5        # all parts of a query compound, apart in a document
-    part: float = 0.3         # one part of it alone
+    part: float = 0.5         # one part of it alone (inside a compound of the document)
     part_match: float = 0.5   # how much of a word one part of it alone counts as matched
     typo: float = 0.6         # a near spelling of a word
-    coordination: float = 2.0  # score times (words matched / words) ** this
+    inside: float = 0.3       # the word as a part of a document's compound
+    inside_match: float = 1.0  # how much of a word that counts as matched
+    derived: float = 0.6      # the verb or adjective a noun is derived from
+    near: float = 0.5         # the query's words next to each other (a phrase, slop 3)
+    coordination: float = 1.0  # score times (words matched / words) ** this
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,16 @@ class WordClause:
 
     word: str
     own: tuple[wq.Term, ...]
-    parts: tuple[tuple[wq.Term, ...], ...] = ()
+    parts: tuple[tuple[wq.Term, ...], ...] = ()  # per part: as a word, as a part (~)
+    inside: tuple[wq.Term, ...] = ()  # the word as a part of a document's compounds
+    derived: tuple[wq.Term, ...] = ()  # what the word derives from (aflossing: aflossen)
     typos: tuple[WordClause, ...] = ()
     correction: str | None = None  # the most frequent near spelling, for "Bedoelde u"
 
     def terms(self) -> list[wq.Term]:
         """Every Term of the clause, near spellings included."""
-        found = list(self.own) + [t for part in self.parts for t in part]
+        found = list(self.own) + list(self.inside) + list(self.derived) + \
+            [t for part in self.parts for t in part]
         return found + [t for typo in self.typos for t in typo.terms()]
 
 
@@ -71,6 +80,7 @@ class WordsQuery(wq.Or):
         super().__init__(terms or [wq.NullQuery], boost=boost)
         self.clauses = tuple(clauses)
         self.weights = weights
+        self.near = _near_phrases(self.clauses) if weights.near else ()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WordsQuery) and (self.clauses, self.weights, self.boost) \
@@ -81,6 +91,12 @@ class WordsQuery(wq.Or):
 
     def __repr__(self) -> str:
         return f"WordsQuery({[c.word for c in self.clauses]!r})"
+
+    def with_near(self, near: Sequence[wq.Phrase]) -> WordsQuery:
+        """This query with other near-phrases."""
+        copy = WordsQuery(self.clauses, self.weights, self.boost)
+        copy.near = tuple(near)
+        return copy
 
     def apply(self, fn: Any) -> WordsQuery:
         return self  # its terms are plain terms: nothing to bound or rewrite
@@ -136,11 +152,21 @@ class Planner:
         typos = self._near(whole, folded) if self.typos else ()
         correction = max(typos, key=lambda c: c[1])[0] if typos else None
         return WordClause(written, self.fields.terms(own), self._parts(parts),
-                          tuple(self._typo_clause(w) for w, _ in typos), correction)
+                          inside=self._inside(own), correction=correction,
+                          typos=tuple(self._typo_clause(w) for w, _ in typos),
+                          derived=self.fields.terms(derived_terms(own[0], self.fallback))
+                          if self.weights.derived and own else ())
 
     def _parts(self, parts: Sequence[str]) -> tuple[tuple[wq.Term, ...], ...]:
-        """The Terms of each part of a compound."""
-        return tuple(self.fields.terms((p,)) for p in parts)
+        """The Terms of each part of a compound: as a word, then inside another compound
+        (the same number of each)."""
+        return tuple(self.fields.terms((p,)) + self.fields.terms((PART_MARK + p,))
+                     for p in parts)
+
+    def _inside(self, own: Sequence[str]) -> tuple[wq.Term, ...]:
+        """The Terms of a word as a part of a document's compounds (minister in
+        veiligheidsminister)."""
+        return self.fields.terms([PART_MARK + t for t in own[:1]]) if self.compounds else ()
 
     def _analysed(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(own terms, part terms) of a word, as the index analyses it."""
@@ -159,21 +185,66 @@ class Planner:
     def _typo_clause(self, word: str) -> WordClause:
         """The clause of a near spelling (analysed as any word: a compound still splits)."""
         own, parts = self._analysed(word)
-        return WordClause(word, self.fields.terms(own), self._parts(parts))
+        return WordClause(word, self.fields.terms(own), self._parts(parts),
+                          inside=self._inside(own))
 
     def _near(self, word: str, folded: str) -> list[tuple[str, int]]:
-        """Near spellings to search a word as: when the index lacks it, or it is rare and
-        a near spelling far more frequent; the MAX_TYPOS most frequent."""
-        edits = typo_edits(len(folded), self.typo_from)
+        """Near spellings to search a word as, with their document counts: when it is no
+        Dutch word (not in the lexicon) and the index lacks it, or has it rarely and a
+        near spelling far more often. The index's own words first (the MAX_TYPOS most
+        frequent); for a word the index has none near, words of the lexicon (a compound
+        no document holds, whose parts some do)."""
+        edits = typo_edits(len(folded) + 1, self.typo_from)  # (drne: drone)
         if not edits or not folded.isalpha() or (len(word) > 1 and word.isupper()):
             return []
         seen = doc_count(self.tables, folded)
-        if seen >= RARE:
+        if seen >= RARE or folded in lexicon().words or folded in lexicon().forms:
+            return []  # a Dutch word is taken as meant, found or not (zeppelin)
+        shortest = self.typo_from[0]
+        near = {w: n for w, n in near_words(self.tables, folded, edits).items()
+                if n > BETTER * seen and max(len(w), len(folded)) >= shortest}
+        if near:
+            return sorted(near.items(), key=lambda wn: (-wn[1], wn[0]))[:MAX_TYPOS]
+        if seen or len(folded) < shortest:
             return []
-        near = near_words(self.tables, folded, edits)
-        better = sorted(((w, n) for w, n in near.items() if n > BETTER * seen),
-                        key=lambda wn: (-wn[1], wn[0]))
-        return better[:MAX_TYPOS]
+        meant = lexicon_near(folded, edits)[:2] or compound_near(folded, edits)[:2]
+        return [(w, 0) for w in meant]
+
+
+_DERIVATIONS = (("ing", "en", "v"), ("atie", "eren", "v"), ("heid", "", "a"))
+
+
+def derived_terms(lemma: str, fallback: str) -> tuple[str, ...]:
+    """The term of the verb or adjective a Dutch noun is derived from: -ing and -atie
+    from a verb (aflossing: aflossen, arrestatie: arresteren), -heid from an adjective
+    (veiligheid: veilig); none for other words or a base the lexicon does not know."""
+    from .analysis.lemmas import lemma_term
+    from .analysis.lexicon import lexicon
+
+    lex = lexicon()
+    for suffix, ending, pos in _DERIVATIONS:
+        if lemma.endswith(suffix) and len(lemma) > len(suffix) + 3:
+            base = lemma[: -len(suffix)] + ending
+            if pos in lex.pos(base) and base not in QUERY_STOP_WORDS:
+                term = lemma_term(base, fallback)
+                return (term,) if term != lemma else ()
+    return ()
+
+
+NEAR_SLOP = 3
+
+
+def _near_phrases(clauses: Sequence[WordClause]) -> tuple[wq.Phrase, ...]:
+    """Phrases of each two neighbouring words of the query (their own first terms), in
+    each field they are searched in."""
+    phrases = []
+    for left, right in zip(clauses, clauses[1:]):
+        for a in left.own:
+            b = next((t for t in right.own if t.fieldname == a.fieldname), None)
+            if b is not None:
+                phrases.append(wq.Phrase(a.fieldname, [a.text, b.text], slop=NEAR_SLOP,
+                                         boost=a.boost))
+    return tuple(phrases)
 
 
 def _is_function_word(word: str) -> bool:

@@ -245,6 +245,8 @@ def _words(q: WordsQuery, leaf: _Leaf) -> Matches:
         total += scores
         matched += share
     mask = matched > 0
+    for phrase in q.near:
+        total += q.weights.near * evaluate(phrase, leaf).scores
     coord = (matched / max(n, 1)) ** q.weights.coordination
     return _boosted(Matches(mask, total * coord * mask), q.boost)
 
@@ -254,10 +256,22 @@ def _clause(clause: WordClause, leaf: _Leaf, weights: Any) -> tuple[np.ndarray, 
     parts of a compound; weights.part_match: one part of it) and its scores."""
     own = _dense(clause.own, leaf)
     share, scores = own.mask.astype(np.float64), own.scores.copy()
+    if clause.inside:
+        inside = _dense(clause.inside, leaf)
+        scores += weights.inside * inside.scores
+        share = np.maximum(share, inside.mask * weights.inside_match)
+    if clause.derived:
+        derived = _dense(clause.derived, leaf)
+        scores += weights.derived * derived.scores
+        share = np.maximum(share, derived.mask)
     if clause.parts:
+        # each part's Terms: as a word (first half), as a part of a compound (second)
         parts = [_dense(p, leaf) for p in clause.parts]
+        inside = [_dense(p[len(p) // 2:], leaf) for p in clause.parts]
         together = np.logical_and.reduce([p.mask for p in parts])
-        some = np.logical_or.reduce([p.mask for p in parts])
+        # one part alone counts only inside a compound (bouwwerf for zeppelinwerf), not as
+        # a word that may mean something else (werven: to recruit)
+        some = np.logical_or.reduce([p.mask for p in inside])
         summed = np.sum([p.scores for p in parts], axis=0)
         scores += summed * np.where(together, weights.parts, weights.part)
         share = np.maximum(share, np.where(together, 1.0, some * weights.part_match))

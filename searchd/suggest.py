@@ -194,6 +194,73 @@ def near_words(tables: Sequence[WordTable], folded: str, edits: int) -> dict[str
     return {w: doc_count(tables, w) for w in near}
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one Damerau edit from word (letters a-z), the first letter kept."""
+    head, rest = word[:1], word[1:]
+    splits = [(rest[:i], rest[i:]) for i in range(len(rest) + 1)]
+    found = {head + a + b[1:] for a, b in splits if b}
+    found |= {head + a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {head + a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    found |= {head + a + c + b for a, b in splits for c in _LETTERS}
+    found.discard(word)
+    return found
+
+
+def lexicon_near(folded: str, edits: int) -> list[str]:
+    """Words of the Dutch lexicon (lemmas and inflected forms) within `edits` edits of
+    folded that share its first two letters, most frequent first: the spelling a query
+    word was meant to have when the index has no word near it (the compound "zeevaart"
+    is in no document, its parts are)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    from .analysis.lexicon import lexicon
+
+    if len(folded) < 3 or edits <= 0:
+        return []
+    lex = lexicon()
+    words = [w for w in lex.words_from(folded[:2]) if abs(len(w) - len(folded)) <= edits]
+    found = [w for w, _, _ in process.extract(folded, words, limit=None,
+                                              scorer=DamerauLevenshtein.distance,
+                                              score_cutoff=edits) if w != folded]
+    return sorted(found, key=lambda w: (-lex.zipf(lex.lemma(w) or w), w))
+
+
+def compound_near(folded: str, edits: int, tries: int = 3) -> list[str]:
+    """Spellings of a compound with a typo in one part: one side of a split is a word of
+    the lexicon (a linking s or e allowed), the other within `edits` of one. The splits
+    with the longest known side are tried first, at most `tries` of them."""
+    from .analysis.lexicon import lexicon
+
+    lex = lexicon()
+    splits = []
+    for i in range(4, len(folded) - 3):
+        left, right = folded[:i], folded[i:]
+        if _known(left, lex) and _known(right, lex):
+            return []  # a compound of known words, spelled right (zeppelinwerf)
+        if _known(left, lex):
+            splits.append((len(left), left, right, True))
+        if _known(right, lex):
+            splits.append((len(right), left, right, False))
+    for _, left, right, left_known in sorted(splits, reverse=True)[:tries]:
+        if left_known:
+            found = [left + w for w in lexicon_near(right, edits)[:2]]
+        else:
+            found = [w + right for w in lexicon_near(left, edits)[:2]]
+        if found:
+            return found
+    return []
+
+
+def _known(part: str, lex: object) -> bool:
+    """True for a lexicon word, or one followed by a linking s or e."""
+    words = lex.words  # type: ignore[attr-defined]
+    return part in words or (part[-1:] in "se" and part[:-1] in words and len(part) > 4)
+
+
 def _first_letter_variants(word: str) -> set[str]:
     """Words that differ from word by one edit that touches its first letter."""
     letters = "abcdefghijklmnopqrstuvwxyz"

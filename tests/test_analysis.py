@@ -77,11 +77,11 @@ def test_lemmas_repair_snowball(text: str, tokens: list[str]) -> None:
     assert analyze(text) == tokens
 
 
-@pytest.mark.parametrize("text, tokens", [
-    ("veiligheidsminister", ["veiligheidsminister", "veiligheid", "minister"]),
-    ("terreurgroep", ["terreurgroep", "terreur", "groep"]),
-    ("ziekenhuisbedden", ["ziekenhuisbed", "ziekenhuis", "bed"]),
-    ("boekenkast", ["boekenkast", "boek", "kast"]),
+@pytest.mark.parametrize("text, tokens", [  # a compound's parts are marked: ~minister
+    ("veiligheidsminister", ["veiligheidsminister", "~veiligheid", "~minister"]),
+    ("terreurgroep", ["terreurgroep", "~terreur", "~groep"]),
+    ("ziekenhuisbedden", ["ziekenhuisbed", "~ziekenhuis", "~bed"]),
+    ("boekenkast", ["boekenkast", "~boek", "~kast"]),
     ("aanslag", ["aanslag"]),
     ("kantoren", ["kantoor"]),
     ("balans", ["balans"]),

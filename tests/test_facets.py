@@ -135,8 +135,12 @@ def whoosh_date_filter(since: str | None, until: str | None):
                                          ("2016-03", "2017-01")])
 def test_ranking_agrees_with_whoosh(engine: Engine, query: str, since, until) -> None:
     """Totals, facets, order and scores equal those of Whoosh's own search (its facets
-    counted here from the stored months of its hits)."""
+    counted here from the stored months of its hits). A free-text query (a WordsQuery,
+    scored clause by clause: test_plan.py) is an Or of its terms to Whoosh: the same
+    documents match, in another order."""
     from collections import Counter
+
+    from searchd.plan import WordsQuery
 
     result = engine.search(query, since=since, until=until)
     view = engine.view()
@@ -146,6 +150,8 @@ def test_ranking_agrees_with_whoosh(engine: Engine, query: str, since, until) ->
     months = [hit["month"] for hit in whoosh if hit.get("month")]
     assert result.facets["month"] == Counter(months)
     assert result.facets["year"] == Counter(month[:4] for month in months)
+    if isinstance(q, WordsQuery):
+        return
     assert [h.id for h in result.hits] == [h["id"] for h in whoosh][:len(result.hits)]
     assert [h.score for h in result.hits] == [round(h.score, 4) for h in whoosh][:10]
 

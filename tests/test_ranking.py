@@ -23,7 +23,7 @@ from searchd.config import Config, config_from_dict
 from searchd.documents import parse_seed
 from searchd.index import build_schema, document_fields
 from searchd.bounds import bound_query
-from searchd.query import build_parser
+from searchd.query import build_parser, parse_query
 from searchd.search import Engine
 from searchd.sync import sync_index
 
@@ -92,7 +92,7 @@ def _whoosh_order(searcher, q, sort: str):  # type: ignore[no-untyped-def]
 def test_ranking_equals_whoosh_across_segments_and_deletions(view, query: str,
                                                              sort: str) -> None:
     assert len(view.searcher.leaf_searchers()) > 1
-    q, _ = view.plan(query)
+    q, _ = bound_query(parse_query(view.parser, query)[0], view.searcher.reader())
     expected = _whoosh_order(view.searcher, q, sort)
     ranked = ranking.rank(view.searcher, q, len(expected) + 5, sort)
     assert ranked.total == len(expected) > 0
@@ -148,7 +148,7 @@ def test_segments_of_whoosh_s_own_codec_are_ranked_too(tmp_path: Path) -> None:
 
 
 def test_month_ranges_and_facets(view) -> None:
-    q, _ = view.plan("minister")
+    q, _ = bound_query(parse_query(view.parser, "minister")[0], view.searcher.reader())
     since, until = ranking.month_code(2000, 1), ranking.month_code(2009, 12)
     ranked = ranking.rank(view.searcher, q, 5, months=(since, until))
     assert ranked.total > 0

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from whoosh.analysis import Analyzer, Token
 
 from .folding import fold
-from .lemmas import word_terms
+from .lemmas import PART_MARK, word_terms
 from .stopwords import STOP_WORDS
 from .tokenizer import iter_words
 
@@ -72,6 +72,8 @@ class DutchAnalyzer(Analyzer):
             if not in_phrase:
                 for term in terms[1:]:
                     yield _set(token, term, word, pos, begin, end, "part")
+                    if mode == "query" and term[0] == PART_MARK:  # also the part as a word
+                        yield _set(token, term[1:], word, pos, begin, end, "part")
 
     def spans(self, text: str) -> dict[str, list[tuple[int, int, int]]]:
         """Each index term of text with the (position, startchar, endchar) of each of its

@@ -26,7 +26,10 @@ def word_terms(word: str, fallback: str = "dutch_porter",
                compounds: bool = True) -> tuple[str, ...]:
     """All index terms of one folded word: its own term first, then those of its parts."""
     own, parts = own_and_part_terms(word, fallback, compounds)
-    return own + tuple(p for p in dict.fromkeys(parts) if p not in own)
+    return own + tuple(PART_MARK + p for p in dict.fromkeys(parts))
+
+
+PART_MARK = "~"  # the index term of a compound's part is its lemma marked: ~minister
 
 
 def own_and_part_terms(word: str, fallback: str = "dutch_porter",

@@ -71,6 +71,26 @@ class SortedTable:
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self._find(_utf8(key)) is not None
 
+    def keys_from(self, prefix: str) -> list[str]:
+        """The keys that start with prefix, in order."""
+        key = _utf8(prefix)
+        start, end = self._line_at(key), self._line_at(key + b"\xff")
+        lines = self.block[start + 1:end].split(b"\n")
+        return [line.split(b"\t", 1)[0].decode("utf-8", "surrogatepass")
+                for line in lines if line]
+
+    def _line_at(self, key: bytes) -> int:
+        """The newline before the first line whose key sorts at or after key."""
+        text, lo, hi = self.block, 0, len(self.block) - 1
+        while lo < hi:
+            start = text.rfind(b"\n", lo, (lo + hi) // 2 + 1)
+            end = text.find(b"\n", start + 1)
+            if text[start + 1:end].split(b"\t", 1)[0] < key:
+                lo = end
+            else:
+                hi = start
+        return lo
+
     def to_dict(self) -> dict[str, str]:
         """All pairs as a dict (fast look-ups, 10 times the memory)."""
         return _pairs(self.block.strip(b"\n").decode("utf-8", "surrogatepass"))
@@ -90,6 +110,16 @@ class Lexicon:
             if isinstance(table, SortedTable):
                 setattr(self, name, table.to_dict())
 
+    def words_from(self, prefix: str) -> list[str]:
+        """The lemmas and inflected forms that start with prefix."""
+        found: set[str] = set()
+        for table in (self.words, self.forms):
+            if isinstance(table, SortedTable):
+                found.update(table.keys_from(prefix))
+            else:
+                found.update(k for k in table if k.startswith(prefix))  # type: ignore[attr-defined]
+        return sorted(found)
+
     def zipf(self, word: str) -> float:
         """Frequency of a lemma or other frequent word on the Zipf scale (0 when unknown)."""
         entry = self.words.get(word) or self.other.get(word)
@@ -104,13 +134,17 @@ class Lexicon:
         """The lemma of a known word, else None.
 
         A noun that is also a form of a rarer verb, or the verb's first person, stays itself
-        (school is not read as schuilen's past tense, oog not as a form of ogen); schreef,
-        no more frequent than schrijven, is read as its past tense. OVERRIDES repairs the table's mistakes.
+        (school is not read as schuilen's past tense, oog not as a form of ogen); so does an
+        adjective more frequent than what the table reads it as (gezond is not zonnen's
+        participle, nor geschikt schikken's); schreef, no more frequent than schrijven, is
+        read as its past tense. OVERRIDES repairs the table's mistakes.
         """
         target = OVERRIDES.get(word) or self.forms.get(word)
         if target is None:
             return word if word in self.words else None
-        if "n" in self.pos(word) and "v" in self.pos(target) and (
+        own = self.pos(word)
+        noun_of_verb = "n" in own and "v" in self.pos(target)
+        if (noun_of_verb or "a" in own) and (
                 self.zipf(word) > self.zipf(target) or word == _ik_form(target)):
             return word
         return target

@@ -1,0 +1,159 @@
+"""Free-text queries as people type them (plan.py): typos, did-you-mean, compound parts,
+function words, documents with all the words first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchd.config import Config, config_from_dict
+from searchd.plan import WordsQuery, derived_terms
+from searchd.search import Engine
+from searchd.sync import sync_index
+
+from .conftest import write_seeds
+
+FILLER = "De vraag werd gesteld in de commissie en de minister gaf een antwoord."
+DOCS = {
+    "verlaging.txt": " date 2017-01 Belastingverlaging voor gezinnen\n\nDe regering plant een "
+                     "belastingverlaging voor gezinnen met kinderen. Gezinnen betalen minder.",
+    "verlaging2.txt": " date 2017-02 Koopkracht\n\nEen belastingverlaging helpt de gezinnen "
+                      "met een laag inkomen.",
+    "hereniging.txt": " date 2017-01 De gezinshereniging.\n\nDe gezinshereniging van "
+                      "vluchtelingen. Gezinshereniging vraagt tijd.",
+    "justitie.txt": " date 2017-03 Gevangenissen\n\nDe minister van Justitie antwoordt over de "
+                    "gevangenissen.",
+    "justitie2.txt": " date 2017-03 Overbevolking\n\nVolgens de minister van Justitie zijn de "
+                     "gevangenissen overbevolkt.",
+    "werven.txt": " date 2017-04 Personeel\n\nDe FOD wil honderd mensen aanwerven. Werven "
+                  "van personeel gaat traag.",
+    "bouwwerf.txt": " date 2017-04 Diefstal\n\nDiefstallen op bouwwerven nemen toe.",
+    "veilig.txt": " date 2017-05 Verkeer\n\nDe veiligheidsminister spreekt over het verkeer.",
+    "aflossen.txt": " date 2017-05 Leningen\n\nGezinnen kunnen hun lening sneller aflossen.",
+    **{f"vul{n}.txt": f" date 2017-06 Vraag {n}\n\n{FILLER} Nummer {n} voor de kamer."
+       for n in range(12)},
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    root = tmp_path_factory.mktemp("plan")
+    write_seeds(root / "seeds", DOCS)
+    config = config_from_dict({}, root)
+    sync_index(config)
+    return Engine(config)
+
+
+def ids(engine: Engine, text: str, **options: object) -> list[str]:
+    return [h.id for h in engine.search(text, limit=50, **options).hits]
+
+
+def test_a_compound_part_in_a_short_title_does_not_outrank_the_whole_words(
+        engine: Engine) -> None:
+    """`belastingverlaging gezinnen`: "De gezinshereniging." came first (the part gezin)."""
+    found = ids(engine, "belastingverlaging gezinnen")
+    assert found[:2] == ["verlaging.txt", "verlaging2.txt"]
+    assert found.index("hereniging.txt") > 2
+
+
+def test_function_words_do_not_match_every_document(engine: Engine) -> None:
+    """`belastingverlaging voor gezinnen` found every document with "voor", and marked it
+    in every snippet."""
+    with_voor = engine.search("belastingverlaging voor gezinnen")
+    without = engine.search("belastingverlaging gezinnen")
+    assert with_voor.total == without.total < len(DOCS) // 2
+    assert all("<mark>voor</mark>" not in h.snippet for h in with_voor.hits)
+    assert engine.search("voor").total >= 12  # a query of function words only still works
+    assert engine.search('"voor gezinnen"').total == 1  # as does a phrase
+
+
+def test_a_typo_is_corrected_and_suggested_even_with_results(engine: Engine) -> None:
+    """`ministr van justitie` found documents without the minister and no suggestion."""
+    result = engine.search("ministr van justitie")
+    assert [h.id for h in result.hits[:2]] == ["justitie.txt", "justitie2.txt"]
+    assert result.suggestion == "minister van justitie"
+    assert "<mark>minister</mark>" in result.hits[0].snippet
+
+
+def test_a_typo_in_a_compound(engine: Engine) -> None:
+    """`belastingvrlaging` found nothing and suggested nothing."""
+    result = engine.search("belastingvrlaging")
+    assert {h.id for h in result.hits} == {"verlaging.txt", "verlaging2.txt"}
+    assert result.suggestion == "belastingverlaging"
+
+
+def test_exact_matches_rank_above_typo_matches(tmp_path: Path) -> None:
+    docs = {"exact.txt": " date  Een\n\nDe tabakken in de winkel.",
+            **{f"tabak{n}.txt": f" date  Twee\n\nDe tabak nummer {n}." for n in range(8)}}
+    write_seeds(tmp_path / "seeds", docs)
+    config = config_from_dict({}, tmp_path)
+    sync_index(config)
+    result = Engine(config).search("tabakken")
+    assert result.hits[0].id == "exact.txt" and result.total == 9
+
+
+def test_a_compound_of_known_words_no_document_holds(engine: Engine) -> None:
+    """`zeppelinwerf`: the recruiting documents (werven: to recruit) were taken as full
+    matches of one part; a part inside a compound (bouwwerven) still counts, weakly."""
+    result = engine.search("zeppelinwerf")
+    assert [h.id for h in result.hits] == ["bouwwerf.txt"]
+    assert result.suggestion is None
+
+
+def test_decompounding_keeps_its_recall(engine: Engine) -> None:
+    found = ids(engine, "minister")
+    assert "veilig.txt" in found  # veiligheidsminister
+    assert found.index("veilig.txt") > found.index("justitie.txt")  # the word itself first
+
+
+def test_documents_with_all_the_words_come_first(engine: Engine) -> None:
+    found = ids(engine, "gezinnen aflossen")
+    assert found[0] == "aflossen.txt"
+
+
+def test_typos_follow_the_config(tmp_path: Path) -> None:
+    write_seeds(tmp_path / "seeds", DOCS)
+    for settings, expected in [({}, True), ({"typos": False}, False),
+                               ({"typo_one": 9, "typo_two": 10}, False)]:
+        config = config_from_dict({"paths": {"index": f"ix{len(settings)}"},
+                                   "search": settings}, tmp_path)
+        sync_index(config)
+        result = Engine(config).search("ministr")
+        assert (result.total > 0) == expected, settings
+
+
+def test_no_typo_tolerance_inside_quotes_or_patterns(engine: Engine) -> None:
+    assert engine.search('"ministr van justitie"').total == 0
+    assert engine.search("ministr*").total == 0
+
+
+def test_the_plan_of_a_query(engine: Engine) -> None:
+    q, notices = engine.view().plan("De belastingvrlaging voor gezinnen")
+    assert isinstance(q, WordsQuery) and notices == []
+    assert [c.word for c in q.clauses] == ["belastingvrlaging", "gezinnen"]
+    assert [t.word for t in q.clauses[0].typos] == ["belastingverlaging"]
+
+
+@pytest.mark.parametrize("noun, base", [("aflossing", "aflos"), ("arrestatie", "arrester"),
+                                        ("veiligheid", "veilig"), ("gezondheid", "gezond"),
+                                        ("woning", None), ("overheid", None)])
+def test_derivations(noun: str, base: str | None) -> None:
+    assert derived_terms(noun, "dutch_porter") == ((base,) if base else ())
+
+
+def test_searchd_search_queries_prints_trec_lines_with_the_default_config(
+        engine: Engine, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from searchd.cli import main
+
+    config: Config = engine.config
+    conf = tmp_path / "config.toml"
+    conf.write_text(f'[paths]\nseeds = "{config.seeds}"\nindex = "{config.index}"\n')
+    (tmp_path / "q.tsv").write_text("q1\tministr van justitie\nq2\tbelastingverlaging\n")
+    out = CliRunner().invoke(main, ["--config", str(conf), "search", "--queries",
+                                    str(tmp_path / "q.tsv"), "--limit", "3"]).output
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["q1", "Q0", "justitie.txt", "1"]
+    assert all(len(line.split()) == 6 and line.endswith(" searchd") for line in lines)
