@@ -30,8 +30,6 @@ MAX_EXPANSIONS = 20     # words a pattern is searched as
 MAX_SCANNED = 20_000    # words of the index a pattern may run through
 MAX_PHRASES = 5         # "phrases" in one query
 MAX_PHRASE_POSITIONS = 200_000  # positions of a phrase's words in the index (~2 us each)
-MAX_NEAR_POSITIONS = 20_000  # ... of two neighbouring words of a free-text query, checked
-                             # for the bonus of standing near each other
 _QUOTED = re.compile(r'"[^"]*"?')
 _OPERATOR = re.compile(r"(?<![^\s(])(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)(?![^\s)])"
                        r"|(?<![^\s(])[+-](?=[^\s+-])|\(")
@@ -79,9 +77,8 @@ class _Bounder:
 
     def bound(self, q: wq.Query) -> wq.Query:
         """q with every over-costly part replaced."""
-        if isinstance(q, WordsQuery):  # its near-phrases are a bonus: the costly ones go
-            return q.with_near([p for p in q.near if self._positions(p)
-                                <= MAX_NEAR_POSITIONS])
+        if isinstance(q, WordsQuery):  # terms only: nothing to bound
+            return q
         if isinstance(q, wq.Every):
             self.note("*", f"a pattern needs at least {MIN_PREFIX} letters before * or ?; "
                       "left out")
@@ -177,7 +174,7 @@ def is_simple(q: wq.Query) -> bool:
     """True for the common, cheap kind of query: terms combined by AND and OR only (its
     cost is a few array operations per posting list)."""
     if isinstance(q, wq.Term) or q is wq.NullQuery or isinstance(q, WordsQuery):
-        return True  # (a WordsQuery's phrases are bounded by MAX_NEAR_POSITIONS)
+        return True
     return type(q) in (wq.And, wq.Or) and all(is_simple(s) for s in q.subqueries)
 
 

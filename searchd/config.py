@@ -29,7 +29,7 @@ class Config:
     default_limit: int = 10
     max_limit: int = 100
     title_boost: float = 2.0
-    lead_boost: float = 0.3
+    lead_boost: float = 0.5
     bm25_b: float = 1.0
     bm25_k1: float = 1.2
     synonyms: Path | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,10 +44,9 @@ class Weights:
     part: float = 0.5         # one part of it alone (inside a compound of the document)
     part_match: float = 0.5   # how much of a word one part of it alone counts as matched
     typo: float = 0.6         # a near spelling of a word
-    inside: float = 0.3       # the word as a part of a document's compound
+    inside: float = 0.4       # the word as a part of a document's compound
     inside_match: float = 1.0  # how much of a word that counts as matched
     derived: float = 0.6      # the verb or adjective a noun is derived from
-    near: float = 0.5         # the query's words next to each other (a phrase, slop 3)
     coordination: float = 1.0  # score times (words matched / words) ** this
 
 
@@ -57,7 +57,8 @@ class WordClause:
 
     word: str
     own: tuple[wq.Term, ...]
-    parts: tuple[tuple[wq.Term, ...], ...] = ()  # per part: as a word, as a part (~)
+    # per compound part: its Terms as a word, and as a part of a document's compound (~)
+    parts: tuple[tuple[tuple[wq.Term, ...], tuple[wq.Term, ...]], ...] = ()
     inside: tuple[wq.Term, ...] = ()  # the word as a part of a document's compounds
     derived: tuple[wq.Term, ...] = ()  # what the word derives from (aflossing: aflossen)
     typos: tuple[WordClause, ...] = ()
@@ -66,7 +67,7 @@ class WordClause:
     def terms(self) -> list[wq.Term]:
         """Every Term of the clause, near spellings included."""
         found = list(self.own) + list(self.inside) + list(self.derived) + \
-            [t for part in self.parts for t in part]
+            [t for word, inside in self.parts for t in word + inside]
         return found + [t for typo in self.typos for t in typo.terms()]
 
 
@@ -80,7 +81,6 @@ class WordsQuery(wq.Or):
         super().__init__(terms or [wq.NullQuery], boost=boost)
         self.clauses = tuple(clauses)
         self.weights = weights
-        self.near = _near_phrases(self.clauses) if weights.near else ()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WordsQuery) and (self.clauses, self.weights, self.boost) \
@@ -91,12 +91,6 @@ class WordsQuery(wq.Or):
 
     def __repr__(self) -> str:
         return f"WordsQuery({[c.word for c in self.clauses]!r})"
-
-    def with_near(self, near: Sequence[wq.Phrase]) -> WordsQuery:
-        """This query with other near-phrases."""
-        copy = WordsQuery(self.clauses, self.weights, self.boost)
-        copy.near = tuple(near)
-        return copy
 
     def apply(self, fn: Any) -> WordsQuery:
         return self  # its terms are plain terms: nothing to bound or rewrite
@@ -111,9 +105,9 @@ class FieldSet:
 
     boosts: dict[str, float]
 
-    def terms(self, texts: Sequence[str], boost: float = 1.0) -> tuple[wq.Term, ...]:
+    def terms(self, texts: Sequence[str]) -> tuple[wq.Term, ...]:
         """A Term per text and field."""
-        return tuple(wq.Term(name, text, boost=field_boost * boost)
+        return tuple(wq.Term(name, text, boost=field_boost)
                      for text in dict.fromkeys(texts)
                      for name, field_boost in self.boosts.items())
 
@@ -142,8 +136,7 @@ class Planner:
         the parts counting as a compound's)."""
         pieces, whole = split_word(written, 0)
         if len(pieces) > 1:
-            parts = tuple(self.fields.terms(self._own(p)) for p, _, _ in pieces
-                          if self._own(p))
+            parts = self._parts([self._own(p)[0] for p, _, _ in pieces if self._own(p)])
             return WordClause(written, self.fields.terms(self._own(whole)), parts)
         if not whole:
             return WordClause(written, ())
@@ -157,10 +150,10 @@ class Planner:
                           derived=self.fields.terms(derived_terms(own[0], self.fallback))
                           if self.weights.derived and own else ())
 
-    def _parts(self, parts: Sequence[str]) -> tuple[tuple[wq.Term, ...], ...]:
-        """The Terms of each part of a compound: as a word, then inside another compound
-        (the same number of each)."""
-        return tuple(self.fields.terms((p,)) + self.fields.terms((PART_MARK + p,))
+    def _parts(self, parts: Sequence[str]) -> tuple[tuple[tuple[wq.Term, ...],
+                                                           tuple[wq.Term, ...]], ...]:
+        """The Terms of each part of a compound: as a word, and inside a compound."""
+        return tuple((self.fields.terms((p,)), self.fields.terms((PART_MARK + p,)))
                      for p in parts)
 
     def _inside(self, own: Sequence[str]) -> tuple[wq.Term, ...]:
@@ -214,6 +207,7 @@ class Planner:
 _DERIVATIONS = (("ing", "en", "v"), ("atie", "eren", "v"), ("heid", "", "a"))
 
 
+@lru_cache(maxsize=10_000)
 def derived_terms(lemma: str, fallback: str) -> tuple[str, ...]:
     """The term of the verb or adjective a Dutch noun is derived from: -ing and -atie
     from a verb (aflossing: aflossen, arrestatie: arresteren), -heid from an adjective
@@ -229,22 +223,6 @@ def derived_terms(lemma: str, fallback: str) -> tuple[str, ...]:
                 term = lemma_term(base, fallback)
                 return (term,) if term != lemma else ()
     return ()
-
-
-NEAR_SLOP = 3
-
-
-def _near_phrases(clauses: Sequence[WordClause]) -> tuple[wq.Phrase, ...]:
-    """Phrases of each two neighbouring words of the query (their own first terms), in
-    each field they are searched in."""
-    phrases = []
-    for left, right in zip(clauses, clauses[1:]):
-        for a in left.own:
-            b = next((t for t in right.own if t.fieldname == a.fieldname), None)
-            if b is not None:
-                phrases.append(wq.Phrase(a.fieldname, [a.text, b.text], slop=NEAR_SLOP,
-                                         boost=a.boost))
-    return tuple(phrases)
 
 
 def _is_function_word(word: str) -> bool:

@@ -245,8 +245,6 @@ def _words(q: WordsQuery, leaf: _Leaf) -> Matches:
         total += scores
         matched += share
     mask = matched > 0
-    for phrase in q.near:
-        total += q.weights.near * evaluate(phrase, leaf).scores
     coord = (matched / max(n, 1)) ** q.weights.coordination
     return _boosted(Matches(mask, total * coord * mask), q.boost)
 
@@ -265,9 +263,9 @@ def _clause(clause: WordClause, leaf: _Leaf, weights: Any) -> tuple[np.ndarray, 
         scores += weights.derived * derived.scores
         share = np.maximum(share, derived.mask)
     if clause.parts:
-        # each part's Terms: as a word (first half), as a part of a compound (second)
-        parts = [_dense(p, leaf) for p in clause.parts]
-        inside = [_dense(p[len(p) // 2:], leaf) for p in clause.parts]
+        words = [_dense(word, leaf) for word, _ in clause.parts]
+        inside = [_dense(part_of, leaf) for _, part_of in clause.parts]
+        parts = [Matches(w.mask | i.mask, w.scores + i.scores) for w, i in zip(words, inside)]
         together = np.logical_and.reduce([p.mask for p in parts])
         # one part alone counts only inside a compound (bouwwerf for zeppelinwerf), not as
         # a word that may mean something else (werven: to recruit)

@@ -61,6 +61,10 @@ CASES: list[tuple[str, str, str, bool]] = [
     ("diacritics", "cooperatie", "coöperatie", True),
     ("diacritics", "categorieen", "categorieën", True),
     ("diacritics", "geevalueerd", "geëvalueerd", True),
+    ("adjective", "gezond", "gezonde voeding", True),  # not read as zonnen's participle
+    ("adjective", "zonnen", "gezond eten", False),
+    ("derivation", "aflossing", "de lening aflossen", True),
+    ("derivation", "veiligheid", "een veilig land", True),
     ("diacritics", "een", "één", False),  # a stop word: matches nothing
     ("apostrophe/hyphen", "menu", "menu's", True),
     ("apostrophe/hyphen", "agenten", "politie-agenten", True),

@@ -32,6 +32,7 @@ def word_terms(word: str, fallback: str = "dutch_porter",
 PART_MARK = "~"  # the index term of a compound's part is its lemma marked: ~minister
 
 
+@lru_cache(maxsize=100_000)
 def own_and_part_terms(word: str, fallback: str = "dutch_porter",
                        compounds: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The terms of one folded word itself (its lemma, and the verb without its particle),
