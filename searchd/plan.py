@@ -44,7 +44,7 @@ class Weights:
     part: float = 0.5         # one part of it alone (inside a compound of the document)
     part_match: float = 0.5   # how much of a word one part of it alone counts as matched
     typo: float = 0.6         # a near spelling of a word
-    inside: float = 0.4       # the word as a part of a document's compound
+    inside: float = 0.5       # the word as a part of a document's compound
     inside_match: float = 1.0  # how much of a word that counts as matched
     derived: float = 0.6      # the verb or adjective a noun is derived from
     coordination: float = 1.0  # score times (words matched / words) ** this
@@ -105,11 +105,12 @@ class FieldSet:
 
     boosts: dict[str, float]
 
-    def terms(self, texts: Sequence[str]) -> tuple[wq.Term, ...]:
-        """A Term per text and field."""
+    def terms(self, texts: Sequence[str], lead: bool = True) -> tuple[wq.Term, ...]:
+        """A Term per text and field (the lead only if asked: for weaker evidence its small
+        weight changes little, and each term costs a look-up in every segment)."""
         return tuple(wq.Term(name, text, boost=field_boost)
                      for text in dict.fromkeys(texts)
-                     for name, field_boost in self.boosts.items())
+                     for name, field_boost in self.boosts.items() if lead or name != "lead")
 
 
 @dataclass
@@ -153,13 +154,14 @@ class Planner:
     def _parts(self, parts: Sequence[str]) -> tuple[tuple[tuple[wq.Term, ...],
                                                            tuple[wq.Term, ...]], ...]:
         """The Terms of each part of a compound: as a word, and inside a compound."""
-        return tuple((self.fields.terms((p,)), self.fields.terms((PART_MARK + p,)))
+        return tuple((self.fields.terms((p,)), self.fields.terms((PART_MARK + p,), lead=False))
                      for p in parts)
 
     def _inside(self, own: Sequence[str]) -> tuple[wq.Term, ...]:
         """The Terms of a word as a part of a document's compounds (minister in
         veiligheidsminister)."""
-        return self.fields.terms([PART_MARK + t for t in own[:1]]) if self.compounds else ()
+        return self.fields.terms([PART_MARK + t for t in own[:1]], lead=False) \
+            if self.compounds else ()
 
     def _analysed(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(own terms, part terms) of a word, as the index analyses it."""

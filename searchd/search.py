@@ -24,7 +24,7 @@ from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
-from .ranking import SORTS, month_code, rank
+from .ranking import SORTS, month_code, rank, term_postings
 from . import budget
 from .bounds import bound_query, is_simple
 from .plan import FieldSet, Planner, WordsQuery, correct
@@ -258,7 +258,7 @@ class Engine:
         search() to set)."""
         ranked = rank(view.searcher, q, page * limit, sort, months)
         count = ranked.total
-        terms = query_terms(q, view.searcher) if snippets else None
+        terms = _in_body(view, query_terms(q, view.searcher)) if snippets else None
         first = (page - 1) * limit
         hits = [_hit(view, docnum, score, terms) for docnum, score in
                 zip(ranked.docnums[first:].tolist(), ranked.scores[first:].tolist())]
@@ -331,6 +331,15 @@ class Engine:
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon("body"))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
+
+
+def _in_body(view: IndexView, terms: set[str]) -> set[str]:
+    """The terms that occur in some body (what a snippet can mark): a free-text query asks
+    for many that do not (near spellings, compound parts), and each costs a look-up in
+    every hit's term vector. Their postings were just read by ranking (cached)."""
+    readers = [r for r, _ in view.searcher.reader().leaf_readers() if r.segment() is not None]
+    return {t for t in terms
+            if any(len(term_postings(r, "body", t.encode("utf-8"))[0]) for r in readers)}
 
 
 def _sized(result: SearchResult) -> tuple[SearchResult, int]:
