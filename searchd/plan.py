@@ -124,13 +124,17 @@ class Planner:
     typo_from: tuple[int, int] = (5, 9)
     typos: bool = True
     weights: Weights = field(default_factory=Weights)
+    notices: list[str] = field(default_factory=list)  # of the last plan: cut expansions
 
-    def plan(self, text: str) -> WordsQuery:
-        """The WordsQuery of text (function words dropped unless nothing else is left)."""
+    def plan(self, text: str) -> tuple[WordsQuery, list[str]]:
+        """The WordsQuery of text (function words dropped unless nothing else is left),
+        and a notice for every word whose near spellings were cut to MAX_TYPOS."""
+        self.notices = []
         words = [m.group() for m in _WORD.finditer(text)]
         content = [w for w in words if not _is_function_word(w)]
         clauses = [self.clause(w) for w in (content or words)]
-        return WordsQuery([c for c in clauses if c.own or c.parts or c.typos], self.weights)
+        query = WordsQuery([c for c in clauses if c.own or c.parts or c.typos], self.weights)
+        return query, self.notices
 
     def clause(self, written: str) -> WordClause:
         """The clause of one word as written (a hyphenated word: its parts run together,
@@ -199,6 +203,9 @@ class Planner:
         near = {w: n for w, n in near_words(self.tables, folded, edits).items()
                 if n > BETTER * seen and max(len(w), len(folded)) >= shortest}
         if near:
+            if len(near) > MAX_TYPOS:
+                self.notices.append(f"{word}: {len(near)} words of the index are spelled "
+                                    f"nearly so; searched the {MAX_TYPOS} most frequent")
             return sorted(near.items(), key=lambda wn: (-wn[1], wn[0]))[:MAX_TYPOS]
         if seen or len(folded) < shortest:
             return []

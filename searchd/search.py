@@ -142,7 +142,7 @@ class IndexView:
         (words, no query syntax) becomes a WordsQuery (plan.py)."""
         expanded = synonyms.expand(text) if synonyms else text
         if self.planner is not None and is_free_text(expanded):
-            return self.planner.plan(expanded), []
+            return self.planner.plan(expanded)
         q, notices = parse_query(self.parser, text, synonyms)
         bounded, cuts = bound_query(q, self.searcher.reader())
         return bounded, notices + cuts

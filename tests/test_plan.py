@@ -157,3 +157,14 @@ def test_searchd_search_queries_prints_trec_lines_with_the_default_config(
     lines = out.splitlines()
     assert lines[0].split()[:4] == ["q1", "Q0", "justitie.txt", "1"]
     assert all(len(line.split()) == 6 and line.endswith(" searchd") for line in lines)
+
+
+def test_near_spellings_are_bounded_and_the_cut_is_said(tmp_path: Path) -> None:
+    words = ["stad", "stads", "stade", "stadt", "stady", "stada"]
+    write_seeds(tmp_path / "seeds", {f"{w}.txt": f" date  {w}\n\nHet woord {w}." for w in words})
+    config = config_from_dict({}, tmp_path)
+    sync_index(config)
+    result = Engine(config).search("stadx")
+    assert result.total == 4
+    assert result.notices == ["stadx: 6 words of the index are spelled nearly so; searched "
+                              "the 4 most frequent"]
