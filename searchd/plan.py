@@ -17,6 +17,7 @@ from typing import Any
 
 from whoosh import query as wq
 
+from .analysis.compounds import could_be_part
 from .analysis.folding import fold
 from .analysis.lemmas import PART_MARK, own_and_part_terms
 from .analysis.lexicon import lexicon
@@ -150,7 +151,7 @@ class Planner:
         typos = self._near(whole, folded) if self.typos else ()
         correction = max(typos, key=lambda c: c[1])[0] if typos else None
         return WordClause(written, self.fields.terms(own), self._parts(parts),
-                          inside=self._inside(own), correction=correction,
+                          inside=self._inside(own, folded), correction=correction,
                           typos=tuple(self._typo_clause(w) for w, _ in typos),
                           derived=self.fields.terms(derived_terms(own[0], self.fallback))
                           if self.weights.derived and own else ())
@@ -161,11 +162,13 @@ class Planner:
         return tuple((self.fields.terms((p,)), self.fields.terms((PART_MARK + p,), lead=False))
                      for p in parts)
 
-    def _inside(self, own: Sequence[str]) -> tuple[wq.Term, ...]:
+    def _inside(self, own: Sequence[str], folded: str) -> tuple[wq.Term, ...]:
         """The Terms of a word as a part of a document's compounds (minister in
-        veiligheidsminister)."""
-        return self.fields.terms([PART_MARK + t for t in own[:1]], lead=False) \
-            if self.compounds else ()
+        veiligheidsminister); none for a word that cannot be a part (a name, a rare word:
+        no look-up needed)."""
+        if not self.compounds or not own or not could_be_part(folded):
+            return ()
+        return self.fields.terms([PART_MARK + own[0]], lead=False)
 
     def _analysed(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(own terms, part terms) of a word, as the index analyses it."""
@@ -185,7 +188,7 @@ class Planner:
         """The clause of a near spelling (analysed as any word: a compound still splits)."""
         own, parts = self._analysed(word)
         return WordClause(word, self.fields.terms(own), self._parts(parts),
-                          inside=self._inside(own))
+                          inside=self._inside(own, fold(word)))
 
     def _near(self, word: str, folded: str) -> list[tuple[str, int]]:
         """Near spellings to search a word as, with their document counts: when it is no

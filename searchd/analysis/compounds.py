@@ -94,3 +94,11 @@ def _is_part(word: str, lex: Lexicon) -> bool:
     if len(word) < MIN_PART or word in NOT_PARTS or not lex.pos(word):
         return False
     return lex.zipf(word) >= (MIN_SHORT_PART_ZIPF if len(word) == MIN_PART else MIN_PART_ZIPF)
+
+
+def could_be_part(word: str) -> bool:
+    """True when a folded word could be a part of an indexed compound (its lemma is a
+    content word common enough): only then can a document hold it as ~part."""
+    lex = lexicon()
+    lemma = lex.lemma(word)
+    return lemma is not None and _is_part(lemma, lex)

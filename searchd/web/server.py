@@ -86,6 +86,8 @@ def _load_shared(config: Config) -> None:
     from ..analysis import dutch_analyzer
 
     importlib.import_module("searchd.search")  # numpy, Whoosh
+    importlib.import_module("rapidfuzz.process")  # near spellings: a typo's first search
+    importlib.import_module("rapidfuzz.distance")  # would otherwise pay for the import
     list(dutch_analyzer(config.stemmer, config.compounds)("gemeentebegroting ministers"))
 
 
