@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from whoosh import query as wq
@@ -134,7 +134,7 @@ class Planner:
         words = [m.group() for m in _WORD.finditer(text)]
         content = [w for w in words if not _is_function_word(w)]
         clauses = [self.clause(w) for w in (content or words)]
-        query = WordsQuery([c for c in clauses if c.own or c.parts or c.typos], self.weights)
+        query = WordsQuery([c for c in clauses if c.terms()], self.weights)
         return query, self.notices
 
     def clause(self, written: str) -> WordClause:
