@@ -35,6 +35,7 @@ voor onder tegen zonder meer veel andere alles niets iemand altijd doen kunnen z
 welke welk waar wanneer waarom hoeveel hoe zoals
 """.split())
 MAX_TYPOS = 4  # near spellings a word is also searched as
+MAX_TYPO_WORDS = 5  # words of one query looked up for near spellings (each costs ms)
 
 
 @dataclass(frozen=True)
@@ -126,11 +127,12 @@ class Planner:
     typos: bool = True
     weights: Weights = field(default_factory=Weights)
     notices: list[str] = field(default_factory=list)  # of the last plan: cut expansions
+    _looked_up: int = 0  # words of the last plan looked up for near spellings
 
     def plan(self, text: str) -> tuple[WordsQuery, list[str]]:
         """The WordsQuery of text (function words dropped unless nothing else is left),
         and a notice for every word whose near spellings were cut to MAX_TYPOS."""
-        self.notices = []
+        self.notices, self._looked_up = [], 0
         words = [m.group() for m in _WORD.finditer(text)]
         content = [w for w in words if not _is_function_word(w)]
         clauses = [self.clause(w) for w in (content or words)]
@@ -202,6 +204,12 @@ class Planner:
         seen = doc_count(self.tables, folded)
         if seen >= RARE or folded in lexicon().words or folded in lexicon().forms:
             return []  # a Dutch word is taken as meant, found or not (zeppelin)
+        self._looked_up += 1
+        if self._looked_up > MAX_TYPO_WORDS:
+            if self._looked_up == MAX_TYPO_WORDS + 1:
+                self.notices.append(f"more than {MAX_TYPO_WORDS} words are unknown; the "
+                                    "others were searched as typed")
+            return []
         shortest = self.typo_from[0]
         near = {w: n for w, n in near_words(self.tables, folded, edits).items()
                 if n > BETTER * seen and max(len(w), len(folded)) >= shortest}
