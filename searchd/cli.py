@@ -294,14 +294,14 @@ def serve_cmd(config: Config, host: str | None, port: int | None, watch: bool) -
     _serve_watching(address)
 
 
-def _serve_child(config: Config, host: str, port: int) -> None:
+def _serve_child(config: Config, host: str, port: int, parent: int) -> None:
     """The server process of `serve --watch`: it stops when its parent dies (Linux)."""
     import signal
 
     from .processes import die_with_parent
     from .web.server import serve
 
-    die_with_parent(signal.SIGTERM)  # gunicorn then stops its workers too
+    die_with_parent(parent, signal.SIGTERM)  # gunicorn then stops its workers too
     serve(config, host, port, watched=True)
 
 
@@ -310,8 +310,8 @@ def _serve_watching(address: tuple[Config, str, int]) -> None:
     import multiprocessing
     import signal
 
-    server = multiprocessing.get_context("fork").Process(target=_serve_child, args=address,
-                                                         name="searchd-server")
+    server = multiprocessing.get_context("fork").Process(
+        target=_serve_child, args=(*address, os.getpid()), name="searchd-server")
     server.start()  # forked before the watcher starts its threads
 
     def stop(signum: int, frame: Any) -> None:

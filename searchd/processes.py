@@ -9,10 +9,11 @@ import signal
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(sig: int = signal.SIGKILL) -> None:
-    """Ask Linux to send this process sig when its parent dies (PR_SET_PDEATHSIG), and
-    die at once if the parent is already gone. No-op where prctl is unavailable."""
-    parent = os.getppid()
+def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
+    """Ask Linux to send this process sig when its parent (pid `parent`, read by the parent
+    before it forked) dies (PR_SET_PDEATHSIG), and die at once if the parent is already
+    gone: it may have died between the fork and this call. No-op where prctl is
+    unavailable."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
     except (OSError, AttributeError):

@@ -311,8 +311,9 @@ def _write_in_workers(ix, seeds: Path,  # type: ignore[no-untyped-def]
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
     own, *others = shares
-    workers = [context.Process(target=_worker, args=(ix, seeds, share, manifest, messages),
-                               daemon=True) for share in others]
+    workers = [context.Process(target=_worker, daemon=True,
+                               args=(ix, seeds, share, manifest, messages, os.getpid()))
+               for share in others]
     for worker in workers:
         worker.start()
     failpoints.reached("sync:workers-started")
@@ -392,10 +393,10 @@ def _shares(jobs: list[tuple[str, Path]], sizes: dict[str, int],
 
 
 def _worker(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-untyped-def]
-            manifest: Manifest, messages) -> None:
+            manifest: Manifest, messages, parent: int) -> None:
     """A worker process: index jobs into segments of its own and send them back; it dies
     with the syncing process (killed, it leaves no orphan writing on)."""
-    die_with_parent()
+    die_with_parent(parent)
     try:
         writer = SearchdWriter(ix)
         outcomes: list[_Outcome] = []
