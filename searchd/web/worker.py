@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import errno
 import html
+import re
 import resource
 import selectors
 import socket
@@ -48,6 +49,7 @@ MAX_BODY_BYTES = 65_536
 MAX_REQUEST_LINE = 8190
 MAX_READING = 900        # connections being read at once, per worker
 WORKER_CONNECTIONS = 1000
+_EXPECT = re.compile(rb"(?im)^expect:[ \t]*100-continue[ \t]*\r?\n")
 _STATUS_OF_HEAD = {414: "URI Too Long", 431: "Request Header Fields Too Large",
                    413: "Content Too Large", 411: "Length Required", 408: "Request Timeout",
                    400: "Bad Request"}
@@ -59,6 +61,7 @@ class _Reading:
 
     deadline: float
     data: bytearray = field(default_factory=bytearray)
+    continued: bool = False  # "100 Continue" sent (the client waits for it to send a body)
 
 
 class SearchdWorker(ThreadWorker):  # type: ignore[misc]
@@ -104,11 +107,27 @@ class SearchdWorker(ThreadWorker):  # type: ignore[misc]
         reading.data += chunk
         verdict = request_state(bytes(reading.data))
         if verdict == "incomplete":
+            self._continue(conn, reading)
             return
         if verdict != "complete":
             self._close_reading(conn, status=verdict)
             return
-        self._dispatch(conn, bytes(reading.data))
+        data = bytes(reading.data)
+        if reading.continued:  # answered here: gunicorn would answer it once more
+            data = _EXPECT.sub(b"", data, count=1)
+        self._dispatch(conn, data)
+
+    @staticmethod
+    def _continue(conn: TConn, reading: _Reading) -> None:
+        """Answer "100 Continue" to a client that asked for it before sending its body
+        (curl does for bodies over 1 KB), once its head is whole."""
+        head, found, _ = bytes(reading.data).partition(b"\r\n\r\n")
+        if found and not reading.continued and b"\nexpect: 100-continue" in head.lower():
+            reading.continued = True
+            try:
+                conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+            except OSError:
+                pass
 
     def _dispatch(self, conn: TConn, data: bytes) -> None:
         """Give a connection whose request is buffered to the thread pool."""
