@@ -166,7 +166,7 @@ def _top_expansions(leaf: Any, reader: Any, shown: str,
              f"{MAX_EXPANSIONS} most frequent")
         words = sorted(words, key=lambda w: reader.doc_frequency(leaf.fieldname, w),
                        reverse=True)[:MAX_EXPANSIONS]
-    terms = [wq.Term(leaf.fieldname, _text(w), boost=leaf.boost) for w in words]
+    terms = [wq.Term(leaf.fieldname, term_text(w), boost=leaf.boost) for w in words]
     return wq.Or(terms) if terms else wq.NullQuery
 
 
@@ -178,6 +178,6 @@ def is_simple(q: wq.Query) -> bool:
     return type(q) in (wq.And, wq.Or) and all(is_simple(s) for s in q.subqueries)
 
 
-def _text(term: Any) -> str:
+def term_text(term: Any) -> str:
     """A term as str (Whoosh may hand bytes)."""
     return term.decode("utf-8") if isinstance(term, bytes) else term

@@ -11,7 +11,7 @@ from whoosh import qparser, query as wq
 from whoosh.qparser import syntax
 from whoosh.searching import Searcher
 
-from .bounds import MAX_QUERY_CHARS, syntax_notice
+from .bounds import MAX_QUERY_CHARS, syntax_notice, term_text
 from .errors import ConfigError, QueryError
 
 SEARCH_FIELDS = ("title", "body", "lead")
@@ -172,13 +172,9 @@ def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:
     for leaf in q.leaves():
         if isinstance(leaf, wq.Not) or leaf.field() not in SEARCH_FIELDS:
             continue
-        terms.update(_text(t) for f, t in leaf.expanded_terms(reader, phrases=True))
+        terms.update(term_text(t) for f, t in leaf.expanded_terms(reader, phrases=True))
     return terms
 
-
-def _text(term: Any) -> str:
-    """A term as str (Whoosh may hand bytes)."""
-    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _build_children_once(self: syntax.BinaryGroup, parser: qparser.QueryParser) -> wq.Query:

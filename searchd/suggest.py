@@ -159,13 +159,13 @@ def suggest(tables: Sequence[WordTable], text: str) -> str | None:
     return suggestion if changed else None
 
 
-def max_edits(length: int) -> int:
-    """Edits a misspelling of a word of this many letters may have: 2 from 9 letters,
-    else 1 (2 edits made "strikt" of "script")."""
-    return 2 if length >= 9 else 1
-
-
 TYPO_FROM = (5, 9)  # letters from which a query word tolerates 1 and 2 typos
+
+
+def max_edits(length: int) -> int:
+    """Edits a misspelling of a word of this many letters may have, for "Bedoelde u":
+    2 from 9 letters (as for typos), else 1 (2 edits made "strikt" of "script")."""
+    return max(1, typo_edits(length))
 
 
 def typo_edits(length: int, from_letters: tuple[int, int] = TYPO_FROM) -> int:
@@ -174,14 +174,12 @@ def typo_edits(length: int, from_letters: tuple[int, int] = TYPO_FROM) -> int:
     return 2 if length >= from_letters[1] else 1 if length >= from_letters[0] else 0
 
 
-def near_words(tables: Sequence[WordTable], folded: str, edits: int) -> dict[str, int]:
-    """{word: documents} of the index's words within `edits` edits of folded (Damerau:
-    a swap is one edit; a change of the first letter counts two), folded itself excluded."""
+def _same_first_letter(tables: Sequence[WordTable], folded: str, edits: int) -> set[str]:
+    """The index's words that start as folded does and are within `edits` Damerau edits
+    of it (folded itself excluded)."""
     from rapidfuzz import process  # only when a word looks misspelled: keeps start-up short
     from rapidfuzz.distance import DamerauLevenshtein
 
-    if edits <= 0 or not folded:
-        return {}
     near: set[str] = set()
     for table in tables:
         words = [w for w in table.words(table.prefixed(folded[0]))
@@ -189,24 +187,21 @@ def near_words(tables: Sequence[WordTable], folded: str, edits: int) -> dict[str
         found = process.extract(folded, words, scorer=DamerauLevenshtein.distance,
                                 score_cutoff=edits, limit=None)
         near.update(w for w, _, _ in found)
+    return near
+
+
+def near_words(tables: Sequence[WordTable], folded: str, edits: int) -> dict[str, int]:
+    """{word: documents} of the index's words within `edits` edits of folded (Damerau:
+    a swap is one edit; a change of the first letter counts two), folded itself excluded."""
+    if edits <= 0 or not folded:
+        return {}
+    near = _same_first_letter(tables, folded, edits)
     if edits >= 2:  # one typo in the first letter (counts two), the rest as typed
         near.update(w for w in _first_letter_variants(folded) if doc_count(tables, w))
     return {w: doc_count(tables, w) for w in near}
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def one_edit(word: str) -> set[str]:
-    """Every string one Damerau edit from word (letters a-z), the first letter kept."""
-    head, rest = word[:1], word[1:]
-    splits = [(rest[:i], rest[i:]) for i in range(len(rest) + 1)]
-    found = {head + a + b[1:] for a, b in splits if b}
-    found |= {head + a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    found |= {head + a + c + b[1:] for a, b in splits if b for c in _LETTERS}
-    found |= {head + a + c + b for a, b in splits for c in _LETTERS}
-    found.discard(word)
-    return found
 
 
 def lexicon_near(folded: str, edits: int) -> list[str]:
@@ -263,8 +258,7 @@ def _known(part: str, lex: object) -> bool:
 
 def _first_letter_variants(word: str) -> set[str]:
     """Words that differ from word by one edit that touches its first letter."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    variants = {c + word[1:] for c in letters} | {c + word for c in letters} | {word[1:]}
+    variants = {c + word[1:] for c in _LETTERS} | {c + word for c in _LETTERS} | {word[1:]}
     if len(word) > 1:
         variants.add(word[1] + word[0] + word[2:])
     variants.discard(word)
@@ -273,23 +267,13 @@ def _first_letter_variants(word: str) -> set[str]:
 
 def better_spelling(tables: Sequence[WordTable], word: str) -> str | None:
     """A much more frequent word of the index within a small edit distance, or None."""
-    from rapidfuzz import process  # only when a word looks misspelled: keeps start-up short
-    from rapidfuzz.distance import DamerauLevenshtein
-
     folded = fold(word)
     if word in _OPERATORS or folded in STOP_WORDS:
         return None
     seen = doc_count(tables, folded)
     if seen >= RARE:
         return None
-    distance = max_edits(len(folded))
-    near: set[str] = set()
-    for table in tables:
-        words = [w for w in table.words(table.prefixed(folded[0]))
-                 if abs(len(w) - len(folded)) <= distance and w != folded]
-        found = process.extract(folded, words, scorer=DamerauLevenshtein.distance,
-                                score_cutoff=distance, limit=None)
-        near.update(w for w, _, _ in found)
+    near = _same_first_letter(tables, folded, max_edits(len(folded)))
     if not near:
         return None
     count, best = max((doc_count(tables, w), w) for w in near)
