@@ -86,17 +86,20 @@ def summary(values: list[tuple[float, int]]) -> dict[str, float]:
             "p95_ms": round(p95 * 1000, 1), "max_ms": round(ok[-1] * 1000, 1)}
 
 
+def _half_request(host: str, port: int) -> socket.socket | None:
+    """A new connection that has sent the first lines of a request, never its end."""
+    try:
+        sock = socket.create_connection((host, port), timeout=5)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        return sock
+    except OSError:
+        return None
+
+
 def slowloris(host: str, port: int, count: int, stop: threading.Event,
               send_lines: bool) -> None:
     """count sockets that never finish a request (one header line every 5 s, or none)."""
-    sockets = []
-    for _ in range(count):
-        try:
-            s = socket.create_connection((host, port), timeout=5)
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-            sockets.append(s)
-        except OSError:
-            pass
+    sockets = [s for s in (_half_request(host, port) for _ in range(count)) if s]
     while not stop.wait(5.0):
         for s in list(sockets):
             try:
@@ -104,12 +107,9 @@ def slowloris(host: str, port: int, count: int, stop: threading.Event,
                     s.sendall(b"X-a: b\r\n")
             except OSError:  # the server closed it: open another
                 sockets.remove(s)
-                try:
-                    s2 = socket.create_connection((host, port), timeout=5)
-                    s2.sendall(b"GET /healthz HTTP/1.1\r\n")
-                    sockets.append(s2)
-                except OSError:
-                    pass
+                again = _half_request(host, port)
+                if again is not None:
+                    sockets.append(again)
     for s in sockets:
         s.close()
 

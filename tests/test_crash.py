@@ -155,40 +155,41 @@ def test_a_really_full_disk(tmp_path: Path, seeds: Path) -> None:
         assert "groot.txt" in searchd(conf, "search", "walrus").stdout
 
 
+def _before_scanning(monkeypatch: pytest.MonkeyPatch, folder: str, action) -> None:  # type: ignore[no-untyped-def]
+    """Run action(path) when the seeds scan is about to list a folder named `folder`."""
+    from searchd import documents
+
+    original = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if str(path).endswith(folder):
+            action(path)
+        return original(path)
+
+    monkeypatch.setattr(documents.os, "scandir", scandir)
+
+
 def test_a_subfolder_that_vanishes_during_the_scan(built: Config, seeds: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    from searchd import documents
-
     write_seeds(seeds, MORE)
     sync_index(built)
-    original = os.scandir
-
-    def scandir(path):  # type: ignore[no-untyped-def]
-        if str(path).endswith("extra"):
-            shutil.rmtree(path)  # gone between the listing of seeds/ and its own
-        return original(path)
-
-    monkeypatch.setattr(documents.os, "scandir", scandir)
+    # gone between the listing of seeds/ and its own
+    _before_scanning(monkeypatch, "extra", shutil.rmtree)
     report = sync_index(built)
     assert report.removed == 30 and ids(built, "olifant") == set()
 
 
 def test_an_unreadable_subfolder_keeps_its_documents(built: Config, seeds: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from searchd import documents
-
     write_seeds(seeds, MORE)
     sync_index(built)
-    original = os.scandir
 
-    def scandir(path):  # type: ignore[no-untyped-def]
-        if str(path).endswith("extra"):
-            raise OSError(errno.EIO, "Input/output error", str(path))
-        return original(path)
+    def fail(path):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EIO, "Input/output error", str(path))
 
-    monkeypatch.setattr(documents.os, "scandir", scandir)
+    _before_scanning(monkeypatch, "extra", fail)
     report = sync_index(built)
     assert report.removed == 0 and len(ids(built, "olifant")) == 30
     assert report.skipped == [("extra/*", "folder cannot be read (Input/output error); its "
@@ -199,16 +200,8 @@ def test_a_seeds_folder_that_vanishes_during_the_scan_deletes_nothing(
         built: Config, seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    from searchd import documents
-
-    original = os.scandir
-
-    def scandir(path):  # type: ignore[no-untyped-def]
-        if str(path).endswith("sub"):
-            shutil.rmtree(seeds)  # the whole folder goes (unmounted, moved away)
-        return original(path)
-
-    monkeypatch.setattr(documents.os, "scandir", scandir)
+    # the whole folder goes (unmounted, moved away) while its subfolder is being read
+    _before_scanning(monkeypatch, "sub", lambda _: shutil.rmtree(seeds))
     with pytest.raises(SearchdError, match="vanished"):
         sync_index(built)
     assert ids(built, "strijders") == {"kat.txt"} and ids(built, "minister")
