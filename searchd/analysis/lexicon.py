@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
+from .spelling import verb_stem
+
 _DATA = "lexicon-nl.tsv.gz"
 _PLAIN = "lexicon-nl.tsv"  # its unpacked copy, made by unpack() (not in git)
 # Repairs of the lookup tables, like Elasticsearch's stemmer_override: word -> lemma.
@@ -201,8 +203,6 @@ def _unpacked_size(packed: bytes) -> int:
 
 def _ik_form(infinitive: str) -> str:
     """The first person of a regular verb, roughly: ogen -> oog, tafelen -> tafel."""
-    from .lemmas import verb_stem
-
     return verb_stem(infinitive)
 
 
