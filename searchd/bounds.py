@@ -19,6 +19,7 @@ from typing import Any
 
 from whoosh import query as wq
 
+from . import storage
 from .plan import WordsQuery
 
 MAX_QUERY_CHARS = 1000
@@ -155,7 +156,7 @@ def _top_expansions(leaf: Any, reader: Any, shown: str,
                     note: Any) -> wq.Query:
     """The leaf as an Or of its most frequent expansions (at most MAX_EXPANSIONS)."""
     words = []
-    for count, word in enumerate(leaf._btexts(reader)):
+    for count, word in enumerate(storage.expansions(leaf, reader)):
         if count >= MAX_SCANNED:
             note(shown, f"matches too many words; only the first {MAX_SCANNED:,} were "
                  "considered")

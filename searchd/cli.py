@@ -183,7 +183,7 @@ def _print_result(result: Any) -> None:
     for rank, hit in enumerate(result.hits, first + 1):
         click.echo()
         click.secho(f"{rank}. {hit.title or hit.id}", bold=True)
-        click.echo(f"   {hit.id}  {hit.date or 'no date'}  score {hit.score:.3f}")
+        click.echo(f"   {hit.id}  {hit.month or 'no date'}  score {hit.score:.3f}")
         click.echo("   " + terminal_snippet(hit.snippet))
     years = result.facets.get("year")
     if years:
@@ -210,7 +210,7 @@ def show_cmd(config: Config, doc_id: str, as_json: bool) -> None:
         click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
         return
     click.secho(doc.title or doc.id, bold=True)
-    click.echo(f"{doc.id}  {doc.date or 'no date'}\n")
+    click.echo(f"{doc.id}  {doc.month or 'no date'}\n")
     click.echo(doc.body)
 
 

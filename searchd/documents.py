@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import months
 from .errors import SeedError
 
 SEED_SUFFIX = ".txt"
 MAX_SEED_BYTES = 32 * 1024 * 1024
-_DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?")
 _HEADER = re.compile(r"^[ \t]*date(?:[ \t]|$)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -24,13 +24,13 @@ class Document:
 
     id: str
     title: str
-    date: str | None  # "YYYY-MM"
+    month: str | None  # "YYYY-MM" (months.py), from the header's date
     body: str
     checksum: str
 
     def to_dict(self) -> dict[str, str | None]:
         """The JSON shape of `searchd show --json` and /api/doc/<id>."""
-        return {"id": self.id, "title": self.title, "date": self.date, "body": self.body}
+        return {"id": self.id, "title": self.title, "date": self.month, "body": self.body}
 
 
 @dataclass
@@ -116,14 +116,14 @@ def parse_seed(data: bytes, doc_id: str) -> LoadedSeed:
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     first, _, rest = text.partition("\n")
     if _HEADER.match(first):
-        date, title = parse_header(first, warnings)
+        month, title = parse_header(first, warnings)
         body = rest.strip("\n")
         if not body.strip():
             warnings.append("no body after the header; only the title is searchable")
     else:
         warnings.append("no ' date YYYY-MM Title' header line; the whole file is the body")
-        date, title, body = None, "", text.strip("\n")
-    doc = Document(id=doc_id, title=title, date=date, body=body, checksum=checksum(data))
+        month, title, body = None, "", text.strip("\n")
+    doc = Document(id=doc_id, title=title, month=month, body=body, checksum=checksum(data))
     return LoadedSeed(doc, warnings)
 
 
@@ -155,12 +155,11 @@ def parse_header(line: str, warnings: list[str]) -> tuple[str | None, str]:
     word, _, title = rest.partition(" ")
     if not word:
         return None, title.strip()
-    match = _DATE.fullmatch(word)
-    if match is None:
+    parsed = months.parse_header(word)
+    if parsed is None:
         warnings.append(f"header date {word[:40]!r} is not YYYY-MM; indexed without a date")
         return None, title.strip()
-    year, month = int(match[1]), int(match[2])
-    if not (1 <= month <= 12 and 1000 <= year <= 9999):
+    if isinstance(parsed, str):
         warnings.append(f"header date {word!r} is not a real month; indexed without a date")
         return None, title.strip()
-    return f"{year:04d}-{month:02d}", title.strip()
+    return months.text(*parsed), title.strip()

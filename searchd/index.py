@@ -1,4 +1,4 @@
-"""The Whoosh index: schema, the active-index pointer, the manifest and the write lock.
+"""The index folder: the active-index pointer, the manifests and the write lock.
 
 Layout of the index folder:
   CURRENT                 name of the active Whoosh index (replaced atomically on rebuild)
@@ -6,7 +6,7 @@ Layout of the index folder:
   _<name>_*.toc, *.seg    Whoosh's own files
   write.lock              held (flock) by the one process that writes
 
-This is the only module that writes the index.
+Whoosh's own files are written through storage/; this module keeps the folder's order.
 """
 
 from __future__ import annotations
@@ -15,95 +15,26 @@ import errno
 import fcntl
 import json
 import os
-import pickle
 import re
 import shutil
 import time
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
-from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, DATETIME, ID, TEXT, Schema
-from whoosh.formats import Characters
 from whoosh.index import Index
 
-from . import bodytext, failpoints
-from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
-from .documents import Document
+from . import failpoints
 from .errors import IndexLockedError, NoIndexError
+from .schema import FIELD_NAMES, build_schema
+from .storage import files
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
-SCHEMA_VERSION = 10  # bump when the schema or the field values change: indexes are rebuilt
-LEAD_CHARS = 800
 _TOC_TEMP = re.compile(r"_ix[0-9a-f]+_\d+\.toc\.[\d.]+$")
-
-
-def build_schema(stemmer: str, compounds: bool) -> Schema:
-    """The schema: id, title, body and lead (Dutch analysis), date, the words as written
-    (for spelling suggestions), and stored display fields (the body packed apart)."""
-    analyzer = dutch_analyzer(stemmer, compounds)
-    return Schema(
-        id=ID(unique=True, stored=True),
-        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        # the body's term vector keeps each term's character spans: snippets and the
-        # document page mark matches without analysing the (maybe huge) text again
-        body=TEXT(analyzer=analyzer, phrase=True, vector=Characters()),
-        # the body text itself, in compressed chunks (bodytext.py): a snippet reads a few
-        # kilobytes of a huge document, and the other stored fields stay small
-        packed_body=COLUMN(VarBytesColumn()),
-        lead=TEXT(analyzer=analyzer, phrase=True),
-        # scorable only so that Whoosh keeps a length column: without one it checks the
-        # disk for that column once per posting while writing
-        words=TEXT(analyzer=SurfaceWordsAnalyzer(), phrase=False),
-        # its column gives ranking.py every document's month: date filters, facets, sorting
-        date=DATETIME(sortable=True),
-        month=ID(stored=True),  # YYYY-MM, for display
-        checksum=ID(stored=True),
-    )
-
-
-FIELD_NAMES = sorted(build_schema("dutch_porter", True).names())
-
-
-TEXT_FIELDS = ("body", "lead", "title", "words")  # analysed from the title and body
-
-
-def document_fields(doc: Document) -> dict[str, Any]:
-    """The Whoosh field values of a Document."""
-    return {"title": doc.title, "body": doc.body, "lead": lead(doc.body),
-            "words": words_text(doc), **other_fields(doc)}
-
-
-def words_text(doc: Document) -> str:
-    """The text whose words (as written) the words field holds: title and body."""
-    return doc.title + "\n" + doc.body
-
-
-def other_fields(doc: Document) -> dict[str, Any]:
-    """The values of the fields other than TEXT_FIELDS."""
-    fields: dict[str, Any] = {"id": doc.id, "packed_body": bodytext.pack(doc.body),
-                              "checksum": doc.checksum, "month": doc.date}
-    if doc.date:
-        fields["date"] = datetime(int(doc.date[:4]), int(doc.date[5:7]), 1)
-    return fields
-
-
-def lead(body: str, size: int = LEAD_CHARS) -> str:
-    """The opening of a body, where a news article (or a question) says what it is about:
-    whole paragraphs up to about size characters, and never more than a third of the body
-    (in a short text the lead would only repeat the body). Indexed with a small boost."""
-    limit = min(size, len(body) // 3)
-    end = body.rfind(" ", 0, limit) if limit < len(body) else len(body)
-    return body[: max(end, 0)]
 
 
 @dataclass
@@ -157,16 +88,11 @@ def current_indexname(index_dir: Path) -> str | None:
 def open_index(index_dir: Path) -> Index:
     """Open the active index for reading; NoIndexError when there is none."""
     name = current_indexname(index_dir)
-    if name is None or not whoosh_index.exists_in(str(index_dir), indexname=name):
+    if name is None or not files.exists(index_dir, name):
         raise NoIndexError(f"no index in {index_dir}")
     try:
-        # Without mmap: Whoosh then reads a segment's compound file through one file handle
-        # opened with the reader. With mmap it copies each part it opens (stored texts,
-        # vectors) into memory, once per searcher: 16 GB of server RSS on nl-laws.
-        storage = DurableStorage(str(index_dir), supports_mmap=False)
-        ix = storage.open_index(indexname=name)
-    except (AttributeError, ImportError, EOFError, pickle.UnpicklingError,
-            whoosh_index.IndexError, OSError) as exc:  # e.g. written by another version
+        ix = files.open_whoosh(index_dir, name)
+    except files.OPEN_ERRORS as exc:  # e.g. written by another version
         raise NoIndexError(f"the index in {index_dir} cannot be opened ({exc}); "
                            "rebuild it with `searchd index --rebuild`") from exc
     if _field_names(ix) != FIELD_NAMES:
@@ -190,73 +116,13 @@ def create_index(index_dir: Path, stemmer: str, compounds: bool) -> tuple[str, I
     """Create a new, empty, not yet active Whoosh index beside the current one."""
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"ix{time.time_ns():x}"
-    storage = DurableStorage(str(index_dir))
-    return name, storage.create_index(build_schema(stemmer, compounds), indexname=name)
-
-
-class _TrackedStorage(FileStorage):  # type: ignore[misc]
-    """Whoosh's FileStorage, remembering the files it created that are still open, so that
-    a failed write can close them (Whoosh does not, when a writer fails while it is being
-    made or written: each failed sync of a watcher would leak file handles)."""
-
-    _writing: weakref.WeakSet[Any] = weakref.WeakSet()
-
-    def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """FileStorage.create_file, remembered until closed."""
-        chained = kwargs.pop("onclose", None)
-
-        def onclose(sfile: Any) -> None:
-            _TrackedStorage._writing.discard(sfile)
-            if chained is not None:
-                chained(sfile)
-            self._closing(sfile)
-
-        created = super().create_file(name, *args, onclose=onclose, **kwargs)
-        _TrackedStorage._writing.add(created)
-        return created
-
-    def _closing(self, sfile: Any) -> None:
-        """Called as a created file is closed."""
-
-    def temp_storage(self, name: str | None = None) -> Any:
-        """FileStorage.temp_storage, tracked too (its files need no fsync)."""
-        temp = _TrackedStorage(str(Path(self.folder) / (name or f"{time.time_ns()}.tmp")))
-        return temp.create()
-
-    @classmethod
-    def abandon(cls) -> None:
-        """Close every created file a failed write left open."""
-        for sfile in list(cls._writing):
-            cls._writing.discard(sfile)
-            try:
-                sfile.file.close()
-            except OSError:
-                pass
-
-
-class DurableStorage(_TrackedStorage):
-    """Whoosh's FileStorage, except that what it writes survives a power cut: every file
-    it creates is fsynced when closed, and a rename (Whoosh publishes a commit by renaming
-    its new table of contents into place) is preceded and followed by an fsync of the
-    folder. So the segment files are on disk before the table of contents that names them,
-    and that is on disk before a sync reports success."""
-
-    def _closing(self, sfile: Any) -> None:
-        """fsync a created file as it is closed."""
-        sfile.file.flush()
-        os.fsync(sfile.file.fileno())
-
-    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
-        """FileStorage.rename_file, made durable (the folder fsynced before and after)."""
-        _fsync_dir(Path(self.folder))
-        super().rename_file(oldname, newname, safe)
-        _fsync_dir(Path(self.folder))
+    return name, files.create_whoosh(index_dir, name, build_schema(stemmer, compounds))
 
 
 def activate(index_dir: Path, name: str) -> None:
     """Make name the active index (atomic and durable), then delete the files of every
     other index."""
-    _fsync_dir(index_dir)
+    files.fsync_dir(index_dir)
     _atomic_write(index_dir / CURRENT_FILE, name + "\n")
     failpoints.reached("rebuild:activated")
     remove_other_indexes(index_dir, keep=name)
@@ -317,16 +183,7 @@ def _atomic_write(path: Path, text: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    files.fsync_dir(path.parent)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from .analysis.lemmas import PART_MARK, own_and_part_terms
 from .analysis.lexicon import lexicon
 from .analysis.stopwords import STOP_WORDS
 from .analysis.tokenizer import _WORD, split_word
+from .schema import LEAD
 from .suggest import (BETTER, RARE, WordTable, compound_near, doc_count, lexicon_near,
                       near_words, typo_edits)
 
@@ -112,7 +113,7 @@ class FieldSet:
         weight changes little, and each term costs a look-up in every segment)."""
         return tuple(wq.Term(name, text, boost=field_boost)
                      for text in dict.fromkeys(texts)
-                     for name, field_boost in self.boosts.items() if lead or name != "lead")
+                     for name, field_boost in self.boosts.items() if lead or name != LEAD)
 
 
 @dataclass

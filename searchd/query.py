@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import qparser, query as wq
-from whoosh.qparser import syntax
 from whoosh.searching import Searcher
 
 from .bounds import MAX_QUERY_CHARS, syntax_notice, term_text
 from .errors import ConfigError, QueryError
+from .schema import BODY, LEAD, SEARCH_FIELDS, TITLE
+from .storage import repair_parser
 
-SEARCH_FIELDS = ("title", "body", "lead")
 # "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not, nor
 # does the Dutch elision hyphen after en/of/tot ("herstelexamens en -onderzoeken").
 _MINUS = r"(?<![^\s(])(?<!\ben )(?<!\bof )(?<!\btot )(?<!,)-(?=[^\s-])"
@@ -86,7 +86,7 @@ def check_query(text: str) -> str:
 def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.QueryParser:
     """Words (OR; more matches rank higher), "phrases", AND/OR/NOT, +word/-word,
     title:/body:, word* prefixes."""
-    boosts = {"title": title_boost, "body": 1.0, "lead": lead_boost}
+    boosts = {TITLE: title_boost, BODY: 1.0, LEAD: lead_boost}
     parser = qparser.MultifieldParser([f for f in SEARCH_FIELDS if boosts[f] > 0], schema,
                                       fieldboosts=boosts, group=qparser.OrGroup.factory(0.9))
     parser.remove_plugin_class(qparser.SingleQuotePlugin)  # apostrophes are Dutch text
@@ -176,19 +176,4 @@ def query_terms(q: wq.Query, searcher: Searcher) -> set[str]:
     return terms
 
 
-
-def _build_children_once(self: syntax.BinaryGroup, parser: qparser.QueryParser) -> wq.Query:
-    """Replaces whoosh.qparser.syntax.BinaryGroup.query, which builds each of its two
-    children twice, so that parsing time doubled with every nested ANDNOT, ANDMAYBE,
-    REQUIRE or +word (22 operators took minutes); the query built is the same."""
-    qa, qb = (node.query(parser) for node in self.nodes)
-    if qa is None and qb is None:
-        q = wq.NullQuery
-    elif qa is None or qb is None:
-        q = qa if qb is None else qb
-    else:
-        q = self.qclass(qa, qb)
-    return syntax.attach(q, self)
-
-
-syntax.BinaryGroup.query = _build_children_once
+repair_parser()  # Whoosh's BinaryGroup built each child twice (storage/qparser.py)

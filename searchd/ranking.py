@@ -9,35 +9,29 @@ query's AND/OR/NOT as array operations. Phrases and other rare query types are s
 Whoosh's matcher for that part of the query only, so every query gets the scores Whoosh
 would give it.
 
-This module reads Whoosh 2.7.4's posting blocks and columns directly (the version is
-pinned); tests compare every result with Whoosh's own search.
+Postings and per-document columns are read through storage/; tests compare every result
+with Whoosh's own search.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
-from whoosh.util.times import datetime_to_long
 
-from . import budget
+from . import budget, months, storage
 from .cache import SizedLRU
-from .codec import each_posting, posting_arrays
 from .plan import WordClause, WordsQuery
+from .schema import MONTH_COLUMN
 
 SORTS = ("relevance", "newest", "oldest")
 CACHED_POSTINGS = 1_000_000  # postings kept decoded, over all terms (8 bytes each)
 CACHED_SEGMENTS = 64
-UNDATED = np.iinfo(np.int32).max  # month code of a document without a date
-_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-_EPOCH_US = datetime_to_long(datetime(1970, 1, 1))  # Whoosh counts from year 1
+UNDATED = months.UNDATED
 
 
 @dataclass(frozen=True)
@@ -70,8 +64,8 @@ class Ranked:
         by_year: dict[str, int] = {}
         by_month: dict[str, int] = {}
         for code, count in zip(codes[::-1].tolist(), counts[::-1].tolist()):
-            year = f"{code // 12:04d}"
-            by_month[f"{year}-{code % 12 + 1:02d}"] = count
+            year = months.year_of_code(code)
+            by_month[months.text_of_code(code)] = count
             by_year[year] = by_year.get(year, 0) + count
         return {"year": by_year, "month": by_month}
 
@@ -87,85 +81,32 @@ def clear_caches() -> None:
     _tables.clear()
 
 
-def month_code(year: int, month: int) -> int:
-    """The month code of a year and month (1-12)."""
-    return year * 12 + month - 1
-
-
 class SegmentTables:
     """What ranking needs to know of every document of one segment, read once: the length
     of each scored field (as Whoosh's length byte) and the month of its date."""
 
     def __init__(self, reader: Any) -> None:
         self.size = reader.doc_count_all()
-        self._lengths = {name: _length_bytes(reader, name)
+        self._lengths = {name: storage.field_length_bytes(reader, name)
                          for name, field in reader.schema.items() if field.scorable}
-        self.months = _months(reader, self.size)
+        self.months = storage.month_codes(reader, MONTH_COLUMN)
 
     def length_bytes(self, field: str, ids: np.ndarray) -> np.ndarray:
-        """The length bytes of field of documents ids (_LENGTHS[b] is the length Whoosh
-        scores with)."""
+        """The length bytes of field of documents ids (storage.LENGTHS[b] is the length
+        Whoosh scores with)."""
         return self._lengths[field][ids]
-
-
-def _fixed_column(creader: Any, dtype: str, size: int, default: int) -> np.ndarray:
-    """Every value of a fixed-width numeric column (documents after the last value
-    written hold the column's default)."""
-    width = np.dtype(dtype).itemsize
-    raw = creader._dbfile.get(creader._basepos, creader._count * width)
-    values = np.full(size, default, dtype=np.dtype(dtype).newbyteorder("="))
-    values[:creader._count] = np.frombuffer(raw, dtype=dtype)
-    return values
-
-
-def _length_bytes(reader: Any, field: str) -> np.ndarray:
-    """The length byte of field for every document of a segment reader."""
-    size = reader.doc_count_all()
-    perdoc = reader._perdoc
-    if not perdoc.has_column(_lenfield(field)):
-        return np.zeros(size, dtype=np.uint8)
-    creader = perdoc.column_reader(_lenfield(field), LENGTHS_COLUMN)
-    return _fixed_column(creader, "u1", size, 0)
-
-
-def _months(reader: Any, size: int) -> np.ndarray:
-    """The month code of every document of a segment reader (from its date column)."""
-    field = reader.schema["date"]
-    if not reader.has_column("date"):
-        return np.full(size, UNDATED, dtype=np.int32)
-    creader = reader.column_reader("date", translate=False)
-    usecs = _fixed_column(creader, ">" + field.sortable_typecode, size, field.default)
-    dated = usecs != field.default
-    months = np.full(size, UNDATED, dtype=np.int32)
-    since_1970 = usecs[dated].astype(np.int64) - _EPOCH_US
-    stamps = since_1970.astype("datetime64[us]").astype("datetime64[M]")
-    months[dated] = stamps.astype(np.int64) + 1970 * 12
-    return months
-
-
-def _segment_key(reader: Any) -> str:
-    """What identifies a segment's (immutable) files."""
-    return reader.segment().segment_id()
 
 
 def tables(reader: Any) -> SegmentTables:
     """The SegmentTables of a segment reader (read once per segment)."""
-    return _tables.get(("tables", _segment_key(reader)),
+    return _tables.get(("tables", storage.segment_key(reader)),
                        lambda: (SegmentTables(reader), 1))
-
-
-def _live(reader: Any) -> np.ndarray:
-    """True for every document of a segment reader that is not deleted."""
-    live = np.ones(reader.doc_count_all(), dtype=bool)
-    if reader.has_deletions():
-        live[np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)] = False
-    return live
 
 
 def term_postings(reader: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Document numbers and term frequencies of a term in one segment, none when the
     segment lacks it (cached either way)."""
-    key = (_segment_key(reader), field, btext)
+    key = (storage.segment_key(reader), field, btext)
     return _postings.get(key, lambda: _read_postings(reader, field, btext))
 
 
@@ -173,7 +114,7 @@ def _read_postings(reader: Any, field: str,
                    btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], int]:
     """(document numbers, frequencies) of a term and their count (at least 1, the size of
     an absent term in the cache)."""
-    found = posting_arrays(reader, field, btext)
+    found = storage.posting_arrays(reader, field, btext)
     if found is None:
         return (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)), 1
     return found, max(1, len(found[0]))
@@ -358,11 +299,11 @@ def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | Non
     ids, tfs = term_postings(leaf.searcher.reader(), q.fieldname, btext)
     if not len(ids):
         return _NO_SCORES
-    k1, b = leaf.weighting.K1, leaf.weighting._field_B.get(q.fieldname, leaf.weighting.B)
+    k1, b = storage.bm25f_parameters(leaf.weighting, q.fieldname)
     idf = leaf.parent.idf(q.fieldname, btext)
     avgfl = leaf.parent.avg_field_length(q.fieldname) or 1
     tf = tfs.astype(np.float64)
-    norms = k1 * ((1 - b) + b * _LENGTHS / avgfl)  # for each of the 256 length bytes
+    norms = k1 * ((1 - b) + b * storage.LENGTHS / avgfl)  # for each of the 256 length bytes
     norm = norms[leaf.tables.length_bytes(q.fieldname, ids)]
     term_scores = idf * ((tf * (k1 + 1)) / (tf + norm))
     if q.boost != 1.0:
@@ -373,7 +314,7 @@ def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | Non
 def _by_matcher(q: wq.Query, leaf: _Leaf) -> Matches:
     """q's matches in the segment from Whoosh's own matcher (phrases, ranges, ...)."""
     matcher = q.matcher(leaf.searcher, leaf.parent.context())
-    pairs = each_posting(matcher, lambda m: (m.id(), m.score()), budget.check)
+    pairs = storage.each_posting(matcher, lambda m: (m.id(), m.score()), budget.check)
     matches = Matches.none(leaf.size)
     if pairs:
         ids = np.array([p[0] for p in pairs], dtype=np.int64)
@@ -397,7 +338,8 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
             continue
         leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting)
         matches = evaluate(q, leaf)
-        mask = matches.mask & _live(reader) & _in_months(leaf.tables.months, months)
+        live = storage.live_documents(reader)
+        mask = matches.mask & live & _in_months(leaf.tables.months, months)
         ids = np.flatnonzero(mask)
         docnums.append(ids + offset)
         scores.append(matches.scores[ids])

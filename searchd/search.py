@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import weakref
@@ -17,17 +16,18 @@ from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import bodytext
+from . import bodytext, months
 from .bodytext import StoredText
 from .cache import SizedLRU
 from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
-from .ranking import SORTS, month_code, rank, term_postings
+from .ranking import SORTS, rank, term_postings
 from . import budget
 from .bounds import bound_query, is_simple
 from .plan import FieldSet, Planner, WordsQuery, correct
+from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
 from .query import (build_parser, check_query, is_free_text, load_synonyms, parse_query,
                     query_terms)
 from .suggest import complete, suggest, word_tables
@@ -39,7 +39,6 @@ MAX_PAGE = 10_000
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
 MORE_LIKE_CHARS = 20_000  # "more like this" picks its key terms from this much of the body
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -48,9 +47,14 @@ class Hit:
 
     id: str
     title: str
-    date: str | None
+    month: str | None  # "YYYY-MM"
     score: float
     snippet: str  # HTML: escaped text, matches in <mark>
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a hit (the month is called "date", as in the seed header)."""
+        return {"id": self.id, "title": self.title, "date": self.month, "score": self.score,
+                "snippet": self.snippet}
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class SearchResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return asdict(self)
+        return {**asdict(self), "hits": [hit.to_dict() for hit in self.hits]}
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,10 @@ def parse_month(value: str | None, name: str) -> tuple[int, int] | None:
     """Parse YYYY-MM (or None); QueryError naming the parameter otherwise."""
     if value is None or value == "":
         return None
-    match = _MONTH.fullmatch(value.strip())
-    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+    parsed = months.parse(value.strip())
+    if parsed is None:
         raise QueryError(f"{name} must be a month as YYYY-MM, got {value[:20]!r}")
-    return int(match[1]), int(match[2])
+    return parsed
 
 
 def month_range(since: str | None, until: str | None) -> tuple[int | None, int | None]:
@@ -105,7 +109,7 @@ def month_range(since: str | None, until: str | None) -> tuple[int | None, int |
     start, end = parse_month(since, "since"), parse_month(until, "until")
     if start and end and start > end:
         raise QueryError(f"since ({since}) is after until ({until})")
-    return (month_code(*start) if start else None, month_code(*end) if end else None)
+    return (months.code(*start) if start else None, months.code(*end) if end else None)
 
 
 def check_sort(sort: str) -> None:
@@ -134,7 +138,7 @@ class IndexView:
     @property
     def analyzer(self) -> Any:
         """The analyzer the index was built with (from its schema)."""
-        return self.searcher.schema["body"].analyzer
+        return self.searcher.schema[BODY].analyzer
 
     def plan(self, text: str, synonyms: Any = None) -> tuple[wq.Query, list[str]]:
         """A user query parsed (text that does not parse is searched as plain words) and
@@ -155,7 +159,7 @@ class IndexView:
     @cached_property
     def _bodies(self) -> Any:
         """The column of packed bodies (its reader loads an offset table: made once)."""
-        return self.searcher.reader().column_reader("packed_body", translate=False)
+        return self.searcher.reader().column_reader(PACKED_BODY, translate=False)
 
     def body(self, docnum: int) -> str | StoredText:
         """The body of a document (a long one is decompressed as it is read)."""
@@ -209,9 +213,8 @@ class Engine:
 
     def _planner(self, searcher: Searcher) -> Planner:
         """The planner of free-text queries over searcher's state of the index."""
-        analyzer = searcher.schema["body"].analyzer
-        boosts = {"title": self.config.title_boost, "body": 1.0,
-                  "lead": self.config.lead_boost}
+        analyzer = searcher.schema[BODY].analyzer
+        boosts = {TITLE: self.config.title_boost, BODY: 1.0, LEAD: self.config.lead_boost}
         return Planner(FieldSet({k: v for k, v in boosts.items() if v > 0}),
                        word_tables(searcher.reader()), analyzer.fallback, analyzer.compounds,
                        (self.config.typo_one, self.config.typo_two), self.config.typos)
@@ -293,14 +296,14 @@ class Engine:
         if fields is None:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         docnum = view.searcher.document_number(id=doc_id)
-        doc = Document(fields["id"], fields.get("title", ""), fields.get("month"),
-                       str(view.body(docnum)), fields.get("checksum", ""))
+        doc = Document(fields[ID], fields.get(TITLE, ""), fields.get(MONTH),
+                       str(view.body(docnum)), fields.get(CHECKSUM, ""))
         terms: set[str] = set()
         if text.strip():
             with budget.limited():
                 terms = query_terms(view.plan(check_query(text), self.synonyms)[0],
                                     view.searcher)
-        spans = vector_spans(view.searcher.reader(), docnum, "body", terms)
+        spans = vector_spans(view.searcher.reader(), docnum, BODY, terms)
         title_spans = match_spans(doc.title, terms, view.analyzer)
         return DocumentView(doc, highlight_html(doc.body, spans),
                             highlight_html(doc.title, title_spans, anchor=None), len(spans),
@@ -312,7 +315,7 @@ class Engine:
         (from the first MORE_LIKE_CHARS characters, so a huge document stays cheap)."""
         if not doc.body.strip():
             return []
-        results = view.searcher.more_like(docnum, "body", text=doc.body[:MORE_LIKE_CHARS],
+        results = view.searcher.more_like(docnum, BODY, text=doc.body[:MORE_LIKE_CHARS],
                                           top=count)
         return [_hit(view, r.docnum, r.score, None) for r in results]
 
@@ -328,7 +331,7 @@ class Engine:
         folder = Path(self.config.index)
         size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
         return {"documents": searcher.doc_count(), "index": str(folder),
-                "index_bytes": size, "terms_body": len(list(searcher.lexicon("body"))),
+                "index_bytes": size, "terms_body": len(list(searcher.lexicon(BODY))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
 
@@ -339,7 +342,7 @@ def _in_body(view: IndexView, terms: set[str]) -> set[str]:
     every hit's term vector. Their postings were just read by ranking (cached)."""
     readers = [r for r, _ in view.searcher.reader().leaf_readers() if r.segment() is not None]
     return {t for t in terms
-            if any(len(term_postings(r, "body", t.encode("utf-8"))[0]) for r in readers)}
+            if any(len(term_postings(r, BODY, t.encode("utf-8"))[0]) for r in readers)}
 
 
 def _sized(result: SearchResult) -> tuple[SearchResult, int]:
@@ -368,10 +371,10 @@ def _hit(view: IndexView, docnum: int, score: float, terms: set[str] | None) -> 
     snippet = ""
     if terms is not None:
         body = view.body(docnum)
-        spans = vector_spans(view.searcher.reader(), docnum, "body", terms,
+        spans = vector_spans(view.searcher.reader(), docnum, BODY, terms,
                              first=MAX_WINDOWS) if len(body) else []
         snippet = segments_html(snippet_segments(body, spans))
-    return Hit(fields["id"], fields.get("title", ""), fields.get("month"),
+    return Hit(fields[ID], fields.get(TITLE, ""), fields.get(MONTH),
                round(float(score), 4), snippet)
 
 

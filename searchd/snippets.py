@@ -15,7 +15,7 @@ from whoosh.analysis import Analyzer
 from whoosh.reading import IndexReader
 
 from .bodytext import StoredText
-from .codec import vector_values
+from .storage import vector_values
 
 # Only the start of a huge document is scanned for matches (bounds the work per hit).
 MAX_SCAN_CHARS = 300_000

@@ -19,9 +19,10 @@ from whoosh.reading import IndexReader
 from .analysis.folding import fold
 from .analysis.stopwords import STOP_WORDS
 from .cache import SizedLRU
-from .codec import field_terms
+from .schema import WORDS
+from .storage import field_terms
 
-FIELD = "words"
+FIELD = WORDS
 _WORD = re.compile(r"(?<![\w:])[^\W\d_]{3,}(?![\w:*])")
 _LAST_WORD = re.compile(r"[^\W\d_]+$")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,22 +12,22 @@ from typing import Any
 from whoosh.index import Index
 
 from . import failpoints
-from .processes import die_with_parent
 from .analysis import analysis_key
 from .analysis.lexicon import expanded_lexicon
 from .config import Config
 from .documents import Document, document_id, read_seed, scan_seeds
 from .errors import SearchdError, SeedError
-from .index import (SCHEMA_VERSION, DurableStorage, FileState, Manifest, activate, create_index,
-                    current_indexname, load_manifest, open_index,
-                    remove_other_indexes, save_manifest, write_lock)
-from .writer import SearchdWriter
+from .index import (FileState, Manifest, activate, create_index, current_indexname,
+                    load_manifest, open_index, remove_other_indexes, save_manifest, write_lock)
+from .pool import run_shares, shares_by_size
+from .schema import CHECKSUM, ID, SCHEMA_VERSION
+from .storage import SearchdWriter, abandon_open_files
 
 Progress = Callable[[int, int], None]
 PARALLEL_FROM = 100   # documents per process; fewer are written by this process alone
 EXPAND_FROM = 20      # documents; fewer are analysed with the compact lexicon (bisection)
 MAX_PROCS = 4
-PROGRESS_EVERY = 20   # documents between a worker's progress messages
+PROGRESS_EVERY = 20   # documents between progress reports of a share
 
 
 @dataclass
@@ -90,7 +88,7 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
         try:
             report = _sync_locked(config, rebuild, progress, merge)
         except OSError as exc:
-            DurableStorage.abandon()
+            abandon_open_files()
             remove_other_indexes(config.index, keep=current_indexname(config.index))
             raise SearchdError(f"cannot update the index: {_describe(exc)}") from exc
     report.seconds = time.perf_counter() - started
@@ -148,7 +146,7 @@ def recover_manifest(ix: Index, stale: Manifest) -> Manifest:
     """Rebuild the manifest from what the index holds: every file it lists is then checked
     by content on this sync, and only what really differs is written again."""
     with ix.searcher() as searcher:
-        files = {fields["id"]: FileState(fields.get("checksum", ""), -1, 0, 0)
+        files = {fields[ID]: FileState(fields.get(CHECKSUM, ""), -1, 0, 0)
                  for fields in searcher.all_stored_fields()}
     return Manifest(stale.indexname, stale.analysis, ix.latest_generation(), files)
 
@@ -189,21 +187,21 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
     return plan
 
 
-def _apply(ix, seeds: Path, plan: _Plan, manifest: Manifest,  # type: ignore[no-untyped-def]
-           report: SyncReport, progress: Progress | None, merge: bool = True) -> None:
+def _apply(ix: Index, seeds: Path, plan: _Plan, manifest: Manifest, report: SyncReport,
+           progress: Progress | None, merge: bool = True) -> None:
     """Write the planned changes in one commit, then record them in the manifest."""
     if len(plan.write) >= EXPAND_FROM:
         expanded_lexicon()  # dict look-ups; before the workers fork, so that they share it
     writer = SearchdWriter(ix)
     try:
         for doc_id in plan.delete:
-            writer.delete_by_term("id", doc_id)
+            writer.delete_by_term(ID, doc_id)
             manifest.files.pop(doc_id, None)
             report.removed += 1
         jobs = sorted(plan.write.items())
         procs = min(os.cpu_count() or 1, MAX_PROCS, len(jobs) // PARALLEL_FROM)
         if procs >= 2:
-            shares = _shares(jobs, plan.sizes, procs)
+            shares = shares_by_size(jobs, lambda job: plan.sizes[job[0]], procs)
             outcomes = _write_in_workers(ix, seeds, shares, manifest, writer, progress)
         else:
             outcomes = _write_here(writer, seeds, jobs, manifest, progress)
@@ -275,7 +273,7 @@ def _record(writer: SearchdWriter, outcome: _Outcome, manifest: Manifest,
     if outcome.state is not None:
         manifest.files[doc_id] = outcome.state
     if outcome.was_indexed and not outcome.unchanged:
-        writer.delete_by_term("id", doc_id)  # replaced, or no longer a document
+        writer.delete_by_term(ID, doc_id)  # replaced, or no longer a document
     if outcome.skipped is not None:
         report.skipped.append((doc_id, outcome.skipped))
     elif outcome.unchanged:
@@ -301,109 +299,31 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
     return outcomes
 
 
-def _write_in_workers(ix, seeds: Path,  # type: ignore[no-untyped-def]
-                      shares: list[list[tuple[str, Path]]], manifest: Manifest,
-                      writer: SearchdWriter, progress: Progress | None) -> list[_Outcome]:
-    """Read and index the files, a share per process: this one and a forked one for each
-    other share, each writing a segment of its own, which join writer's commit.
-    (This process works too, rather than wait: one process fewer holds the lexicon and a
-    pool of postings, which on nl-laws is 400 MB.)"""
-    context = multiprocessing.get_context("fork")
-    messages = context.Queue()
-    own, *others = shares
-    workers = [context.Process(target=_worker, daemon=True,
-                               args=(ix, seeds, share, manifest, messages, os.getpid()))
-               for share in others]
-    for worker in workers:
-        worker.start()
-    failpoints.reached("sync:workers-started")
-    tally = _Tally(sum(len(share) for share in shares), progress)
-    try:
-        def step(done: int, _: int) -> None:
-            tally.here = done
-            while not messages.empty():
-                tally.take(*messages.get(), writer)
-            tally.report()
+def _write_in_workers(ix: Index, seeds: Path, shares: list[list[tuple[str, Path]]],
+                      manifest: Manifest, writer: SearchdWriter,
+                      progress: Progress | None) -> list[_Outcome]:
+    """Read and index the files, a share per process (pool.py), each writing a segment of
+    its own, which join writer's commit. (This process works too, rather than wait: one
+    process fewer holds the lexicon and a pool of postings, which on nl-laws is 400 MB.)"""
+    total, done = sum(len(share) for share in shares), 0
 
-        here = SearchdWriter(ix)  # its segment is written while the workers write theirs
-        outcomes = _write_here(here, seeds, own, manifest, step)
-        writer.add_segments(here.finish_segments())
-        while tally.finished < len(workers):
-            tally.take(*_next_message(messages, workers), writer)
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
-            worker.join()
-    return outcomes + tally.outcomes
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
 
-
-@dataclass
-class _Tally:
-    """What the worker processes have reported so far, and progress over all processes."""
-
-    total: int
-    progress: Progress | None
-    here: int = 0   # files done by this process
-    there: int = 0  # by the workers
-    finished: int = 0
-    outcomes: list[_Outcome] = field(default_factory=list)
-
-    def take(self, kind: str, payload: Any, writer: SearchdWriter) -> None:
-        """Account for one message from a worker."""
-        if kind == "error":
-            raise SearchdError(f"an indexing process failed: {payload}")
-        if kind == "progress":
-            self.there += payload
-        else:
-            segments, outcomes = payload
-            writer.add_segments(segments)
-            self.outcomes.extend(outcomes)
-            self.finished += 1
-        self.report()
-
-    def report(self) -> None:
-        """Tell the progress callback how many files all processes have done."""
-        if self.progress is not None:
-            self.progress(self.here + self.there, self.total)
-
-
-def _next_message(messages, workers) -> tuple[str, Any]:  # type: ignore[no-untyped-def]
-    """The next message from the workers; an error if one died without saying why."""
-    while True:
-        try:
-            return messages.get(timeout=1.0)
-        except queue.Empty:
-            dead = [w for w in workers if w.exitcode not in (None, 0)]
-            if dead:
-                return "error", f"exit code {dead[0].exitcode}"
-
-
-def _shares(jobs: list[tuple[str, Path]], sizes: dict[str, int],
-            procs: int) -> list[list[tuple[str, Path]]]:
-    """The jobs in procs shares of about equal bytes (largest files first, each to the
-    share with the fewest bytes so far), each in document-id order."""
-    shares: list[list[tuple[str, Path]]] = [[] for _ in range(procs)]
-    loads = [0] * procs
-    for job in sorted(jobs, key=lambda job: -sizes[job[0]]):
-        lightest = loads.index(min(loads))
-        shares[lightest].append(job)
-        loads[lightest] += sizes[job[0]]
-    return [sorted(share) for share in shares]
-
-
-def _worker(ix, seeds: Path, jobs: list[tuple[str, Path]],  # type: ignore[no-untyped-def]
-            manifest: Manifest, messages, parent: int) -> None:
-    """A worker process: index jobs into segments of its own and send them back; it dies
-    with the syncing process (killed, it leaves no orphan writing on)."""
-    die_with_parent(parent)
-    try:
-        writer = SearchdWriter(ix)
+    def write_share(jobs: list[tuple[str, Path]],
+                    step: Callable[[int], None]) -> tuple[list[Any], list[_Outcome]]:
+        share_writer = SearchdWriter(ix)
         outcomes: list[_Outcome] = []
         for start in range(0, len(jobs), PROGRESS_EVERY):
             batch = jobs[start:start + PROGRESS_EVERY]
-            outcomes.extend(_write_here(writer, seeds, batch, manifest, None))
-            messages.put(("progress", len(batch)))
-        messages.put(("done", (writer.finish_segments(), outcomes)))
-    except BaseException as exc:  # reported to the parent, which cancels the sync
-        messages.put(("error", f"{type(exc).__name__}: {exc}"))
+            outcomes.extend(_write_here(share_writer, seeds, batch, manifest, None))
+            step(len(batch))
+        return share_writer.finish_segments(), outcomes
+
+    results = run_shares(shares, write_share, advance)
+    for segments, _ in results:
+        writer.add_segments(segments)
+    return [outcome for _, outcomes in results for outcome in outcomes]

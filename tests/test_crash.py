@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from searchd import failpoints, index as index_module
+from searchd import failpoints
+from searchd.storage import files as storage_files
 from searchd.config import Config, config_from_dict
 from searchd.errors import SearchdError
 from searchd.index import current_indexname
@@ -91,7 +92,7 @@ def test_what_a_killed_rebuild_left_is_cleaned_up(built: Config, rebuild: bool) 
 
 def _failing_storage(monkeypatch: pytest.MonkeyPatch, after: int) -> None:
     """Make the index's storage fail with ENOSPC after `after` files were created."""
-    original = index_module.DurableStorage.create_file
+    original = storage_files.DurableStorage.create_file
     calls = []
 
     def create_file(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -100,7 +101,7 @@ def _failing_storage(monkeypatch: pytest.MonkeyPatch, after: int) -> None:
             raise OSError(errno.ENOSPC, "No space left on device", name)
         return original(self, name, *args, **kwargs)
 
-    monkeypatch.setattr(index_module.DurableStorage, "create_file", create_file)
+    monkeypatch.setattr(storage_files.DurableStorage, "create_file", create_file)
 
 
 @pytest.mark.parametrize("rebuild", [True, False], ids=["rebuild", "sync"])

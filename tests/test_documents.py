@@ -11,16 +11,16 @@ from searchd.errors import SeedError
 def test_header_body_and_id() -> None:
     loaded = parse_seed(b" date 2017-11 Een titel\n\nEerste alinea.\n\nTweede.", "a/b.txt")
     doc = loaded.document
-    assert (doc.id, doc.date, doc.title) == ("a/b.txt", "2017-11", "Een titel")
+    assert (doc.id, doc.month, doc.title) == ("a/b.txt", "2017-11", "Een titel")
     assert doc.body == "Eerste alinea.\n\nTweede."
     assert loaded.warnings == []
 
 
 def test_missing_date_and_missing_title() -> None:
-    assert parse_seed(b" date  Alleen titel\n\nTekst", "x").document.date is None
+    assert parse_seed(b" date  Alleen titel\n\nTekst", "x").document.month is None
     assert parse_seed(b" date  Alleen titel\n\nTekst", "x").document.title == "Alleen titel"
     doc = parse_seed(b" date 2020-02\n\nTekst", "x").document
-    assert (doc.date, doc.title) == ("2020-02", "")
+    assert (doc.month, doc.title) == ("2020-02", "")
 
 
 def test_bom_and_crlf() -> None:
@@ -46,7 +46,7 @@ def test_unusable_files_raise(data: bytes, reason: str) -> None:
 @pytest.mark.parametrize("header", [" date 2017-13 T", " date yesterday T"])
 def test_bad_dates_warn_and_keep_the_document(header: str) -> None:
     loaded = parse_seed(f"{header}\n\nTekst".encode(), "x")
-    assert loaded.document.date is None and loaded.document.title == "T"
+    assert loaded.document.month is None and loaded.document.title == "T"
     assert loaded.warnings
 
 

@@ -94,7 +94,7 @@ def test_parsing_builds_each_operator_once(monkeypatch: pytest.MonkeyPatch) -> N
     from whoosh.qparser import syntax
 
     from searchd.bounds import MAX_OPERATORS
-    from searchd.index import build_schema
+    from searchd.schema import build_schema
     from searchd.query import build_parser, parse_query
 
     calls = []

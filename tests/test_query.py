@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchd.errors import ConfigError
-from searchd.index import build_schema
+from searchd.schema import build_schema
 from searchd.query import (Synonyms, _is_plain, build_parser, lift_negations, load_synonyms,
                            plain_words)
 

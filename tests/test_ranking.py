@@ -15,13 +15,15 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.scoring import BM25F
 
-from searchd import ranking
+from searchd import months, ranking
 from searchd.bodytext import CHUNK, StoredText, pack
 from searchd.cache import SizedLRU
-from searchd.codec import ArrayLeafMatcher, SearchdCodec, posting_blocks
+from searchd.storage.codec import SearchdCodec
+from searchd.storage.matchers import ArrayLeafMatcher
+from searchd.storage.reading import posting_blocks
 from searchd.config import Config, config_from_dict
 from searchd.documents import parse_seed
-from searchd.index import build_schema, document_fields
+from searchd.schema import build_schema, document_fields
 from searchd.bounds import bound_query
 from searchd.query import build_parser, parse_query
 from searchd.search import Engine
@@ -149,7 +151,7 @@ def test_segments_of_whoosh_s_own_codec_are_ranked_too(tmp_path: Path) -> None:
 
 def test_month_ranges_and_facets(view) -> None:
     q, _ = bound_query(parse_query(view.parser, "minister")[0], view.searcher.reader())
-    since, until = ranking.month_code(2000, 1), ranking.month_code(2009, 12)
+    since, until = months.code(2000, 1), months.code(2009, 12)
     ranked = ranking.rank(view.searcher, q, 5, months=(since, until))
     assert ranked.total > 0
     assert all(since <= m <= until for m in ranked.months.tolist())

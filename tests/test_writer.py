@@ -12,12 +12,14 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from searchd.codec import SearchdCodec, field_terms, posting_blocks
+from searchd.storage.codec import SearchdCodec
+from searchd.storage.reading import field_terms, posting_blocks
 from searchd.config import config_from_dict
 from searchd.documents import Document, parse_seed
-from searchd.index import build_schema, document_fields, open_index
+from searchd.index import open_index
+from searchd.schema import build_schema, document_fields
 from searchd.sync import sync_index
-from searchd.writer import SearchdWriter
+from searchd.storage import SearchdWriter
 
 from .conftest import DOCS, REPO, write_seeds
 
@@ -196,7 +198,8 @@ def test_blocks_keep_wide_ids_and_fractional_weights(tmp_path: Path, blocks: int
     from whoosh.codec.whoosh3 import W3TermInfo
     from whoosh.formats import Positions
 
-    from searchd.codec import ArrayLeafMatcher, _array_blocks
+    from searchd.storage.blocks import array_blocks
+    from searchd.storage.matchers import ArrayLeafMatcher
 
     monkeypatch.setattr(SearchdCodec, "POSTINGS_BLOCK", blocks)
     postings = [(3, 1.0, [4]), (200, 2.0, [1, 9]), (60_000, 1.0, [5]), (60_300, 1.0, [6]),
@@ -219,7 +222,7 @@ def test_blocks_keep_wide_ids_and_fractional_weights(tmp_path: Path, blocks: int
         while matcher.is_active():
             read.append((matcher.id(), matcher.weight(), matcher.value_as("positions")))
             matcher.next()
-        arrays = list(_array_blocks(source.get(offset + 4, length - 4)))
+        arrays = list(array_blocks(source.get(offset + 4, length - 4)))
     finally:
         source.close()
     assert read == postings

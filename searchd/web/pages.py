@@ -6,13 +6,12 @@ from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
+from .. import months
 from ..errors import QueryError
 from .common import engine, search_args
 
 bp = Blueprint("pages", __name__)
 
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december")
 SORT_LABELS = {"relevance": "relevantie", "newest": "nieuwste eerst",
                "oldest": "oudste eerst"}
 STATE = ("q", "sort", "since", "until", "limit")  # what a results URL carries along
@@ -33,10 +32,7 @@ def search_url(**changes: Any) -> str:
 @bp.app_template_filter("month_name")
 def month_name(value: str | None) -> str:
     """2017-11 -> november 2017 (the value itself when it is not a month)."""
-    number = value[5:] if value and len(value) == 7 else ""
-    if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= 12:
-        return value or ""
-    return f"{MONTHS[int(number) - 1]} {value[:4]}"
+    return months.label(value)
 
 
 @bp.get("/")

@@ -11,7 +11,7 @@ replaces the rest for searchd's text fields:
   the same spans;
 - postings wait per field in flat arrays (term number, document, weight, frequency,
   positions), are sorted once by numpy and encoded a block at a time, with block and term
-  statistics computed for all blocks at once (codec.encode_postings);
+  statistics computed for all blocks at once (blocks.encode_postings);
 - when the arrays pass the memory limit they are encoded into a temporary run file and
   the pool starts again; when the segment is written the runs are merged term by term (a
   term's blocks from each run one after the other), so memory stays bounded and a writer
@@ -36,12 +36,14 @@ import numpy as np
 from whoosh.fields import NUMERIC
 from whoosh.writing import SegmentWriter
 
-from . import failpoints
-from .codec import (SearchdCodec, SortedPostings, TermPostings, encode_postings, join_postings,
-                    position_deltas, value_kind, write_terms)
-from .documents import Document
-from .analysis import surface_words
-from .index import TEXT_FIELDS, lead, other_fields, words_text
+from .. import failpoints
+from ..analysis import surface_words
+from ..documents import Document
+from ..schema import FIELDS, Field
+from .blocks import SortedPostings, TermPostings, encode_postings, join_postings, position_deltas
+from .codec import SearchdCodec, write_terms
+from .matchers import value_kind
+from .vectors import Spans
 
 POOL_MB = 96  # postings kept in memory per writer before they go to a run file
 Record = tuple[str, TermPostings]  # a field name and one of its terms' posting lists
@@ -179,7 +181,7 @@ class PostingsPool:
         for name in sorted(self.fields):
             postings, self.fields[name] = self.fields[name], FieldPostings("none", "")
             if postings.terms:
-                lengths = perdocwriter.field_lengths(name)
+                lengths = perdocwriter.field_length_bytes(name)
                 for found in encode_postings(postings.sorted_postings(), lengths,
                                              codec.POSTINGS_BLOCK, codec.POSTINGS_LEVEL):
                     yield name, found
@@ -201,52 +203,52 @@ class SearchdWriter(SegmentWriter):
         super().__init__(ix, codec=SearchdCodec(), **kwargs)
         self.pool = PostingsPool(self.schema)
         self.pool_limit = pool_mb * 1024 * 1024
-        self.analyzer = self.schema["body"].analyzer
-        self.field_order = sorted(self.schema.names())  # as Whoosh adds them
+        self.fields = sorted(FIELDS, key=lambda f: f.name)  # in the order Whoosh adds them
         self.runs: list[IO[bytes]] = []  # postings of full pools, encoded
         self.done_segments: list[Any] = []  # written by worker processes
 
     def add(self, doc: Document) -> None:
-        """Index one Document."""
+        """Index one Document (its fields as schema.FIELDS says)."""
         self._check_state()
         docnum, perdoc = self.docnum, self.perdocwriter
-        fields = other_fields(doc)
-        spans = self.analyzer.spans(doc.body)
+        values = {field.name: field.value(doc) for field in self.fields}
+        spans = {field.name: self.schema[field.name].analyzer.spans(values[field.name])
+                 for field in self.fields if field.analysis == "dutch"}
         perdoc.start_doc(docnum)
-        for name in self.field_order:
-            if name in TEXT_FIELDS:
-                self._add_text(name, docnum, doc, spans)
-            elif fields.get(name) is not None:
-                self._add_other(name, docnum, fields[name])
+        for field in self.fields:
+            value = values[field.name]
+            if field.analysis is not None:
+                self._add_text(field, docnum, value, spans)
+            elif value is not None:
+                self._add_other(field.name, docnum, value)
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
         if self.pool.nbytes() > self.pool_limit:
             self._spill()
 
-    def _add_text(self, name: str, docnum: int, doc: Document,
-                  spans: dict[str, list[tuple[int, int, int]]]) -> None:
-        """One of the analysed text fields: postings, length, term vector, stored value."""
-        field = self.schema[name]
-        if name == "title":
-            title = self.analyzer.spans(doc.title)
-            positions = {t: [p for p, _, _ in s] for t, s in title.items()}
-        elif name == "body":
-            positions = {t: [p for p, _, _ in s] for t, s in spans.items()}
-            self.perdocwriter.add_vector_spans(name, spans)
-        elif name == "lead":
-            end = len(lead(doc.body))
+    def _add_text(self, field: Field, docnum: int, text: str,
+                  spans: dict[str, Spans]) -> None:
+        """One of the analysed text fields: postings, length, term vector, stored value.
+        spans: the analysis of each "dutch" field of the document."""
+        fieldobj = self.schema[field.name]
+        if field.analysis == "dutch":
+            positions = {t: [p for p, _, _ in s] for t, s in spans[field.name].items()}
+            if fieldobj.vector is not None:
+                self.perdocwriter.add_vector_spans(field.name, spans[field.name])
+        elif field.analysis == "opening":  # text opens field.of: its first postings
+            end = len(text)
             positions = {}
-            for term, found in spans.items():
+            for term, found in spans[str(field.of)].items():
                 inside = [p for p, _, stop in found if stop <= end]
                 if inside:
                     positions[term] = inside
         else:  # the words as written, each once
-            positions = {w: [0] for w in surface_words(words_text(doc))}
-        self.pool.field(name).add_document(docnum, positions)
-        length = sum(len(p) for p in positions.values()) if field.scorable else 0
-        stored = doc.title if name == "title" else None  # the only stored one
-        self.perdocwriter.add_field(name, field, stored, length)
+            positions = {w: [0] for w in surface_words(text)}
+        self.pool.field(field.name).add_document(docnum, positions)
+        length = sum(len(p) for p in positions.values()) if fieldobj.scorable else 0
+        stored = text if fieldobj.stored else None
+        self.perdocwriter.add_field(field.name, fieldobj, stored, length)
 
     def _add_other(self, name: str, docnum: int, value: Any) -> None:
         """Any other field, as Whoosh's add_document does it."""

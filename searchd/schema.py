@@ -1,0 +1,110 @@
+"""The index's schema: one contract between a Document and what the index holds.
+
+Field names are the constants below, used everywhere a field is named. FIELDS says what
+each field holds of a Document and how it is analysed; the bulk writer (storage/writer.py)
+and the plain Whoosh path (document_fields, for tests and tools) both read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID as IdField, TEXT, Schema
+from whoosh.formats import Characters
+
+from . import bodytext, months
+from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
+from .documents import Document
+
+SCHEMA_VERSION = 10  # bump when the schema or the field values change: indexes are rebuilt
+LEAD_CHARS = 800
+
+ID = "id"
+TITLE = "title"
+BODY = "body"
+LEAD = "lead"             # the body's opening (lead())
+WORDS = "words"           # the words as written, for spelling suggestions
+PACKED_BODY = "packed_body"
+MONTH = "month"           # the document's month, "YYYY-MM", stored for display
+MONTH_COLUMN = "date"     # the same month as a date column: filters, facets, sorting
+CHECKSUM = "checksum"
+
+SEARCH_FIELDS = (TITLE, BODY, LEAD)  # the fields a query searches
+
+# How the bulk writer analyses a text field: "dutch" (DutchAnalyzer spans; a field with a
+# term vector keeps them), "opening" (the field's text is the opening of field `of`: its
+# postings are those of that field's spans inside it), "surface" (each word as written,
+# once).
+Analysis = Literal["dutch", "opening", "surface"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of the index: its name, its value for a Document (None: the document has
+    none) and, for a text field, how the bulk writer analyses it."""
+
+    name: str
+    value: Callable[[Document], Any]
+    analysis: Analysis | None = None
+    of: str | None = None  # for an "opening": the field it opens
+
+
+def lead(body: str, size: int = LEAD_CHARS) -> str:
+    """The opening of a body, where a news article (or a question) says what it is about:
+    whole paragraphs up to about size characters, and never more than a third of the body
+    (in a short text the lead would only repeat the body). Indexed with a small boost."""
+    limit = min(size, len(body) // 3)
+    end = body.rfind(" ", 0, limit) if limit < len(body) else len(body)
+    return body[: max(end, 0)]
+
+
+def words_text(doc: Document) -> str:
+    """The text whose words (as written) the words field holds: title and body."""
+    return doc.title + "\n" + doc.body
+
+
+FIELDS = (
+    Field(ID, lambda d: d.id),
+    Field(TITLE, lambda d: d.title, "dutch"),
+    Field(BODY, lambda d: d.body, "dutch"),
+    Field(PACKED_BODY, lambda d: bodytext.pack(d.body)),
+    Field(LEAD, lambda d: lead(d.body), "opening", of=BODY),
+    Field(WORDS, words_text, "surface"),
+    Field(MONTH_COLUMN, lambda d: months.first_day(d.month) if d.month else None),
+    Field(MONTH, lambda d: d.month),
+    Field(CHECKSUM, lambda d: d.checksum),
+)
+
+
+def build_schema(stemmer: str, compounds: bool) -> Schema:
+    """The Whoosh schema of FIELDS."""
+    analyzer = dutch_analyzer(stemmer, compounds)
+    return Schema(**{
+        ID: IdField(unique=True, stored=True),
+        TITLE: TEXT(analyzer=analyzer, stored=True, phrase=True),
+        # the body's term vector keeps each term's character spans: snippets and the
+        # document page mark matches without analysing the (maybe huge) text again
+        BODY: TEXT(analyzer=analyzer, phrase=True, vector=Characters()),
+        # the body text itself, in compressed chunks (bodytext.py): a snippet reads a few
+        # kilobytes of a huge document, and the other stored fields stay small
+        PACKED_BODY: COLUMN(VarBytesColumn()),
+        LEAD: TEXT(analyzer=analyzer, phrase=True),
+        # scorable only so that Whoosh keeps a length column: without one it checks the
+        # disk for that column once per posting while writing
+        WORDS: TEXT(analyzer=SurfaceWordsAnalyzer(), phrase=False),
+        MONTH_COLUMN: DATETIME(sortable=True),
+        MONTH: IdField(stored=True),
+        CHECKSUM: IdField(stored=True),
+    })
+
+
+FIELD_NAMES = sorted(field.name for field in FIELDS)
+
+
+def document_fields(doc: Document) -> dict[str, Any]:
+    """The Whoosh field values of a Document (fields it has no value for left out)."""
+    values = ((field.name, field.value(doc)) for field in FIELDS)
+    return {name: value for name, value in values if value is not None}

@@ -1,0 +1,39 @@
+"""searchd's storage: the one home of the on-disk format and of every Whoosh internal.
+
+Modules (each names the Whoosh methods it overrides, and compat.py lists every private
+Whoosh name they rely on):
+  blocks.py    posting blocks, encoded and decoded with numpy alone
+  matchers.py  Whoosh matchers reading those blocks
+  codec.py     the Whoosh codec that writes them (and per-document data, term vectors)
+  vectors.py   term vectors: encoding spans, reading the values of some terms
+  reading.py   whole posting lists and the term index, read in large pieces
+  columns.py   what ranking reads per document: lengths, months, deletions
+  writer.py    the bulk segment writer, and the segment commit of parallel writers
+  files.py     durable file storage; opening and creating Whoosh indexes
+  qparser.py   Whoosh's query parser repaired; pattern expansions
+Everything else uses the names exported here.
+"""
+
+from __future__ import annotations
+
+from .compat import IncompatibleWhoosh, check_version
+
+check_version()
+
+# (after the version check: a Whoosh of another version fails here, clearly)
+from .columns import (LENGTHS, bm25f_parameters, field_length_bytes,  # noqa: E402
+                      live_documents, month_codes, segment_key)
+from .files import (OPEN_ERRORS, abandon_open_files, create_whoosh, exists,  # noqa: E402
+                    fsync_dir, open_whoosh)
+from .qparser import expansions, repair_parser  # noqa: E402
+from .reading import each_posting, field_terms, posting_arrays, posting_blocks  # noqa: E402
+from .vectors import Spans, vector_values  # noqa: E402
+from .writer import SearchdWriter  # noqa: E402
+
+__all__ = [
+    "IncompatibleWhoosh", "LENGTHS", "OPEN_ERRORS", "SearchdWriter", "Spans",
+    "abandon_open_files", "bm25f_parameters", "create_whoosh", "each_posting", "exists",
+    "expansions", "field_length_bytes", "field_terms", "fsync_dir", "live_documents",
+    "month_codes", "open_whoosh", "posting_arrays", "posting_blocks", "repair_parser",
+    "segment_key", "vector_values",
+]
