@@ -16,11 +16,14 @@ Everything else uses the names exported here.
 
 from __future__ import annotations
 
+import sys
+
 from .compat import IncompatibleWhoosh, check_version
 
 check_version()
 
 # (after the version check: a Whoosh of another version fails here, clearly)
+from . import codec  # noqa: E402
 from .columns import (LENGTHS, bm25f_parameters, field_length_bytes,  # noqa: E402
                       live_documents, month_codes, segment_key)
 from .files import (OPEN_ERRORS, abandon_open_files, create_whoosh, exists,  # noqa: E402
@@ -29,6 +32,10 @@ from .qparser import expansions, repair_parser  # noqa: E402
 from .reading import each_posting, field_terms, posting_arrays, posting_blocks  # noqa: E402
 from .vectors import Spans, vector_values  # noqa: E402
 from .writer import SearchdWriter  # noqa: E402
+
+# A Whoosh index names its codec's class in its table of contents (a pickle): indexes written
+# before storage/ existed name searchd.codec.SearchdCodec, and open through this alias.
+sys.modules.setdefault("searchd.codec", codec)
 
 __all__ = [
     "IncompatibleWhoosh", "LENGTHS", "OPEN_ERRORS", "SearchdWriter", "Spans",
