@@ -141,11 +141,13 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
                since: str | None, until: str | None, sort: str, as_json: bool,
                queries: Any) -> None:
     """Search the index for QUERY."""
+    from .evaluation import trec_run
     from .search import Engine
 
     engine = Engine(config)
     if queries is not None:
-        _run_batch(engine, queries, limit or 10, since, until, sort)
+        for line in trec_run(engine, queries, limit or 10, since=since, until=until, sort=sort):
+            click.echo(line)
         return
     if not query:
         raise click.UsageError("give a QUERY or --queries FILE")
@@ -158,21 +160,6 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
         click.echo(f"note: {notice}", err=True)
     if result.suggestion:
         click.echo(f"\nBedoelde u: {result.suggestion}")
-
-
-def _run_batch(engine: Any, lines: Any, limit: int, since: str | None,
-               until: str | None, sort: str) -> None:
-    """Print TREC run lines `qid Q0 docid rank score searchd` for each query line."""
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        qid, sep, text = line.rstrip("\n").partition("\t")
-        if not sep:
-            raise click.ClickException(f"line {number}: expected qid<TAB>query")
-        result = engine.search(text, limit=limit, since=since, until=until, sort=sort,
-                               snippets=False, facets=False)
-        for rank, hit in enumerate(result.hits, 1):
-            click.echo(f"{qid} Q0 {hit.id} {rank} {hit.score:.4f} searchd")
 
 
 def _print_result(result: Any) -> None:
@@ -285,53 +272,13 @@ def serve_cmd(config: Config, host: str | None, port: int | None, watch: bool) -
 
     With --watch this process follows the seeds folder and the server runs in a child
     process (gunicorn reaps every child of its own process, the indexer's workers too)."""
-    from .web.server import serve
+    from .web.server import serve, serve_watching
 
     address = (config, host or config.host, port or config.port)
-    if not watch:
+    if watch:
+        serve_watching(*address, start_watcher=lambda: _start_watcher(config))
+    else:
         serve(*address)
-        return
-    _serve_watching(address)
-
-
-def _serve_child(config: Config, host: str, port: int, parent: int) -> None:
-    """The server process of `serve --watch`: it stops when its parent dies (Linux)."""
-    import signal
-
-    from .processes import die_with_parent
-    from .web.server import serve
-
-    die_with_parent(parent, signal.SIGTERM)  # gunicorn then stops its workers too
-    serve(config, host, port, watched=True)
-
-
-def _serve_watching(address: tuple[Config, str, int]) -> None:
-    """Run the server in a child process and the watcher here until either stops."""
-    import multiprocessing
-    import signal
-
-    server = multiprocessing.get_context("fork").Process(
-        target=_serve_child, args=(*address, os.getpid()), name="searchd-server")
-    server.start()  # forked before the watcher starts its threads
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    watcher = None
-    try:
-        watcher = _start_watcher(address[0])
-        server.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if server.is_alive():
-            server.terminate()  # SIGTERM: gunicorn finishes running requests
-            server.join(timeout=15)
-        if watcher is not None:
-            watcher.stop()
-    if server.exitcode not in (0, -signal.SIGTERM, None):
-        raise click.ClickException(f"the server stopped with status {server.exitcode}")
 
 
 @main.command("watch")

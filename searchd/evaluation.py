@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import SearchdError
+from .errors import QueryError, SearchdError
 
 
 @dataclass(frozen=True)
@@ -125,3 +125,19 @@ def ndcg(ranking: Sequence[str], grades: Mapping[str, int], k: int = 10) -> floa
     ideal = sorted((g for g in grades.values() if g > 0), reverse=True)[:k]
     idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     return dcg / idcg if idcg else 0.0
+
+
+def trec_run(engine: Any, lines: Iterable[str], limit: int,
+             **options: Any) -> Iterator[str]:
+    """A batch search: for every line `qid<TAB>query`, TREC run lines `qid Q0 docid rank
+    score searchd` of its first limit hits (options: since, until, sort). QueryError for
+    a line that is not qid<TAB>query, naming it."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        qid, sep, text = line.rstrip("\n").partition("\t")
+        if not sep:
+            raise QueryError(f"line {number}: expected qid<TAB>query")
+        result = engine.search(text, limit=limit, snippets=False, facets=False, **options)
+        for rank, hit in enumerate(result.hits, 1):
+            yield f"{qid} Q0 {hit.id} {rank} {hit.score:.4f} searchd"

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import multiprocessing
 import os
+import signal
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -14,6 +17,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ..config import Config
+from ..errors import SearchdError
+from ..processes import die_with_parent
 from . import create_app
 from .common import engine
 from .worker import MAX_REQUEST_LINE, WORKER_CONNECTIONS, raise_open_files_limit
@@ -69,6 +74,41 @@ def serve(config: Config, host: str, port: int, watched: bool = False) -> None:
     }, watched).run()
 
 
+def serve_watching(config: Config, host: str, port: int,
+                   start_watcher: Callable[[], Any]) -> None:
+    """`serve --watch`: the server in a child process, and the watcher start_watcher()
+    starts in this one, until either stops or SIGTERM comes. (gunicorn reaps every child
+    of its own process, so the indexer's workers cannot be children of the server.)"""
+    server = multiprocessing.get_context("fork").Process(
+        target=_serve_child, args=(config, host, port, os.getpid()), name="searchd-server")
+    server.start()  # forked before the watcher starts its threads
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    watcher = None
+    try:
+        watcher = start_watcher()
+        server.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server.is_alive():
+            server.terminate()  # SIGTERM: gunicorn finishes running requests
+            server.join(timeout=15)
+        if watcher is not None:
+            watcher.stop()
+    if server.exitcode not in (0, -signal.SIGTERM, None):
+        raise SearchdError(f"the server stopped with status {server.exitcode}")
+
+
+def _serve_child(config: Config, host: str, port: int, parent: int) -> None:
+    """The server process of serve_watching(): it stops when its parent dies (Linux)."""
+    die_with_parent(parent, signal.SIGTERM)  # gunicorn then stops its workers too
+    serve(config, host, port, watched=True)
+
+
 def _limit_malloc_arenas(arenas: int = 2) -> None:
     """Let glibc keep at most `arenas` malloc arenas per process (it makes up to 8 a core,
     one for each thread that allocates, and each keeps the memory it freed): about 15 MB
@@ -93,8 +133,6 @@ def _load_shared(config: Config) -> None:
 
 def _warm_up(app: Flask) -> None:
     """Load the lexicon and open the index before the first visitor has to wait for it."""
-    from ..errors import SearchdError
-
     with app.test_request_context("/"):
         try:
             engine().search("warm", snippets=False)
