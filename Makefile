@@ -12,6 +12,8 @@ run: $(STAMP) prepare
 
 test: $(STAMP) $(VENV)/.test-installed
 	@scripts/ensure-chromium.sh || true
+	$(BIN)/ruff check searchd tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 install: $(STAMP) prepare

@@ -64,7 +64,8 @@ def _lines(path: Path) -> Iterable[str]:
     return (line.rstrip("\r\n") for line in text.splitlines() if line.strip())
 
 
-def score_run(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]]) -> EvalReport:
+def score_run(run: Mapping[str, Sequence[str]],
+              qrels: Mapping[str, Mapping[str, int]]) -> EvalReport:
     """Score ranked doc ids per query (the first 100 count) against graded judgements;
     a grade above 0 is relevant."""
     judged = [qid for qid in qrels if any(g > 0 for g in qrels[qid].values())]

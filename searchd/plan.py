@@ -24,8 +24,16 @@ from .analysis.lexicon import lexicon
 from .analysis.stopwords import STOP_WORDS
 from .analysis.tokenizer import _WORD, split_word
 from .schema import LEAD
-from .suggest import (BETTER, RARE, WordTable, compound_near, doc_count, lexicon_near,
-                      near_words, typo_edits)
+from .suggest import (
+    BETTER,
+    RARE,
+    WordTable,
+    compound_near,
+    doc_count,
+    lexicon_near,
+    near_words,
+    typo_edits,
+)
 
 # Function words: dropped from a query unless all its words are such (then nothing would
 # be left) or they stand in a phrase. The index's stop words (analysis/stopwords.py) plus
@@ -150,10 +158,10 @@ class Planner:
         if not whole:
             return WordClause(written, ())
         folded = fold(whole)
-        own, parts = self._analysed(whole)
+        own, part_terms = self._analysed(whole)
         typos = self._near(whole, folded) if self.typos else ()
         correction = max(typos, key=lambda c: c[1])[0] if typos else None
-        return WordClause(written, self.fields.terms(own), self._parts(parts),
+        return WordClause(written, self.fields.terms(own), self._parts(part_terms),
                           inside=self._inside(own, folded), correction=correction,
                           typos=tuple(self._typo_clause(w) for w, _ in typos),
                           derived=self.fields.terms(derived_terms(own[0], self.fallback))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import qparser, query as wq
+from whoosh import qparser
+from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from .bounds import MAX_QUERY_CHARS, syntax_notice, term_text
@@ -46,9 +48,14 @@ class Synonyms:
                 pattern = _member_pattern(member)
                 if pattern.search(text):
                     alternatives = " OR ".join(f'"{m}"' if " " in m else m for m in group)
-                    text = pattern.sub(lambda _: f"({alternatives})", text, count=1)
+                    text = pattern.sub(_literally(f"({alternatives})"), text, count=1)
                     break
         return text
+
+
+def _literally(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts replacement as it is (no backslash escapes)."""
+    return lambda _: replacement
 
 
 def _member_pattern(member: str) -> re.Pattern[str]:

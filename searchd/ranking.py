@@ -204,13 +204,13 @@ def _clause(clause: WordClause, leaf: _Leaf, weights: Any) -> tuple[np.ndarray, 
         scores += weights.derived * derived.scores
         share = np.maximum(share, derived.mask)
     if clause.parts:
-        words = [_dense(word, leaf) for word, _ in clause.parts]
-        inside = [_dense(part_of, leaf) for _, part_of in clause.parts]
-        parts = [Matches(w.mask | i.mask, w.scores + i.scores) for w, i in zip(words, inside)]
+        alone = [_dense(word, leaf) for word, _ in clause.parts]
+        within = [_dense(part_of, leaf) for _, part_of in clause.parts]
+        parts = [Matches(w.mask | i.mask, w.scores + i.scores) for w, i in zip(alone, within)]
         together = np.logical_and.reduce([p.mask for p in parts])
         # one part alone counts only inside a compound (bouwwerf for zeppelinwerf), not as
         # a word that may mean something else (werven: to recruit)
-        some = np.logical_or.reduce([p.mask for p in inside])
+        some = np.logical_or.reduce([p.mask for p in within])
         summed = np.sum([p.scores for p in parts], axis=0)
         scores += summed * np.where(together, weights.parts, weights.part)
         share = np.maximum(share, np.where(together, 1.0, some * weights.part_match))

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, DATETIME, ID as IdField, TEXT, Schema
+from whoosh.fields import COLUMN, DATETIME, TEXT, Schema
+from whoosh.fields import ID as IdField
 from whoosh.formats import Characters
 
 from . import bodytext, months

@@ -16,23 +16,27 @@ from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import bodytext, months
+from . import bodytext, budget, months
 from .bodytext import StoredText
+from .bounds import bound_query, is_simple
 from .cache import SizedLRU
 from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
-from .ranking import SORTS, rank, term_postings
-from . import budget
-from .bounds import bound_query, is_simple
 from .plan import FieldSet, Planner, WordsQuery, correct
+from .query import build_parser, check_query, is_free_text, load_synonyms, parse_query, query_terms
+from .ranking import SORTS, rank, term_postings
 from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
-from .query import (build_parser, check_query, is_free_text, load_synonyms, parse_query,
-                    query_terms)
+from .snippets import (
+    MAX_WINDOWS,
+    highlight_html,
+    match_spans,
+    segments_html,
+    snippet_segments,
+    vector_spans,
+)
 from .suggest import complete, suggest, word_tables
-from .snippets import (MAX_WINDOWS, highlight_html, match_spans, segments_html,
-                       snippet_segments, vector_spans)
 
 T = TypeVar("T")
 MAX_PAGE = 10_000

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
-
 from whoosh.reading import IndexReader
 
 from .analysis.folding import fold
@@ -121,8 +121,13 @@ def word_tables(reader: IndexReader) -> list[WordTable]:
         if segment.segment() is None:  # an index without documents
             continue
         key = segment.segment().segment_id()
-        tables.append(_tables.get(key, lambda s=segment: (WordTable.read(s), 1)))
+        tables.append(_tables.get(key, _reader_of(segment)))
     return tables
+
+
+def _reader_of(segment: Any) -> Callable[[], tuple[WordTable, int]]:
+    """What reads a segment's WordTable (and its size in the cache) when it is not cached."""
+    return lambda: (WordTable.read(segment), 1)
 
 
 def doc_count(tables: Sequence[WordTable], word: str) -> int:

@@ -17,8 +17,18 @@ from .analysis.lexicon import expanded_lexicon
 from .config import Config
 from .documents import Document, document_id, read_seed, scan_seeds
 from .errors import SearchdError, SeedError
-from .index import (FileState, Manifest, activate, create_index, current_indexname,
-                    load_manifest, open_index, remove_other_indexes, save_manifest, write_lock)
+from .index import (
+    FileState,
+    Manifest,
+    activate,
+    create_index,
+    current_indexname,
+    load_manifest,
+    open_index,
+    remove_other_indexes,
+    save_manifest,
+    write_lock,
+)
 from .pool import run_shares, shares_by_size
 from .schema import CHECKSUM, ID, SCHEMA_VERSION
 from .storage import SearchdWriter, abandon_open_files

@@ -234,7 +234,7 @@ def _log_report(report: SyncReport) -> None:
         log.warning("skipped %s: %s", doc_id, reason)
 
 
-def _start_observer(watcher: SeedWatcher, config: Config, polling: bool):  # type: ignore[no-untyped-def]
+def _start_observer(watcher: SeedWatcher, config: Config, polling: bool) -> Any:
     """Start a watchdog observer on the seeds folder (polling if events are unavailable)."""
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer

@@ -99,7 +99,8 @@ def test_compound_parts_share_the_position_and_span() -> None:
 
 
 def test_sorted_table_finds_what_a_dict_finds() -> None:
-    from hypothesis import given, strategies as st
+    from hypothesis import given
+    from hypothesis import strategies as st
 
     from searchd.analysis.lexicon import SortedTable
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from .conftest import DOCS, write_seeds
+from .server import running_server
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -14,20 +17,51 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-ru
                "--disable-background-networking", "--disable-component-update",
                "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None,
-                                reason="Debian's chromium is not installed "
-                                       "(make test installs it where it can)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None,
+                                 reason="Debian's chromium is not installed "
+                                        "(make test installs it where it can)")]
+
+XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
+SITE = {
+    **DOCS,
+    # a seed whose title and body try to run script
+    "xss.txt": f" date 2017-01 kwaad {XSS}\n\nkwaad {XSS} kwaad",
+    # a second document about cycling, for "Meer zoals dit"
+    "fiets2.txt": " date 2016-04 Fietspaden\n\nNieuwe fietspaden voor mensen die naar het "
+                  "werk fietsen.",
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real `searchd serve` over SITE for the whole module; yields its base URL."""
+    folder = tmp_path_factory.mktemp("site")
+    write_seeds(folder / "seeds", SITE)
+    with running_server(folder) as (base, _):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless Chromium for the whole module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture
-def page():  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1200, "height": 800}, locale="nl-NL")
-        finally:
-            browser.close()
+def page(browser):  # type: ignore[no-untyped-def]
+    """A fresh page in a context of its own (no cookies or history of other tests)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800}, locale="nl-NL")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def test_type_a_query_and_see_highlighted_results(page, served: str) -> None:
@@ -65,16 +99,7 @@ def test_follow_a_spelling_suggestion(page, served: str) -> None:
     assert page.get_by_label("Zoekterm").input_value() == "strijders"
 
 
-XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
-
-
-@pytest.fixture
-def xss_doc(seeds):  # type: ignore[no-untyped-def]
-    """A seed whose title and body try to run script (written before the server indexes)."""
-    (seeds / "xss.txt").write_text(f" date 2017-01 kwaad {XSS}\n\nkwaad {XSS} kwaad")
-
-
-def test_no_script_runs_from_documents_or_queries(page, xss_doc, served: str) -> None:
+def test_no_script_runs_from_documents_or_queries(page, served: str) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     from urllib.parse import quote
@@ -90,14 +115,7 @@ def test_no_script_runs_from_documents_or_queries(page, xss_doc, served: str) ->
     assert dialogs == []
 
 
-@pytest.fixture
-def similar_doc(seeds):  # type: ignore[no-untyped-def]
-    """A second document about cycling, for "Meer zoals dit"."""
-    (seeds / "fiets2.txt").write_text(" date 2016-04 Fietspaden\n\nNieuwe fietspaden voor "
-                                      "mensen die naar het werk fietsen.")
-
-
-def test_facet_sort_and_document_flow(page, similar_doc, served: str) -> None:
+def test_facet_sort_and_document_flow(page, served: str) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(served + "/?q=stad OR begroting OR categorieen")
@@ -172,26 +190,24 @@ def test_escape_closes_the_completions(page, served: str) -> None:
     assert "q=fiets" in page.url
 
 
-def test_search_works_without_javascript(served: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(java_script_enabled=False, locale="nl-NL")
-            page.goto(served + "/")
-            page.get_by_label("Zoekterm").fill("stad OR begroting")
-            page.keyboard.press("Enter")
-            page.wait_for_selector(".hit")
-            page.get_by_label("Van (maand)").fill("2017-01")
-            page.get_by_role("button", name="Filteren").click()
-            page.wait_for_url("**since=2017-01**")
-            assert sorted(page.locator(".hit .docid").all_inner_texts()) == \
-                ["kat.txt", "sub/begroting.txt"]  # fiets.txt (2016) is filtered out
-            page.get_by_label("Sorteren op").select_option("oldest")
-            page.get_by_role("button", name="Toepassen").click()
-            page.wait_for_url("**sort=oldest**")
-            assert "since=2017-01" in page.url
-            assert page.locator(".hit .docid").all_inner_texts() == ["sub/begroting.txt",
-                                                                    "kat.txt"]
-        finally:
-            browser.close()
+def test_search_works_without_javascript(browser, served: str) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.goto(served + "/")
+        page.get_by_label("Zoekterm").fill("stad OR begroting")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".hit")
+        page.get_by_label("Van (maand)").fill("2017-01")
+        page.get_by_role("button", name="Filteren").click()
+        page.wait_for_url("**since=2017-01**")
+        assert sorted(page.locator(".hit .docid").all_inner_texts()) == \
+            ["kat.txt", "sub/begroting.txt"]  # fiets.txt (2016) is filtered out
+        page.get_by_label("Sorteren op").select_option("oldest")
+        page.get_by_role("button", name="Toepassen").click()
+        page.wait_for_url("**sort=oldest**")
+        assert "since=2017-01" in page.url
+        assert page.locator(".hit .docid").all_inner_texts() == ["sub/begroting.txt",
+                                                                "kat.txt"]
+    finally:
+        context.close()

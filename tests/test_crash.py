@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from searchd import failpoints
-from searchd.storage import files as storage_files
 from searchd.config import Config, config_from_dict
 from searchd.errors import SearchdError
 from searchd.index import current_indexname
 from searchd.search import Engine
+from searchd.storage import files as storage_files
 from searchd.sync import sync_index
 
 from .conftest import DOCS, write_seeds

@@ -21,7 +21,8 @@ def hostile(seeds: Path, tmp_path: Path) -> Path:
     """The seeds folder with one hostile file of every kind beside the good ones."""
     (seeds / "png.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(2000))
     (seeds / "random.txt").write_bytes(bytes(range(256)) * 40)
-    (seeds / "latin1.txt").write_bytes(" date 2017-05 Caf\xe9\n\nKoffie in het caf\xe9.".encode("cp1252"))
+    latin1 = " date 2017-05 Caf\xe9\n\nKoffie in het caf\xe9."
+    (seeds / "latin1.txt").write_bytes(latin1.encode("cp1252"))
     (seeds / "utf16.txt").write_bytes(" date 2017-05 Zestien\n\nTekst in UTF-16.".encode("utf-16"))
     (seeds / "empty.txt").write_bytes(b"")
     (seeds / "header-only.txt").write_text(" date 2017-05 Alleen een kop\n")

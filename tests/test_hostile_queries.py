@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from searchd.errors import QueryError
 from searchd.search import Engine
@@ -94,8 +95,8 @@ def test_parsing_builds_each_operator_once(monkeypatch: pytest.MonkeyPatch) -> N
     from whoosh.qparser import syntax
 
     from searchd.bounds import MAX_OPERATORS
-    from searchd.schema import build_schema
     from searchd.query import build_parser, parse_query
+    from searchd.schema import build_schema
 
     calls = []
     original = syntax.BinaryGroup.query

@@ -7,9 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchd.errors import ConfigError
+from searchd.query import (
+    Synonyms,
+    _is_plain,
+    build_parser,
+    lift_negations,
+    load_synonyms,
+    plain_words,
+)
 from searchd.schema import build_schema
-from searchd.query import (Synonyms, _is_plain, build_parser, lift_negations, load_synonyms,
-                           plain_words)
 
 _PARSER = build_parser(build_schema("dutch", True), 2.0, 0.3)
 

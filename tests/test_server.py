@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from searchd.web.worker import (MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_REQUEST_LINE,
-                                request_state)
+from searchd.web.worker import MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_REQUEST_LINE, request_state
 
 from .server import SEARCHD, running_server
 

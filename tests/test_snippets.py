@@ -1,8 +1,13 @@
 """Snippet cutting and HTML rendering."""
 
 from searchd.analysis import dutch_analyzer
-from searchd.snippets import (highlight_html, match_spans, merge_spans, segments_html,
-                              snippet_segments)
+from searchd.snippets import (
+    highlight_html,
+    match_spans,
+    merge_spans,
+    segments_html,
+    snippet_segments,
+)
 
 
 def test_merge_overlapping_spans() -> None:

@@ -12,14 +12,14 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from searchd.storage.codec import SearchdCodec
-from searchd.storage.reading import field_terms, posting_blocks
 from searchd.config import config_from_dict
 from searchd.documents import Document, parse_seed
 from searchd.index import open_index
 from searchd.schema import build_schema, document_fields
-from searchd.sync import sync_index
 from searchd.storage import SearchdWriter
+from searchd.storage.codec import SearchdCodec
+from searchd.storage.reading import field_terms, posting_blocks
+from searchd.sync import sync_index
 
 from .conftest import DOCS, REPO, write_seeds
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .analyzer import DutchAnalyzer, SurfaceWordsAnalyzer, surface_words
@@ -47,7 +47,7 @@ class AnalyzedToken:
     kind: str  # word, joined (a hyphenated word run together) or part (of a compound)
 
 
-@lru_cache(maxsize=None)
+@cache
 def dutch_analyzer(stemmer: str = "dutch_porter", compounds: bool = True) -> DutchAnalyzer:
     """The Dutch analyzer: tokenize, fold, drop stop words, lemmatize, split compounds."""
     return DutchAnalyzer(stemmer, compounds)

@@ -4,8 +4,9 @@ A split is accepted when every part is a content word of the lexicon (not a func
 verb particle: aanslag is not aan + slag), common enough to be meant (Zipf >= MIN_PART_ZIPF,
 more for three-letter parts), and when every part is more frequent than the whole word: a
 frequent word is a word of its own (kantoor is not kant + oor, ziekenhuis not ziek + huis), a
-rarer one is read as its parts (veiligheidsminister, basisschool, ziekenhuisbed). Linking morphemes -s-, -e-, -en-, -er- join the parts (veiligheid-s-minister,
-boek-en-kast, kind-er-opvang).
+rarer one is read as its parts (veiligheidsminister, basisschool, ziekenhuisbed). Linking
+morphemes -s-, -e-, -en-, -er- join the parts (veiligheid-s-minister, boek-en-kast,
+kind-er-opvang).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ heen her het hier in is langs mee met na naar neer niet om onder ont op over ron
 tegen ter terug toe tot uit van ver voor voorbij weer weg zo zonder
 """.split())
 # Endings that are also (rare) words: strijd + ers is strijders, not a compound.
-SUFFIXES = frozenset("ers ster sters aar aars heid ing ingen lijk baar isch tie ties ist isten".split())
+SUFFIXES = frozenset(
+    "ers ster sters aar aars heid ing ingen lijk baar isch tie ties ist isten".split())
 
 
 @lru_cache(maxsize=100_000)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .compounds import split_compound
-from .stemming import stem
 from .lexicon import Lexicon, lexicon
 from .spelling import base_forms, verb_stem
+from .stemming import stem
 
 # Separable verb particles: "kondigde ... aan" is a form of aankondigen.
 _PARTICLES = ("aan", "af", "bij", "door", "in", "mee", "na", "om", "op", "over", "terug",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-
 # A word: letters/digits, with internal apostrophes or hyphens ("auto's", "IS-strijders",
 # "'s-Hertogenbosch") and digit groups ("5.600", "3,5").
 _WORD = re.compile(

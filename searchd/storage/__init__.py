@@ -24,10 +24,15 @@ check_version()
 
 # (after the version check: a Whoosh of another version fails here, clearly)
 from . import codec  # noqa: E402
-from .columns import (LENGTHS, bm25f_parameters, field_length_bytes,  # noqa: E402
-                      live_documents, month_codes, segment_key)
-from .files import (OPEN_ERRORS, abandon_open_files, create_whoosh, exists,  # noqa: E402
-                    fsync_dir, open_whoosh)
+from .columns import (  # noqa: E402
+                      LENGTHS,
+                      bm25f_parameters,
+                      field_length_bytes,
+                      live_documents,
+                      month_codes,
+                      segment_key,
+)
+from .files import OPEN_ERRORS, abandon_open_files, create_whoosh, exists, fsync_dir, open_whoosh  # noqa: E402
 from .qparser import expansions, repair_parser  # noqa: E402
 from .reading import each_posting, field_terms, posting_arrays, posting_blocks  # noqa: E402
 from .vectors import Spans, vector_values  # noqa: E402

@@ -47,7 +47,8 @@ def weight_widths(byte_sized: Any) -> np.ndarray:
 
 def byte_sized(weights: np.ndarray) -> np.ndarray:
     """Which weights a uint8 holds exactly: whole numbers from 0 to 255."""
-    return (weights == np.round(weights)) & (weights >= 0) & (weights < 256)
+    whole: np.ndarray = (weights == np.round(weights)) & (weights >= 0) & (weights < 256)
+    return whole
 
 
 def block_bytes(count: int, lastid: int, maxweight: float, lowbyte: int, highbyte: int,
@@ -118,7 +119,7 @@ def encode_postings(postings: SortedPostings, length_bytes: np.ndarray, blocksiz
                   for w in np.unique(weightws).tolist()}
     values = b"" if postings.freqs is None else postings.freqs.astype("<u4").tobytes()
     positions = (b"" if postings.deltas is None else  # a view: the biggest array of all
-                 memoryview(np.ascontiguousarray(postings.deltas, dtype="<u4")).cast("B"))
+                 memoryview(np.ascontiguousarray(postings.deltas, dtype="<u4").data).cast("B"))
     lens = length_bytes[docs].astype(np.int64)
     low = np.minimum.reduceat(np.where(lens > 0, lens, _NO_LENGTH), begins)
     low[low == _NO_LENGTH] = 0

@@ -19,14 +19,30 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import (VECTOR_COLUMN, VECTOR_LEN_COLUMN, WHOOSH3_HEADER_MAGIC,
-                                  W3Codec, W3PerDocReader, W3PerDocWriter, W3PostingsWriter,
-                                  W3TermInfo, _vecfield)
+from whoosh.codec.whoosh3 import (
+    VECTOR_COLUMN,
+    VECTOR_LEN_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3PerDocReader,
+    W3PerDocWriter,
+    W3PostingsWriter,
+    W3TermInfo,
+    _vecfield,
+)
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .blocks import (TermPostings, block_bytes, byte_sized, id_widths, position_deltas,
-                     weight_widths, ID_TYPES, WEIGHT_TYPES)
+from .blocks import (
+    ID_TYPES,
+    WEIGHT_TYPES,
+    TermPostings,
+    block_bytes,
+    byte_sized,
+    id_widths,
+    position_deltas,
+    weight_widths,
+)
 from .matchers import ArrayLeafMatcher, OneReadMatcher, value_kind
 from .vectors import Spans, encode_vector
 
@@ -41,7 +57,7 @@ def length_bytes(lengths: np.ndarray) -> np.ndarray:
         .astype(np.uint8)
 
 
-class SearchdCodec(W3Codec):
+class SearchdCodec(W3Codec):  # type: ignore[misc]  # Whoosh has no types
     """Whoosh 3's codec with array posting blocks (see the module docstring). Posting
     blocks hold POSTINGS_BLOCK postings (Whoosh: 128), so reading a long posting list takes
     fewer rounds of Python; term vector blocks hold VECTOR_BLOCK terms, so a snippet
@@ -80,7 +96,7 @@ class SearchdCodec(W3Codec):
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
-class ArrayPostingsWriter(W3PostingsWriter):
+class ArrayPostingsWriter(W3PostingsWriter):  # type: ignore[misc]  # Whoosh has no types
     """Writes blocks as: a header (blocks.HEADER: Whoosh 3's block statistics as a struct, not a
     pickle, with part 1's length and the widths of its arrays), then [part 1 = id deltas
     and weights][part 2 = the postings' values as arrays].
@@ -159,14 +175,14 @@ def _value_arrays(format_: Any,
     return counts, position_deltas(flat, counts)
 
 
-class SearchdPerDocWriter(W3PerDocWriter):
+class SearchdPerDocWriter(W3PerDocWriter):  # type: ignore[misc]  # Whoosh has no types
     """Whoosh 3's per-document writer, which also keeps every document's field lengths in
     memory: the bulk posting writer takes each block's shortest and longest document from
     them (Whoosh's writer reads each posting's length back from the segment's column)."""
 
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
         super().__init__(codec, storage, segment)
-        self.lengths: dict[str, array] = {}
+        self.lengths: dict[str, array[int]] = {}
 
     def add_field(self, fieldname: str, fieldobj: Any, value: Any, length: int) -> None:
         super().add_field(fieldname, fieldobj, value, length)
@@ -195,7 +211,7 @@ class SearchdPerDocWriter(W3PerDocWriter):
         return length_bytes(np.pad(column, (0, max(self._doccount - len(column), 0))))
 
 
-class SearchdPerDocReader(W3PerDocReader):
+class SearchdPerDocReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh has no types
     """Whoosh 3's per-document reader, with term vectors read by OneReadMatcher."""
 
     def vector(self, docnum: int, fieldname: str, format_: Any) -> Any:

@@ -38,9 +38,15 @@ def value_kind(format_: Any) -> str:
     raise TypeError(f"searchd's codec does not store postings of {type(format_).__name__}")
 
 
-class OneReadMatcher(W3LeafMatcher):
+class OneReadMatcher(W3LeafMatcher):  # type: ignore[misc]  # Whoosh has no types
     """Whoosh 3's matcher, reading each block header with one read (Whoosh unpickles it
     from the file, one small read per pickle opcode)."""
+
+    # the current block, decoded as far as asked for (None: not yet)
+    _data: Any
+    _ids: Any
+    _weights: Any
+    _values: Any
 
     def _goto(self, position: int) -> None:
         self._data = self._ids = self._weights = self._values = None

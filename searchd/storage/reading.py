@@ -46,8 +46,8 @@ def posting_arrays(reader: Any, field: str,
     if found is None:
         return None
     if not isinstance(found, bytes):
-        ids, weights = zip(*found)
-        return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
+        id_blocks, weight_blocks = zip(*found)
+        return np.concatenate(id_blocks).astype(np.int32), np.concatenate(weight_blocks)
     parts = list(array_blocks(found))
     docs = np.empty(sum(len(d) for d, _ in parts), dtype=np.int32)
     weights = np.empty(len(docs), dtype=np.float32)
@@ -73,7 +73,8 @@ def _posting_list(reader: Any, field: str, btext: bytes) -> bytes | Iterator[Blo
     if isinstance(length, tuple):  # Whoosh 2.7.4 reads it back as a 1-tuple (unused there)
         length = length[0]
     header = len(WHOOSH3_HEADER_MAGIC)
-    return reader._terms._postfile.get(offset + header, length - header)
+    raw: bytes = reader._terms._postfile.get(offset + header, length - header)
+    return raw
 
 
 def _matcher_blocks(matcher: Any) -> Iterator[Block]:

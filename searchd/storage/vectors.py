@@ -48,7 +48,8 @@ def _characters(spans: list[tuple[int, int, int]]) -> bytes:
     for position, start, end in spans:
         deltas.append((position - pos, start - char, end - start))
         pos, char = position, end
-    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+    count: bytes = pack_uint(len(deltas))
+    return count + pickle.dumps(deltas, 2)
 
 
 def vector_values(vector: W3LeafMatcher, terms: Iterable[str]) -> dict[str, bytes]:

@@ -190,7 +190,7 @@ class PostingsPool:
         self.fields.clear()
 
 
-class SearchdWriter(SegmentWriter):
+class SearchdWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh has no types
     """A Whoosh segment writer for searchd's schema with bulk postings (module docstring).
     add() takes a Document; Whoosh's add_document() still works (through the same pool)."""
 

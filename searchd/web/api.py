@@ -21,7 +21,7 @@ def search() -> dict[str, Any]:
 @bp.get("/api/suggest")
 def suggest() -> dict[str, Any]:
     """Completions of the last word of q: {"suggestions": ["strijders", ...]}."""
-    limit = int_arg("limit", 8)
+    limit = int_arg("limit", 8) or 0
     if not 1 <= limit <= 20:
         raise QueryError(f"limit must be between 1 and 20, got {limit}")
     return {"suggestions": engine().complete(request.args.get("q", ""), limit)}

@@ -22,7 +22,7 @@ def search_url(**changes: Any) -> str:
     """The search page's URL for the current state with changes applied (a value of None
     removes a parameter); the page number is dropped unless given, so a new filter or
     sort starts at page 1. All state lives in the query string, so URLs can be shared."""
-    params = {k: request.args.get(k) for k in STATE}
+    params: dict[str, Any] = {k: request.args.get(k) for k in STATE}
     params.update(changes)
     if params.get("sort") == "relevance":
         params["sort"] = None

@@ -24,7 +24,7 @@ from .common import engine
 from .worker import MAX_REQUEST_LINE, WORKER_CONNECTIONS, raise_open_files_limit
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     """gunicorn with settings from code, not from its command line or a file."""
 
     def __init__(self, config: Config, options: dict[str, Any], watched: bool) -> None:

@@ -64,7 +64,7 @@ class _Reading:
     continued: bool = False  # "100 Continue" sent (the client waits for it to send a body)
 
 
-class SearchdWorker(ThreadWorker):  # type: ignore[misc]
+class SearchdWorker(ThreadWorker):
     """gthread with requests read by the event loop (see the module's docstring)."""
 
     def init_process(self) -> None:
@@ -109,7 +109,7 @@ class SearchdWorker(ThreadWorker):  # type: ignore[misc]
         if verdict == "incomplete":
             self._continue(conn, reading)
             return
-        if verdict != "complete":
+        if isinstance(verdict, int):
             self._close_reading(conn, status=verdict)
             return
         data = bytes(reading.data)
