@@ -104,9 +104,12 @@ class Lexicon:
 
     def __init__(self, words: Table, forms: Table, other: Table) -> None:
         self.words, self.forms, self.other = words, forms, other
+        # for prefix look-ups, which a dict answers only by a scan of all its keys
+        self.sorted_words = (words, forms)
 
     def expand(self) -> None:
-        """Replace sorted tables by dicts (before analysing many documents)."""
+        """Replace sorted tables by dicts (before analysing many documents); prefix look-ups
+        keep the sorted ones (their bytes stay loaded either way)."""
         for name in ("words", "forms", "other"):
             table = getattr(self, name)
             if isinstance(table, SortedTable):
@@ -115,7 +118,7 @@ class Lexicon:
     def words_from(self, prefix: str) -> list[str]:
         """The lemmas and inflected forms that start with prefix."""
         found: set[str] = set()
-        for table in (self.words, self.forms):
+        for table in self.sorted_words:
             if isinstance(table, SortedTable):
                 found.update(table.keys_from(prefix))
             else:
