@@ -14,7 +14,7 @@ test: $(STAMP) $(VENV)/.test-installed
 	@scripts/ensure-chromium.sh || true
 	$(BIN)/ruff check searchd tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 install: $(STAMP) prepare
 

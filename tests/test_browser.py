@@ -163,9 +163,10 @@ def test_pick_a_completion_with_the_keyboard(page, served: str) -> None:
     box = page.get_by_role("combobox", name="Zoekterm")
     box.focus()
     page.keyboard.type("Koerdische stri", delay=20)
-    page.wait_for_selector("#q-suggestions [role=option]")
+    # (retried: on a busy machine the list may first show the completions of "Koerdische s")
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.locator("#q-suggestions [role=option]")).to_have_text(["strijders"])
     assert box.get_attribute("aria-expanded") == "true"
-    assert page.locator("#q-suggestions [role=option]").all_inner_texts() == ["strijders"]
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "autocomplete-desktop.png"))
     page.keyboard.press("ArrowDown")

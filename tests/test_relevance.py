@@ -37,7 +37,7 @@ def test_known_item_mrr(known_item: Path, tmp_path: Path) -> None:
     sync_index(config)
     engine = Engine(config)
     queries = read_queries(known_item / "queries.tsv")
-    run = {qid: [h.id for h in engine.search(text, snippets=False).hits]
+    run = {qid: [h.id for h in engine.search(text, snippets=False, facets=False).hits]
            for qid, text in queries.items()}
     report = score_run(run, read_qrels(known_item / "qrels.tsv"))
     assert report.queries == 1664
