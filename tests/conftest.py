@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
+from searchd.cli import main
 from searchd.config import Config, config_from_dict
 from searchd.sync import sync_index
 from searchd.web import create_app
@@ -90,3 +91,14 @@ def shared_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (needs ../shared beside the repository)")
     return path
+
+
+def run(runner: CliRunner, config: Config, *args: str, ok: bool = True) -> Result:
+    """`searchd ARGS` over config (a config file beside its index), through CliRunner;
+    asserts that it succeeded, or failed when ok is False."""
+    conf = config.index.parent / "config.toml"
+    if not conf.exists():
+        conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
+    result = runner.invoke(main, ["--config", str(conf), *args], catch_exceptions=False)
+    assert (result.exit_code == 0) == ok, result.output
+    return result

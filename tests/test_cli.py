@@ -10,14 +10,7 @@ from searchd.cli import main
 from searchd.config import Config
 from searchd.index import write_lock
 
-
-def run(runner: CliRunner, config: Config, *args: str, ok: bool = True):  # type: ignore[no-untyped-def]
-    conf = config.index.parent / "config.toml"
-    if not conf.exists():
-        conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
-    result = runner.invoke(main, ["--config", str(conf), *args], catch_exceptions=False)
-    assert (result.exit_code == 0) == ok, result.output
-    return result
+from .conftest import run
 
 
 def test_index_then_nothing_to_do(runner: CliRunner, config: Config) -> None:

@@ -10,6 +10,8 @@ from searchd.config import Config
 from searchd.errors import QueryError
 from searchd.search import Engine
 
+from .conftest import run
+
 ALL = "stad OR begroting OR categorieen"  # matches every document of the tiny corpus
 
 
@@ -85,8 +87,6 @@ def test_more_like_this(built: Config, seeds) -> None:
 
 
 def test_cli_sort_and_facets(built: Config, runner) -> None:
-    from .test_cli import run
-
     data = json.loads(run(runner, built, "search", ALL, "--sort", "oldest", "--json").output)
     assert [h["id"] for h in data["hits"]][0] == "fiets.txt"
     assert data["sort"] == "oldest" and data["facets"]["year"] == {"2017": 2, "2016": 1}

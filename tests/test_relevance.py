@@ -19,6 +19,7 @@ from searchd.sync import sync_index
 from .conftest import shared_file
 
 ARCHIVE = "corpus/be-kamer-2017-q1-knownitem.tar.xz"
+pytestmark = pytest.mark.corpus
 
 
 @pytest.fixture(scope="module")

@@ -126,3 +126,12 @@ def test_document_page_offers_more_like_this(client, built: Config, seeds: Path)
     assert 'href="#m1"' in page and '<mark id="m1">' in page
     # the title ("Fietsen in de stad") is marked too, but the anchor is the body's match
     assert page.count('id="m1"') == 1 and "<h1><mark>Fietsen</mark>" in page
+
+
+def test_the_app_never_runs_the_debugger(built: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flask turns debug mode on when FLASK_DEBUG=1 is in the environment, whoever starts
+    it; searchd's app never runs in debug mode (it would show tracebacks to visitors)."""
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(built)
+    assert app.debug is False
+    assert app.test_client().get("/?q=stad").status_code == 200

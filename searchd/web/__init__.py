@@ -10,6 +10,7 @@ from ..config import Config, load_config
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: search pages, JSON API, error handlers, security headers."""
     app = Flask(__name__)
+    app.debug = False  # never the debugger of FLASK_DEBUG=1 (Flask reads it from the env)
     app.config["SEARCHD"] = config or load_config()
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.url_map.merge_slashes = False  # "/api/doc//etc/x" is an unknown id, not a redirect
