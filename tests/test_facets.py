@@ -3,8 +3,6 @@
 import json
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from searchd.config import Config
 from searchd.errors import QueryError
@@ -163,39 +161,3 @@ def test_counts_skip_deleted_documents(built: Config, seeds) -> None:
     sync_index(built)
     result = Engine(built).search(ALL)
     assert result.total == 3 and result.facets["year"] == {"2017": 2}
-
-
-def test_word_tables_are_read_once_per_segment(built: Config, seeds) -> None:
-    from searchd import suggest
-
-    engine = Engine(built)
-    engine.complete("st")
-    first = suggest.word_tables(engine.view().searcher.reader())
-    (seeds / "zon.txt").write_text(" date 2018-05 Zon\n\nZonnepanelen op elk dak.")
-    from searchd.sync import sync_index
-    sync_index(built)
-    engine.complete("st")
-    second = suggest.word_tables(engine.view().searcher.reader())
-    assert len(second) == len(first) + 1  # a new segment
-    assert all(any(a is b for b in second) for a in first)  # the old one is not read again
-
-
-_WORDS = st.dictionaries(st.text("abcdeéëzß", min_size=1, max_size=6),
-                         st.integers(1, 5), max_size=40)
-
-
-@given(_WORDS, st.text("abeéz", max_size=3), st.integers(1, 6))
-def test_word_table_answers_as_a_sorted_list_would(counts: dict[str, int], prefix: str,
-                                                   limit: int) -> None:
-    from searchd.suggest import WordTable
-
-    words = sorted(counts, key=lambda w: w.encode("utf-8"))  # the index's term order
-    table = WordTable.of((w.encode("utf-8"), counts[w]) for w in words)
-    assert len(table) == len(words) and [table.word(i) for i in range(len(table))] == words
-    for word in [*words, prefix, "zzz"]:
-        assert table.count(word) == counts.get(word, 0)
-    span = table.prefixed(prefix)
-    assert table.words(span) == [w for w in words if w.startswith(prefix)]
-    best = table.most_frequent(span, limit)
-    expected = sorted(table.words(span), key=lambda w: -counts[w])[:limit]  # stable: first wins
-    assert sorted(best) == sorted(expected)

@@ -18,7 +18,7 @@ import whoosh
 WHOOSH_VERSION = "2.7.4"
 
 # "module:object" -> the private names storage/ uses of it: attributes of the class (or
-# module), or attributes its methods set on self.
+# module), attributes its methods set on self, or keywords of its methods.
 PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
     "whoosh.system:": ("_INT_SIZE", "_SHORT_SIZE"),
     "whoosh.codec.whoosh3:": ("_vecfield", "_lenfield"),
@@ -69,8 +69,7 @@ def missing_names() -> list[str]:
         owner = _resolve(where)
         source = _source(owner)
         missing += [f"{where}.{name}" for name in names
-                    if not hasattr(owner, name)
-                    and not re.search(rf"\bself\.{re.escape(name)}\b", source)]
+                    if not hasattr(owner, name) and not _in_source(name, source)]
     return missing
 
 
@@ -82,6 +81,11 @@ def check() -> None:
     if missing:
         raise IncompatibleWhoosh("incompatible Whoosh: searchd's storage relies on "
                                  + ", ".join(missing))
+
+
+def _in_source(name: str, source: str) -> bool:
+    """True when a class's source sets name on self, or takes it as a keyword."""
+    return bool(re.search(rf"\bself\.{re.escape(name)}\b|\b{re.escape(name)}=", source))
 
 
 def _resolve(where: str) -> Any:

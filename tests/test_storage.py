@@ -1,0 +1,171 @@
+"""storage/: the Whoosh it is written against, and its blocks without Whoosh.
+
+(What storage writes is read back and compared with Whoosh's own writer and matchers in
+test_writer.py and test_ranking.py.)"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import whoosh
+from hypothesis import given
+from hypothesis import strategies as st
+from whoosh.util.numeric import length_to_byte
+
+from searchd.storage import compat
+from searchd.storage.blocks import (
+    SortedPostings,
+    array_blocks,
+    encode_postings,
+    join_postings,
+    position_deltas,
+)
+from searchd.storage.codec import length_bytes
+
+BLOCKS = Path(compat.__file__).with_name("blocks.py")
+
+
+def test_whoosh_is_the_one_storage_is_written_against() -> None:
+    compat.check()  # raises, naming what differs, when it is not
+    assert compat.missing_names() == []
+
+
+def test_another_whoosh_is_named_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(whoosh, "versionstring", lambda: "2.7.5")
+    with pytest.raises(compat.IncompatibleWhoosh, match="Whoosh 2.7.5.*2.7.4"):
+        compat.check_version()
+    monkeypatch.undo()
+    monkeypatch.setitem(compat.PRIVATE_NAMES, "whoosh.codec.whoosh3:W3LeafMatcher",
+                        ("_goto", "_gone"))
+    with pytest.raises(compat.IncompatibleWhoosh, match=r"W3LeafMatcher\._gone"):
+        compat.check()
+
+
+def test_blocks_need_no_whoosh() -> None:
+    """blocks.py is numpy alone: loaded by itself, it imports no Whoosh."""
+    code = ("import importlib.util, sys\n"
+            f"spec = importlib.util.spec_from_file_location('blocks', {str(BLOCKS)!r})\n"
+            "blocks = importlib.util.module_from_spec(spec)\n"
+            "sys.modules['blocks'] = blocks\n"
+            "spec.loader.exec_module(blocks)\n"
+            "assert not [m for m in sys.modules if m.startswith('whoosh')], 'whoosh'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_length_bytes_are_whooshs() -> None:
+    lengths = np.arange(0, 130_000)
+    expected = np.array([length_to_byte(int(n)) for n in lengths], dtype=np.uint8)
+    assert np.array_equal(length_bytes(lengths), expected)
+
+
+def test_position_deltas_restart_at_every_posting() -> None:
+    positions = np.array([3, 7, 8, 0, 5, 2], dtype=np.int64)
+    counts = np.array([3, 0, 2, 1])
+    assert position_deltas(positions, counts).tolist() == [3, 4, 1, 0, 5, 2]
+
+
+@st.composite
+def postings(draw: st.DrawFn) -> tuple[dict[bytes, list[tuple[int, float]]], int]:
+    """A field's postings: term -> [(document, weight)], documents ascending; and the
+    documents' count."""
+    docs = draw(st.integers(1, 3000))
+    terms = draw(st.lists(st.binary(min_size=1, max_size=4), min_size=1, max_size=6,
+                          unique=True))
+    found = {}
+    for term in sorted(terms):
+        ids = draw(st.lists(st.integers(0, docs - 1), min_size=1, max_size=300, unique=True))
+        weights = draw(st.lists(st.one_of(st.integers(1, 300).map(float),
+                                          st.floats(0.5, 2.0, width=32)),
+                                min_size=len(ids), max_size=len(ids)))
+        found[term] = list(zip(sorted(ids), weights))
+    return found, docs
+
+
+def _ids(blocks: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The document numbers of decoded blocks (each block's deltas start from 0)."""
+    return np.concatenate([np.cumsum(d, dtype=np.int64) for d, _ in blocks])
+
+
+def _sorted(found: dict[bytes, list[tuple[int, float]]]) -> SortedPostings:
+    terms = sorted(found)
+    flat = [p for t in terms for p in found[t]]
+    sizes = [len(found[t]) for t in terms]
+    return SortedPostings(terms, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+                          np.array([d for d, _ in flat], dtype=np.uint32),
+                          np.array([w for _, w in flat], dtype=np.float32), None, None, None)
+
+
+@given(postings(), st.sampled_from([1, 3, 64, 1024]))
+def test_blocks_decode_to_what_was_encoded(field: tuple[dict[bytes, list[tuple[int, float]]],
+                                                         int], blocksize: int) -> None:
+    found, docs = field
+    # a document with a posting has a length (a field without lengths: all 0)
+    low = 0 if docs % 5 == 0 else 1
+    lengths = np.random.default_rng(docs).integers(low, 256, docs).astype(np.uint8)
+    lengths *= np.uint8(low)
+    for encoded in encode_postings(_sorted(found), lengths, blocksize, level=1):
+        expected = found[encoded.term]
+        blocks = list(array_blocks(encoded.blocks))
+        assert len(blocks) == -(-len(expected) // blocksize)
+        ids = _ids(blocks)
+        weights = np.concatenate([w.astype(np.float32) for _, w in blocks])
+        assert ids.tolist() == [d for d, _ in expected]
+        assert weights.tolist() == [np.float32(w) for _, w in expected]
+        assert (encoded.df, encoded.minid, encoded.maxid) == \
+            (len(expected), expected[0][0], expected[-1][0])
+        assert encoded.maxweight == max(np.float32(w) for _, w in expected)
+        own = lengths[[d for d, _ in expected]]
+        assert encoded.highbyte == own.max()
+        assert encoded.lowbyte == own.min()
+
+
+@given(postings())
+def test_joined_runs_read_as_one_posting_list(field: tuple[dict[bytes, list[tuple[int,
+                                                                                float]]],
+                                                            int]) -> None:
+    """A term's postings written in two runs of documents (a writer that spilled its pool)
+    and joined read as the whole list."""
+    found, docs = field
+    lengths = np.ones(docs, dtype=np.uint8)
+    cut = docs // 2
+    first = {t: [p for p in ps if p[0] < cut] for t, ps in found.items()}
+    second = {t: [p for p in ps if p[0] >= cut] for t, ps in found.items()}
+    runs = [{t.term: t for t in encode_postings(_sorted({k: v for k, v in run.items() if v}),
+                                                lengths, 4, level=1)}
+            for run in (first, second) if any(run.values())]
+    for term, expected in found.items():
+        joined = join_postings([run[term] for run in runs if term in run])
+        blocks = list(array_blocks(joined.blocks))
+        ids = _ids(blocks)
+        assert ids.tolist() == [d for d, _ in expected] and joined.df == len(expected)
+
+
+_PRIVATE = re.compile(r"(?:\.|\bimport |, )(_[A-Za-z]\w*)")
+_DEFINED = re.compile(r"(?:\bdef |\bclass |\bself\.|^)(_[A-Za-z]\w*)\s*[(:=]", re.M)
+
+
+def _private_names(files: list[Path]) -> dict[str, set[str]]:
+    """Private names (_x) each file uses after a dot or in an import."""
+    return {str(f): set(_PRIVATE.findall(f.read_text(encoding="utf-8"))) for f in files}
+
+
+def test_no_private_whoosh_name_outside_storage() -> None:
+    """Outside storage/, searchd uses no private name that Whoosh defines and searchd
+    does not (its own private names may look alike: cache._lock is searchd's)."""
+    package = Path(compat.__file__).parents[1]
+    whoosh_dir = Path(whoosh.__file__).parent
+    theirs = {name for f in whoosh_dir.rglob("*.py")
+              for name in _DEFINED.findall(f.read_text(encoding="utf-8"))}
+    ours_files = [f for f in package.rglob("*.py") if "storage" not in f.parts]
+    ours = {name for f in ours_files for name in _DEFINED.findall(f.read_text(encoding="utf-8"))}
+    used = _private_names(ours_files)
+    offending = {f: sorted(names & theirs - ours) for f, names in used.items()
+                 if names & theirs - ours}
+    assert offending == {}
+    assert "_btexts" in theirs and "_lenfield" in theirs  # (the check sees Whoosh's names)
