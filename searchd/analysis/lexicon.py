@@ -14,7 +14,9 @@ from __future__ import annotations
 import gzip
 import struct
 import threading
+from bisect import bisect_left
 from importlib import resources
+from itertools import islice, takewhile
 from pathlib import Path
 from typing import Protocol
 
@@ -104,12 +106,10 @@ class Lexicon:
 
     def __init__(self, words: Table, forms: Table, other: Table) -> None:
         self.words, self.forms, self.other = words, forms, other
-        # for prefix look-ups, which a dict answers only by a scan of all its keys
-        self.sorted_words = (words, forms)
+        self._keys: dict[str, list[str]] = {}  # an expanded table's keys, in order
 
     def expand(self) -> None:
-        """Replace sorted tables by dicts (before analysing many documents); prefix look-ups
-        keep the sorted ones (their bytes stay loaded either way)."""
+        """Replace sorted tables by dicts (before analysing many documents)."""
         for name in ("words", "forms", "other"):
             table = getattr(self, name)
             if isinstance(table, SortedTable):
@@ -118,11 +118,16 @@ class Lexicon:
     def words_from(self, prefix: str) -> list[str]:
         """The lemmas and inflected forms that start with prefix."""
         found: set[str] = set()
-        for table in self.sorted_words:
+        for name in ("words", "forms"):
+            table = getattr(self, name)
             if isinstance(table, SortedTable):
                 found.update(table.keys_from(prefix))
-            else:
-                found.update(k for k in table if k.startswith(prefix))  # type: ignore[attr-defined]
+            else:  # a dict of an expanded table: bisect its keys (a scan took 150 ms)
+                keys = self._keys.get(name)
+                if keys is None:
+                    keys = self._keys[name] = list(table)  # sorted: made from a sorted table
+                start = bisect_left(keys, prefix)
+                found.update(takewhile(lambda k: k.startswith(prefix), islice(keys, start, None)))
         return sorted(found)
 
     def zipf(self, word: str) -> float:
