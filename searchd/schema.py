@@ -20,7 +20,7 @@ from . import bodytext, months
 from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
 from .documents import Document
 
-SCHEMA_VERSION = 10  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 11  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 ID = "id"

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from whoosh.analysis import Analyzer
 from whoosh.reading import IndexReader
 
+from . import storage
 from .bodytext import StoredText
-from .storage import vector_values
 
 # Only the start of a huge document is scanned for matches (bounds the work per hit).
 MAX_SCAN_CHARS = 300_000
@@ -42,14 +42,10 @@ def vector_spans(reader: IndexReader, docnum: int, field: str, terms: set[str],
                  first: int | None = None) -> list[Span]:
     """Character spans of terms in a document, read from the field's term vector (only
     the first `first` of each term's, when given)."""
-    if not terms or not reader.has_vector(docnum, field):  # an empty body has none
+    if not terms:
         return []
-    vector = reader.vector(docnum, field)
-    spans: list[Span] = []
-    for value in vector_values(vector, terms).values():
-        spans.extend((start, end) for _, start, end in
-                     vector.format.decode_as("characters", value)[:first])
-    return merge_spans(spans)
+    found = storage.vector_spans(reader, docnum, field, terms, first)
+    return merge_spans(span for spans in found.values() for span in spans)
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:

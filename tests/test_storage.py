@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.util.numeric import length_to_byte
 
-from searchd.storage import compat
+from searchd.storage import compat, vectors
 from searchd.storage.blocks import (
     SortedPostings,
     array_blocks,
@@ -26,6 +27,7 @@ from searchd.storage.blocks import (
     position_deltas,
 )
 from searchd.storage.codec import length_bytes
+from searchd.storage.vectors import decode_vector, encode_vector
 
 BLOCKS = Path(compat.__file__).with_name("blocks.py")
 
@@ -169,3 +171,35 @@ def test_no_private_whoosh_name_outside_storage() -> None:
                  if names & theirs - ours}
     assert offending == {}
     assert "_btexts" in theirs and "_lenfield" in theirs  # (the check sees Whoosh's names)
+
+
+_SPANS = st.dictionaries(
+    st.text("abcéß~", min_size=1, max_size=5),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**7), st.integers(1, 70)),
+             min_size=1, max_size=5),
+    max_size=150)
+
+
+@given(_SPANS, st.sets(st.text("abcéß~", min_size=1, max_size=5), max_size=6),
+       st.sampled_from([None, 1, 2]), st.sampled_from([1, 3, 64]))
+def test_vectors_decode_to_what_was_encoded(spans: dict[str, list[tuple[int, int, int]]],
+                                            terms: set[str], first: int | None,
+                                            chunk_terms: int) -> None:
+    given_spans = {t: [(p, s, s + n) for p, s, n in found] for t, found in spans.items()}
+    raw = encode_vector(given_spans, 1, chunk_terms)
+    expected = {t: [(s, e) for _, s, e in found][:first]
+                for t, found in given_spans.items()}
+    assert decode_vector(raw, None, first) == expected
+    assert decode_vector(raw, terms, first) == {t: v for t, v in expected.items() if t in terms}
+
+
+def test_a_snippet_decompresses_only_the_chunks_of_its_terms(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    spans = {f"w{i:04d}": [(i, 10 * i, 10 * i + 5)] for i in range(1000)}
+    raw = encode_vector(spans, 1, chunk_terms=64)
+    calls, decompress = [], zlib.decompress
+    monkeypatch.setattr(vectors.zlib, "decompress",
+                        lambda data: calls.append(1) or decompress(data))
+    assert decode_vector(raw, ["w0500", "w0501", "nope"]) == {"w0500": [(5000, 5005)],
+                                                              "w0501": [(5010, 5015)]}
+    assert len(calls) == 2  # the chunk of both words, and the one where "nope" would be

@@ -18,7 +18,7 @@ from searchd.index import open_index
 from searchd.schema import build_schema, document_fields
 from searchd.storage import SearchdWriter
 from searchd.storage.codec import SearchdCodec
-from searchd.storage.reading import field_terms, posting_blocks
+from searchd.storage.reading import field_terms, posting_blocks, vector_spans
 from searchd.sync import sync_index
 
 from .conftest import DOCS, REPO, write_seeds
@@ -60,8 +60,7 @@ def _dump(ix: Any, blocks: bool = True) -> dict[str, Any]:
             column = reader.column_reader(name, translate=False)
             out[f"column:{name}"] = [column[d] for d in range(out["docs"])]
         if field.vector:
-            out[f"vector:{name}"] = [list(reader.vector(d, name).items_as("characters"))
-                                     if reader.has_vector(d, name) else None
+            out[f"vector:{name}"] = [vector_spans(reader, d, name, None)
                                      for d in range(out["docs"])]
         if not field.indexed:
             continue

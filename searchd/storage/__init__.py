@@ -34,8 +34,8 @@ from .columns import (  # noqa: E402
 )
 from .files import OPEN_ERRORS, abandon_open_files, create_whoosh, exists, fsync_dir, open_whoosh  # noqa: E402
 from .qparser import expansions, repair_parser  # noqa: E402
-from .reading import each_posting, field_terms, posting_arrays, posting_blocks  # noqa: E402
-from .vectors import Spans, vector_values  # noqa: E402
+from .reading import each_posting, field_terms, posting_arrays, posting_blocks, vector_spans  # noqa: E402
+from .vectors import Span, Spans  # noqa: E402
 from .writer import SearchdWriter  # noqa: E402
 
 # A Whoosh index names its codec's class in its table of contents (a pickle): indexes written
@@ -47,5 +47,5 @@ __all__ = [
     "abandon_open_files", "bm25f_parameters", "create_whoosh", "each_posting", "exists",
     "expansions", "field_length_bytes", "field_terms", "fsync_dir", "live_documents",
     "month_codes", "open_whoosh", "posting_arrays", "posting_blocks", "repair_parser",
-    "segment_key", "vector_values",
+    "segment_key", "vector_spans", "Span",
 ]

@@ -43,10 +43,11 @@ from .blocks import (
     position_deltas,
     weight_widths,
 )
-from .matchers import ArrayLeafMatcher, OneReadMatcher, value_kind
-from .vectors import Spans, encode_vector
+from .matchers import ArrayLeafMatcher, value_kind
+from .vectors import Spans, characters_spans, encode_vector
 
 TERMINFO = W3TermInfo._struct  # the term info's statistics, before its extent
+VECTOR_LEVEL = 1  # zlib level of term vectors (3 made them 0.5% smaller, 20% slower)
 # Each length byte's length (Whoosh's byte_to_length), for numpy.
 LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
@@ -58,23 +59,15 @@ def length_bytes(lengths: np.ndarray) -> np.ndarray:
 
 
 class SearchdCodec(W3Codec):  # type: ignore[misc]  # Whoosh has no types
-    """Whoosh 3's codec with array posting blocks (see the module docstring). Posting
-    blocks hold POSTINGS_BLOCK postings (Whoosh: 128), so reading a long posting list takes
-    fewer rounds of Python; term vector blocks hold VECTOR_BLOCK terms, so a snippet
-    decodes the positions of few terms besides the ones it looks for."""
+    """Whoosh 3's codec with array posting blocks (see the module docstring) and term
+    vectors of vectors.py. Posting blocks hold POSTINGS_BLOCK postings (Whoosh: 128), so
+    reading a long posting list takes fewer rounds of Python."""
 
     POSTINGS_BLOCK = 1024
-    POSTINGS_LEVEL = 1  # zlib level of posting values (term vectors keep Whoosh 3's)
-    # Terms a term vector block holds (Whoosh: 128). A snippet decodes the block of each
-    # query term; a block of a long law's vector holds thousands of spans. With 32, long
-    # queries' snippets on 3,000 laws took about 30% less time (p50 21 -> 15 ms).
-    VECTOR_BLOCK = 32
-
-    def __init__(self) -> None:
-        super().__init__(blocklimit=self.VECTOR_BLOCK)
+    POSTINGS_LEVEL = 1  # zlib level of posting values
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
-        if byteids:  # term vectors: Whoosh 3's own blocks
+        if byteids:  # (Whoosh's vectors; searchd's per-document writer writes its own)
             return super().postings_writer(dbfile, byteids=True)
         return ArrayPostingsWriter(dbfile, blocklimit=self.POSTINGS_BLOCK,
                                    compression=self.POSTINGS_LEVEL,
@@ -192,18 +185,24 @@ class SearchdPerDocWriter(W3PerDocWriter):  # type: ignore[misc]  # Whoosh has n
             column[self._docnum] = length
 
     def add_vector_spans(self, fieldname: str, spans: Spans) -> None:
-        """The field's term vector of the current document, from its spans (vectors.py);
-        Whoosh's add_vector_items would take them from analysing the text again."""
+        """The field's term vector of the current document, from its spans, in vectors.py's
+        layout (the bulk writer hands them over: Whoosh analyses the text again)."""
         if not spans:
             return
         if self._vpostfile is None:
             self._prep_vectors()
         postfile = self._vpostfile
         offset = postfile.tell()
-        postfile.write(encode_vector(spans, self._codec._blocklimit, self._codec._compression))
+        postfile.write(encode_vector(spans, VECTOR_LEVEL))
         vecfield = _vecfield(fieldname)
         self.add_column_value(vecfield, VECTOR_COLUMN, offset)
         self.add_column_value(vecfield + "L", VECTOR_LEN_COLUMN, postfile.tell() - offset)
+
+    def add_vector_items(self, fieldname: str, fieldobj: Any,
+                         items: list[tuple[str, float, bytes]]) -> None:
+        """Replaces W3PerDocWriter.add_vector_items (Whoosh's own writer calls it): the
+        vector in vectors.py's layout, not Whoosh 3's."""
+        self.add_vector_spans(fieldname, characters_spans(fieldobj, items))
 
     def field_length_bytes(self, fieldname: str) -> np.ndarray:
         """Each document's length in fieldname as a length byte (0 where it has none)."""
@@ -212,12 +211,18 @@ class SearchdPerDocWriter(W3PerDocWriter):  # type: ignore[misc]  # Whoosh has n
 
 
 class SearchdPerDocReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh has no types
-    """Whoosh 3's per-document reader, with term vectors read by OneReadMatcher."""
+    """Whoosh 3's per-document reader, for term vectors in vectors.py's layout."""
 
     def vector(self, docnum: int, fieldname: str, format_: Any) -> Any:
+        """Replaces W3PerDocReader.vector, whose matcher cannot read searchd's layout."""
+        raise NotImplementedError("searchd's term vectors are read by storage.vector_spans")
+
+    def vector_bytes(self, docnum: int, fieldname: str) -> bytes | None:
+        """The encoded term vector of a document's field (vectors.py), None if it has none."""
         if self._vpostfile is None:
             self._prep_vectors()
         offset, length = self._vector_extent(docnum, fieldname)
         if not offset:
-            raise ValueError(f"field {fieldname!r} has no vector in document {docnum}")
-        return OneReadMatcher(self._vpostfile, offset, length, format_, byteids=True)
+            return None
+        raw: bytes = self._vpostfile.get(offset, length)
+        return raw

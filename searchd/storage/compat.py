@@ -22,7 +22,7 @@ WHOOSH_VERSION = "2.7.4"
 PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
     "whoosh.system:": ("_INT_SIZE", "_SHORT_SIZE"),
     "whoosh.codec.whoosh3:": ("_vecfield", "_lenfield"),
-    "whoosh.codec.whoosh3:W3Codec": ("_blocklimit", "_compression", "_inlinelimit"),
+    "whoosh.codec.whoosh3:W3Codec": ("_inlinelimit",),
     "whoosh.codec.whoosh3:W3TermInfo": (
         "_struct", "_weight", "_df", "_minlength", "_maxlength", "_maxweight", "_minid",
         "_maxid"),
@@ -34,8 +34,7 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
         "_data", "_ids", "_weights", "_values", "_i", "_postfile", "_lastblock",
         "_nextoffset", "_blocklength", "_maxid", "_maxweight", "_compression",
         "_dataoffset", "_minlength", "_maxlength"),
-    "whoosh.codec.whoosh3:W3PerDocWriter": (
-        "_docnum", "_doccount", "_vpostfile", "_prep_vectors", "_codec"),
+    "whoosh.codec.whoosh3:W3PerDocWriter": ("_docnum", "_doccount", "_vpostfile", "_prep_vectors"),
     "whoosh.codec.whoosh3:W3PerDocReader": ("_vpostfile", "_prep_vectors", "_vector_extent"),
     "whoosh.codec.whoosh3:W3FieldWriter": ("_postfile", "_tindex", "_fieldid"),
     "whoosh.codec.whoosh3:W3TermsReader": ("_tindex", "_fieldmap", "_postfile"),

@@ -9,7 +9,7 @@ codec wrote in large pieces and parse it with numpy; segments written by another
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import numpy as np
@@ -19,7 +19,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import _SHORT_SIZE, pack_ushort
 
 from .blocks import array_blocks
-from .codec import TERMINFO, SearchdCodec
+from .codec import TERMINFO, SearchdCodec, SearchdPerDocReader
+from .vectors import Span, decode_vector
 
 T = TypeVar("T")
 Block = tuple[np.ndarray, np.ndarray]  # document numbers (int64), frequencies (uint8/float32)
@@ -139,3 +140,17 @@ def _records(dbfile: Any, start: int, end: int, chunk: int) -> Iterator[tuple[by
             return
         size = min(max(chunk, need - (len(data) - pos)), end - start)
         data, pos, start = data[pos:] + dbfile.get(start, size), 0, start + size
+
+
+def vector_spans(reader: Any, docnum: int, field: str, terms: Iterable[str] | None,
+                 first: int | None = None) -> dict[str, list[Span]]:
+    """The character spans of those of terms (None: all) a document's term vector holds
+    (the first `first` of each, when given): {} when it has no vector of field."""
+    for leaf, offset in reader.leaf_readers():
+        if offset <= docnum < offset + leaf.doc_count_all():
+            perdoc = getattr(leaf, "_perdoc", None)
+            if not isinstance(perdoc, SearchdPerDocReader):
+                return {}
+            raw = perdoc.vector_bytes(docnum - offset, field)
+            return {} if raw is None else decode_vector(raw, terms, first)
+    return {}

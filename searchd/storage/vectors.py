@@ -1,71 +1,118 @@
-"""Term vectors: the body's character spans of every term of a document, which snippets and
+"""Term vectors: the character spans of every term of a document's body, which snippets and
 the document page read to mark matches without analysing the text again.
 
-Kept in Whoosh 3's vector format (pickled blocks of terms, Characters values); searchd
-writes them from spans it already has (Whoosh analyses the text again for them) and reads
-only the blocks of the terms it looks for.
+searchd's own layout (Whoosh 3 pickles a tuple per term and a block of 128 terms, which took
+a quarter of a build's time): a document's vector is its terms in order, cut into chunks of
+CHUNK_TERMS terms, each chunk compressed on its own, behind an index of the chunks' last
+terms, so that a snippet decompresses only the chunks of the terms it looks for (a law's
+vector holds thousands of terms).
+
+  vector: MAGIC, chunk count (u32), then per chunk: offset and length of its bytes after
+          the index (u32, u32), its last term (u16 length, UTF-8); then the chunks
+  chunk:  zlib of: term count, span count (u32 each), the terms' byte length (u32), the
+          terms (UTF-8, joined by "\\n"), each term's span count (u32), the spans' start
+          characters, then their lengths (u32 each)
+Spans are (startchar, endchar); positions are not kept (nothing reads them).
 """
 
 from __future__ import annotations
 
-import pickle
+import struct
 import zlib
 from bisect import bisect_left
 from collections.abc import Iterable
+from itertools import accumulate
+from typing import Any
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher
-from whoosh.system import pack_uint
-
-from .blocks import SIZE
+import numpy as np
 
 Spans = dict[str, list[tuple[int, int, int]]]  # term -> (position, startchar, endchar)
+Span = tuple[int, int]  # (startchar, endchar)
+
+MAGIC = b"SV1\x00"
+CHUNK_TERMS = 64  # terms a chunk holds: a snippet decodes one chunk per query term
+_COUNT = struct.Struct("<I")
+_ENTRY = struct.Struct("<IIH")  # a chunk's offset and length, its last term's byte length
+_CHUNK_HEAD = struct.Struct("<III")  # terms, spans, bytes of the terms
 
 
-def encode_vector(spans: Spans, limit: int, level: int) -> bytes:
-    """A Characters term vector from each term's (position, startchar, endchar) list: the
-    blocks Whoosh 3's add_vector_items writes (limit terms each, pickled, zlib level),
-    without its per-term writer."""
-    out = [WHOOSH3_HEADER_MAGIC]
+def encode_vector(spans: Spans, level: int, chunk_terms: int = CHUNK_TERMS) -> bytes:
+    """A document's term vector from each term's (position, startchar, endchar) list. (The
+    arrays are made for the whole document at once, and cut into chunks as bytes.)"""
     terms = sorted(spans)
-    for start in range(0, len(terms), limit):
-        chunk = tuple(terms[start:start + limit])
-        weights = [float(len(spans[term])) for term in chunk]
-        mini = (None if all(w == 1.0 for w in weights) else
-                weights[0] if all(w == weights[0] for w in weights) else tuple(weights))
-        values = tuple(_characters(spans[term]) for term in chunk)
-        data = pickle.dumps((chunk, mini, values), 2)
-        data = zlib.compress(data, level) if level else data
-        info = pickle.dumps((len(chunk), chunk[-1], max(weights), level, 0, 0), 2)
-        size = len(info) + len(data)
-        last = start + limit >= len(terms)
-        out.append(b"".join((SIZE.pack(-size if last else size), info, data)))
-    return b"".join(out)
+    counts = [len(spans[t]) for t in terms]
+    starts = np.array([s for t in terms for _, s, _ in spans[t]], dtype=np.int64)
+    ends = np.array([e for t in terms for _, _, e in spans[t]], dtype=np.int64)
+    count_bytes = np.array(counts, dtype="<u4").tobytes()
+    start_bytes = starts.astype("<u4").tobytes()
+    length_bytes = (ends - starts).astype("<u4").tobytes()
+    firsts = [0, *accumulate(counts)]
+    index, chunks, offset = [], [], 0
+    for first in range(0, len(terms), chunk_terms):
+        last = min(first + chunk_terms, len(terms))
+        names = "\n".join(terms[first:last]).encode("utf-8")
+        lo, hi = firsts[first], firsts[last]
+        chunk = zlib.compress(b"".join((
+            _CHUNK_HEAD.pack(last - first, hi - lo, len(names)), names,
+            count_bytes[4 * first:4 * last], start_bytes[4 * lo:4 * hi],
+            length_bytes[4 * lo:4 * hi])), level)
+        final = terms[last - 1].encode("utf-8")
+        index.append(_ENTRY.pack(offset, len(chunk), len(final)) + final)
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join([MAGIC, _COUNT.pack(len(chunks)), *index, *chunks])
 
 
-def _characters(spans: list[tuple[int, int, int]]) -> bytes:
-    """(position, startchar, endchar) triples in Whoosh's Characters encoding."""
-    deltas, pos, char = [], 0, 0
-    for position, start, end in spans:
-        deltas.append((position - pos, start - char, end - start))
-        pos, char = position, end
-    count: bytes = pack_uint(len(deltas))
-    return count + pickle.dumps(deltas, 2)
-
-
-def vector_values(vector: W3LeafMatcher, terms: Iterable[str]) -> dict[str, bytes]:
-    """The encoded values of those of terms that a term vector holds: blocks before a
-    term are skipped by their last term, and the term is found by bisection."""
-    found: dict[str, bytes] = {}
-    for term in sorted(terms):  # the vector is sorted by term
-        while vector.is_active() and vector.block_max_id() < term:
-            vector._next_block()
-        if not vector.is_active():
-            break
-        if vector._ids is None:
-            vector._read_ids()
-        i = bisect_left(vector._ids, term)
-        if i < len(vector._ids) and vector._ids[i] == term:
-            if vector._values is None:
-                vector._read_values()
-            found[term] = vector._values[i]
+def decode_vector(raw: bytes, terms: Iterable[str] | None = None,
+                  first: int | None = None) -> dict[str, list[Span]]:
+    """The spans of those of terms a vector holds (all terms when None), the first
+    `first` of each when given; only the chunks that may hold them are decompressed."""
+    if raw[:len(MAGIC)] != MAGIC:
+        raise ValueError("not a searchd term vector")
+    pos = len(MAGIC)
+    (count,) = _COUNT.unpack_from(raw, pos)
+    pos += _COUNT.size
+    entries, lasts = [], []
+    for _ in range(count):
+        offset, length, size = _ENTRY.unpack_from(raw, pos)
+        pos += _ENTRY.size
+        lasts.append(raw[pos:pos + size].decode("utf-8"))
+        entries.append((offset, length))
+        pos += size
+    wanted = None if terms is None else set(terms)
+    chunks = range(count) if wanted is None else \
+        sorted({i for i in (bisect_left(lasts, t) for t in wanted) if i < count})
+    found: dict[str, list[Span]] = {}
+    for i in chunks:
+        offset, length = entries[i]
+        found.update(_decode_chunk(zlib.decompress(raw[pos + offset:pos + offset + length]),
+                                   wanted, first))
     return found
+
+
+def _decode_chunk(raw: bytes, wanted: set[str] | None,
+                  first: int | None) -> dict[str, list[Span]]:
+    """The spans of the wanted terms (all when None) of one decompressed chunk."""
+    nterms, nspans, size = _CHUNK_HEAD.unpack_from(raw)
+    pos = _CHUNK_HEAD.size
+    names = raw[pos:pos + size].decode("utf-8").split("\n")
+    pos += size
+    counts = np.frombuffer(raw, dtype="<u4", count=nterms, offset=pos)
+    starts = np.frombuffer(raw, dtype="<u4", count=nspans, offset=pos + 4 * nterms)
+    lengths = np.frombuffer(raw, dtype="<u4", count=nspans, offset=pos + 4 * (nterms + nspans))
+    begins = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    found: dict[str, list[Span]] = {}
+    for i, name in enumerate(names):
+        if wanted is None or name in wanted:
+            lo, hi = int(begins[i]), int(begins[i + 1])
+            hi = hi if first is None else min(hi, lo + first)
+            begin = starts[lo:hi].tolist()
+            found[name] = list(zip(begin, (starts[lo:hi] + lengths[lo:hi]).tolist()))
+    return found
+
+
+def characters_spans(fieldobj: Any, items: Iterable[tuple[str, float, bytes]]) -> Spans:
+    """Spans from the items Whoosh hands a per-document writer's add_vector_items (each
+    term's weight and its Characters-encoded value)."""
+    decode = fieldobj.vector.decode_characters
+    return {text: decode(value) for text, _, value in items}
