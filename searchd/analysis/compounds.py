@@ -57,10 +57,13 @@ def _best_split(word: str, max_parts: int) -> tuple[str, ...] | None:
     best: tuple[str, ...] | None = None
     best_key: tuple[int, float] | None = None
     for i in range(MIN_PART, len(word) - MIN_PART + 1):
+        modifiers = _modifiers(word[:i], lex)  # first: the head may be split in turn
+        if not modifiers:
+            continue
         head = _head(word[i:], lex, max_parts - 1)
         if head is None:
             continue
-        for modifier in _modifiers(word[:i], lex):
+        for modifier in modifiers:
             parts = (modifier, *head)
             key = (-len(parts), min(lex.zipf(p) for p in parts))
             if best_key is None or key > best_key:
