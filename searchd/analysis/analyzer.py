@@ -17,7 +17,7 @@ from whoosh.analysis import Analyzer, Token
 from .folding import fold
 from .lemmas import PART_MARK, word_terms
 from .stopwords import STOP_WORDS
-from .tokenizer import iter_words
+from .tokenizer import iter_words, word_matches
 
 MAX_WORD = 64  # longer "words" are kept (cut) but not analysed: splitting them costs O(n^2)
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -83,7 +83,14 @@ class DutchAnalyzer(Analyzer):
         cache = _word_cache(self.fallback, self.compounds)
         fallback, compounds = self.fallback, self.compounds
         found: dict[str, list[tuple[int, int, int]]] = {}
-        for (word, begin, end, _), pos in iter_words(text):
+        words, starts, ends = word_matches(text)
+        pos = 0
+        for word, begin, end, plain in zip(words, starts, ends, map(str.isalnum, words)):
+            if not plain:  # apostrophes, hyphens, digit groups: iter_words' way, at pos
+                for (part, b, e, _), p in iter_words(word, start=(begin, pos)):
+                    _add(found, cached_terms(part, fallback, compounds), p, b, e)
+                    pos = p + 1
+                continue
             terms = cache.get(word)
             if terms is None:
                 terms = cached_terms(word, fallback, compounds)
@@ -93,6 +100,7 @@ class DutchAnalyzer(Analyzer):
                     found[term] = [(pos, begin, end)]
                 else:
                     places.append((pos, begin, end))
+            pos += 1
         return found
 
 
@@ -115,6 +123,13 @@ def cached_terms(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
             cache.clear()
         terms = cache[word] = terms_of(word, fallback, compounds)
     return terms
+
+
+def _add(found: dict[str, list[tuple[int, int, int]]], terms: tuple[str, ...], pos: int,
+         begin: int, end: int) -> None:
+    """Add one occurrence of each of terms to spans()'s table."""
+    for term in terms:
+        found.setdefault(term, []).append((pos, begin, end))
 
 
 def _set(token: Token, text: str, original: str, pos: int, startchar: int, endchar: int,
