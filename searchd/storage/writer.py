@@ -27,8 +27,8 @@ import heapq
 import pickle
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
-from itertools import groupby, repeat
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, groupby, repeat
 from operator import itemgetter
 from typing import IO, Any
 
@@ -70,26 +70,41 @@ class FieldPostings:
         return 4 * sum(len(a) for a in arrays) + 100 * len(self.terms)
 
     def _numbers(self, terms: Iterable[str]) -> list[int]:
-        numbers, known = [], self.numbers
-        for term in terms:
-            number = known.get(term)
-            if number is None:
-                number = known[term] = len(self.terms)
-                self.terms.append(term)
-            numbers.append(number)
-        return numbers
+        """The numbers of distinct terms, new ones numbered as they come (looked up all at
+        once: after the first documents nearly every term is known)."""
+        terms = list(terms)
+        numbers = list(map(self.numbers.get, terms))
+        if None in numbers:
+            for i, number in enumerate(numbers):
+                if number is None:
+                    numbers[i] = self.numbers[terms[i]] = len(self.terms)
+                    self.terms.append(terms[i])
+        return numbers  # type: ignore[return-value]
 
-    def add_document(self, docnum: int, positions: dict[str, list[int]]) -> None:
-        """One document's postings: each term with its positions (one weight each)."""
-        self.tids.extend(self._numbers(positions))
-        self.docs.extend(repeat(docnum, len(positions)))
-        freqs = [len(p) for p in positions.values()]
+    def add_document(self, docnum: int, positions: dict[str, list[int]]) -> int:
+        """One document's postings: each term with its positions (one weight each); the
+        number of positions."""
+        return self._add_postings(docnum, positions, lambda: chain.from_iterable(
+            positions.values()))
+
+    def add_spans(self, docnum: int, spans: Spans) -> int:
+        """One document's postings from its spans (analyzer.spans); the number of
+        positions."""
+        return self._add_postings(docnum, spans, lambda: map(
+            itemgetter(0), chain.from_iterable(spans.values())))
+
+    def _add_postings(self, docnum: int, places: dict[str, list[Any]],
+                      positions: Callable[[], Iterable[int]]) -> int:
+        """add_document's work: places maps each term to its occurrences."""
+        self.tids.extend(self._numbers(places))
+        self.docs.extend(repeat(docnum, len(places)))
+        freqs = list(map(len, places.values()))
         self.weights.extend(freqs)
         if self.kind != "none":
             self.freqs.extend(freqs)
         if self.kind == "positions":
-            for p in positions.values():
-                self.positions.extend(p)
+            self.positions.extend(positions())
+        return sum(freqs)
 
     def add(self, term: str, docnum: int, weight: float, positions: list[int]) -> None:
         """One posting from Whoosh's own paths."""
@@ -232,11 +247,14 @@ class SearchdWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh has no types
         """One of the analysed text fields: postings, length, term vector, stored value.
         spans: the analysis of each "dutch" field of the document."""
         fieldobj = self.schema[field.name]
+        postings = self.pool.field(field.name)
         if field.analysis == "dutch":
-            positions = {t: [p for p, _, _ in s] for t, s in spans[field.name].items()}
+            length = postings.add_spans(docnum, spans[field.name])
             if fieldobj.vector is not None:
                 self.perdocwriter.add_vector_spans(field.name, spans[field.name])
-        elif field.analysis == "opening":  # text opens field.of: its first postings
+            self._add_stored(field.name, fieldobj, text, length)
+            return
+        if field.analysis == "opening":  # text opens field.of: its first postings
             end = len(text)
             positions = {}
             for term, found in spans[str(field.of)].items():
@@ -245,10 +263,13 @@ class SearchdWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh has no types
                     positions[term] = inside
         else:  # the words as written, each once
             positions = {w: [0] for w in surface_words(text)}
-        self.pool.field(field.name).add_document(docnum, positions)
-        length = sum(len(p) for p in positions.values()) if fieldobj.scorable else 0
+        self._add_stored(field.name, fieldobj, text, postings.add_document(docnum, positions))
+
+    def _add_stored(self, name: str, fieldobj: Any, text: str, length: int) -> None:
+        """A text field's length (when it is scored) and stored value (when it is stored)."""
+        length = length if fieldobj.scorable else 0
         stored = text if fieldobj.stored else None
-        self.perdocwriter.add_field(field.name, fieldobj, stored, length)
+        self.perdocwriter.add_field(name, fieldobj, stored, length)
 
     def _add_other(self, name: str, docnum: int, value: Any) -> None:
         """Any other field, as Whoosh's add_document does it."""
