@@ -123,7 +123,7 @@ def activate(index_dir: Path, name: str) -> None:
     """Make name the active index (atomic and durable), then delete the files of every
     other index."""
     files.fsync_dir(index_dir)
-    _atomic_write(index_dir / CURRENT_FILE, name + "\n")
+    atomic_write(index_dir / CURRENT_FILE, name + "\n")
     failpoints.reached("rebuild:activated")
     remove_other_indexes(index_dir, keep=name)
 
@@ -172,10 +172,10 @@ def load_manifest(index_dir: Path, name: str) -> Manifest | None:
 def save_manifest(index_dir: Path, manifest: Manifest) -> None:
     """Write the manifest atomically."""
     text = json.dumps(manifest.to_json(), separators=(",", ":"))
-    _atomic_write(index_dir / f"manifest-{manifest.indexname}.json", text)
+    atomic_write(index_dir / f"manifest-{manifest.indexname}.json", text)
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
     """Write a file so that readers see the old or the new content, never a part."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:

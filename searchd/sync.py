@@ -11,7 +11,7 @@ from typing import Any
 
 from whoosh.index import Index
 
-from . import failpoints
+from . import failpoints, word_table
 from .analysis import analysis_key
 from .analysis.lexicon import expanded_lexicon
 from .config import Config
@@ -30,10 +30,11 @@ from .index import (
     write_lock,
 )
 from .pool import run_shares, shares_by_size
-from .schema import CHECKSUM, ID, SCHEMA_VERSION
+from .schema import BODY, CHECKSUM, ID, SCHEMA_VERSION
 from .storage import SearchdWriter, abandon_open_files
 
 Progress = Callable[[int, int], None]
+_Share = tuple[list[Any], list["_Outcome"], word_table.Pairs]  # segments, outcomes, words
 PARALLEL_FROM = 100   # documents per process; fewer are written by this process alone
 EXPAND_FROM = 20      # documents; fewer are analysed with the compact lexicon (bisection)
 MAX_PROCS = 4
@@ -200,8 +201,12 @@ def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
 def _apply(ix: Index, seeds: Path, plan: _Plan, manifest: Manifest, report: SyncReport,
            progress: Progress | None, merge: bool = True) -> None:
     """Write the planned changes in one commit, then record them in the manifest."""
-    if len(plan.write) >= EXPAND_FROM:
-        expanded_lexicon()  # dict look-ups; before the workers fork, so that they share it
+    folder = Path(ix.storage.folder)
+    words = _analysis(ix, manifest)
+    large = len(plan.write) >= EXPAND_FROM
+    if large:  # before the workers fork, so that they share them
+        expanded_lexicon()  # dict look-ups
+        word_table.load(folder, words)  # the words the index's documents held so far
     writer = SearchdWriter(ix)
     try:
         for doc_id in plan.delete:
@@ -212,7 +217,7 @@ def _apply(ix: Index, seeds: Path, plan: _Plan, manifest: Manifest, report: Sync
         procs = min(os.cpu_count() or 1, MAX_PROCS, len(jobs) // PARALLEL_FROM)
         if procs >= 2:
             shares = shares_by_size(jobs, lambda job: plan.sizes[job[0]], procs)
-            outcomes = _write_in_workers(ix, seeds, shares, manifest, writer, progress)
+            outcomes = _write_in_workers(ix, seeds, shares, manifest, writer, progress, words)
         else:
             outcomes = _write_here(writer, seeds, jobs, manifest, progress)
         for outcome in outcomes:
@@ -223,7 +228,15 @@ def _apply(ix: Index, seeds: Path, plan: _Plan, manifest: Manifest, report: Sync
     writer.commit(merge=merge)
     failpoints.reached("sync:committed")
     manifest.generation = ix.latest_generation()
-    save_manifest(Path(ix.storage.folder), manifest)
+    save_manifest(folder, manifest)
+    if large:
+        word_table.save(folder, words)
+
+
+def _analysis(ix: Index, manifest: Manifest) -> word_table.Analysis:
+    """The analysis of an index, for its word table."""
+    analyzer = ix.schema[BODY].analyzer
+    return word_table.Analysis(manifest.analysis, analyzer.fallback, analyzer.compounds)
 
 
 def _cancel(writer: SearchdWriter) -> None:
@@ -310,11 +323,12 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
 
 
 def _write_in_workers(ix: Index, seeds: Path, shares: list[list[tuple[str, Path]]],
-                      manifest: Manifest, writer: SearchdWriter,
-                      progress: Progress | None) -> list[_Outcome]:
+                      manifest: Manifest, writer: SearchdWriter, progress: Progress | None,
+                      words: word_table.Analysis) -> list[_Outcome]:
     """Read and index the files, a share per process (pool.py), each writing a segment of
-    its own, which join writer's commit. (This process works too, rather than wait: one
-    process fewer holds the lexicon and a pool of postings, which on nl-laws is 400 MB.)"""
+    its own, which join writer's commit; the words the workers analysed join this
+    process's word table. (This process works too, rather than wait: one process fewer
+    holds the lexicon and a pool of postings, which on nl-laws is 400 MB.)"""
     total, done = sum(len(share) for share in shares), 0
 
     def advance(count: int) -> None:
@@ -323,17 +337,18 @@ def _write_in_workers(ix: Index, seeds: Path, shares: list[list[tuple[str, Path]
         if progress is not None:
             progress(done, total)
 
-    def write_share(jobs: list[tuple[str, Path]],
-                    step: Callable[[int], None]) -> tuple[list[Any], list[_Outcome]]:
+    def write_share(jobs: list[tuple[str, Path]], step: Callable[[int], None]) -> _Share:
+        known = word_table.mark(words)
         share_writer = SearchdWriter(ix)
         outcomes: list[_Outcome] = []
         for start in range(0, len(jobs), PROGRESS_EVERY):
             batch = jobs[start:start + PROGRESS_EVERY]
             outcomes.extend(_write_here(share_writer, seeds, batch, manifest, None))
             step(len(batch))
-        return share_writer.finish_segments(), outcomes
+        return share_writer.finish_segments(), outcomes, word_table.learned_since(known, words)
 
     results = run_shares(shares, write_share, advance)
-    for segments, _ in results:
+    for segments, _, learned in results:
         writer.add_segments(segments)
-    return [outcome for _, outcomes in results for outcome in outcomes]
+        word_table.remember(learned, words)
+    return [outcome for _, outcomes, _ in results for outcome in outcomes]

@@ -106,11 +106,18 @@ class DutchAnalyzer(Analyzer):
 
 _WORD_CACHES: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {}
 MAX_CACHED_WORDS = 1 << 18
+_cleared = [0]  # how often a words' cache was emptied (word_table.py's bookkeeping)
 
 
 def _word_cache(fallback: str, compounds: bool) -> dict[str, tuple[str, ...]]:
     """The index terms of the words met so far, per analysis setting (bounded)."""
     return _WORD_CACHES.setdefault((fallback, compounds), {})
+
+
+def word_cache(fallback: str, compounds: bool) -> tuple[dict[str, tuple[str, ...]], int]:
+    """The words' cache of an analysis setting (words in the order they were first met)
+    and how often the caches were emptied so far."""
+    return _word_cache(fallback, compounds), _cleared[0]
 
 
 def cached_terms(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
@@ -121,6 +128,7 @@ def cached_terms(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
     if terms is None:
         if len(cache) >= MAX_CACHED_WORDS:
             cache.clear()
+            _cleared[0] += 1
         terms = cache[word] = terms_of(word, fallback, compounds)
     return terms
 
