@@ -37,6 +37,9 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
     "whoosh.codec.whoosh3:W3PerDocWriter": ("_docnum", "_doccount", "_vpostfile", "_prep_vectors"),
     "whoosh.codec.whoosh3:W3PerDocReader": ("_vpostfile", "_prep_vectors", "_vector_extent"),
     "whoosh.codec.whoosh3:W3FieldWriter": ("_postfile", "_tindex", "_fieldid"),
+    # (not private, but internal: codec.add_records does what its add does)
+    "whoosh.filedb.filetables:OrderedHashWriter": ("dbfile", "buckets", "hashfn", "index",
+                                                   "lastkey"),
     "whoosh.codec.whoosh3:W3TermsReader": ("_tindex", "_fieldmap", "_postfile"),
     "whoosh.reading:SegmentReader": ("_terms", "_perdoc"),
     "whoosh.columns:FixedBytesColumn.Reader": ("_dbfile", "_basepos", "_count"),
