@@ -54,17 +54,23 @@ def pss_mb(pids: list[int]) -> float:
 
 
 class TreeSampler:
-    """Samples the RSS of a process tree every `every` seconds; keeps the peak."""
+    """Samples the memory of a process tree every `every` seconds; keeps the peaks: of the
+    sum of RSS (pages forked processes share are counted in each) and, with pss=True, of
+    the sum of PSS (shared pages split between the processes that share them)."""
 
-    def __init__(self, pid: int, every: float = 0.05) -> None:
-        self.pid, self.every = pid, every
+    def __init__(self, pid: int, every: float = 0.05, pss: bool = False) -> None:
+        self.pid, self.every, self.pss = pid, every, pss
         self.peak_mb = 0.0
+        self.peak_pss_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, round(rss_mb(descendants(self.pid)), 1))
+            pids = descendants(self.pid)
+            self.peak_mb = max(self.peak_mb, round(rss_mb(pids), 1))
+            if self.pss:  # (reading smaps_rollup costs more than statm)
+                self.peak_pss_mb = max(self.peak_pss_mb, round(pss_mb(pids), 1))
             self._stop.wait(self.every)
 
     def __enter__(self) -> TreeSampler:
