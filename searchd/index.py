@@ -28,7 +28,7 @@ from whoosh.index import Index
 
 from . import failpoints
 from .errors import IndexLockedError, NoIndexError
-from .schema import FIELD_NAMES, build_schema
+from .schema import FIELD_NAMES, SCHEMA_VERSION, build_schema
 from .storage import files
 
 CURRENT_FILE = "CURRENT"
@@ -95,9 +95,17 @@ def open_index(index_dir: Path) -> Index:
     except files.OPEN_ERRORS as exc:  # e.g. written by another version
         raise NoIndexError(f"the index in {index_dir} cannot be opened ({exc}); "
                            "rebuild it with `searchd index --rebuild`") from exc
-    if _field_names(ix) != FIELD_NAMES:
-        raise NoIndexError(f"the index in {index_dir} was built by another version of searchd")
+    if _field_names(ix) != FIELD_NAMES or not _current_schema(index_dir, name):
+        raise NoIndexError(f"the index in {index_dir} was built by another version of "
+                           "searchd; `searchd index` rebuilds it")
     return ix
+
+
+def _current_schema(index_dir: Path, name: str) -> bool:
+    """False when the index's manifest names another SCHEMA_VERSION (its files may be laid
+    out otherwise: term vectors changed with version 11)."""
+    manifest = load_manifest(index_dir, name)
+    return manifest is None or manifest.analysis.startswith(f"s{SCHEMA_VERSION}:")
 
 
 def _field_names(ix: Index, attempts: int = 20) -> list[str]:

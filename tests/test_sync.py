@@ -1,12 +1,13 @@
 """searchd index: full build, incremental sync, bad files, the write lock."""
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from searchd.config import Config
-from searchd.errors import IndexLockedError
+from searchd.errors import IndexLockedError, NoIndexError
 from searchd.index import open_index, write_lock
 from searchd.search import Engine
 from searchd.sync import sync_index
@@ -95,3 +96,16 @@ def test_rename_moves_the_document(built: Config, seeds: Path) -> None:
     report = sync_index(built)
     assert (report.added, report.removed, report.unchanged) == (1, 1, 3)
     assert [h.id for h in Engine(built).search("strijders").hits] == ["sub/poes.txt"]
+
+
+def test_an_index_of_another_schema_version_is_not_searched_but_rebuilt(built: Config) -> None:
+    """Its files may be laid out otherwise (term vectors changed with version 11): a search
+    says how to rebuild it, and the next sync does."""
+    manifest_path = next(built.index.glob("manifest-*.json"))
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data["analysis"] = "s10:" + data["analysis"].split(":", 1)[1]
+    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(NoIndexError, match="another version of searchd"):
+        Engine(built).search("stad")
+    assert sync_index(built).rebuilt
+    assert [h.id for h in Engine(built).search("strijders").hits] == ["kat.txt"]
