@@ -210,9 +210,11 @@ class Planner:
         edits = typo_edits(len(folded) + 1, self.typo_from)  # (drne: drone)
         if not edits or not folded.isalpha() or (len(word) > 1 and word.isupper()):
             return []
-        seen = doc_count(self.tables, folded)
-        if seen >= RARE or folded in lexicon().words or folded in lexicon().forms:
+        if folded in lexicon().words or folded in lexicon().forms:
             return []  # a Dutch word is taken as meant, found or not (zeppelin)
+        seen = doc_count(self.tables, folded)
+        if seen >= RARE:
+            return []
         self._looked_up += 1
         if self._looked_up > MAX_TYPO_WORDS:
             if self._looked_up == MAX_TYPO_WORDS + 1:

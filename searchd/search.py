@@ -36,7 +36,7 @@ from .snippets import (
     snippet_segments,
     vector_spans,
 )
-from .suggest import complete, suggest, word_tables
+from .suggest import LazyTables, complete, suggest, word_tables
 
 T = TypeVar("T")
 MAX_PAGE = 10_000
@@ -220,7 +220,7 @@ class Engine:
         analyzer = searcher.schema[BODY].analyzer
         boosts = {TITLE: self.config.title_boost, BODY: 1.0, LEAD: self.config.lead_boost}
         return Planner(FieldSet({k: v for k, v in boosts.items() if v > 0}),
-                       word_tables(searcher.reader()), analyzer.fallback, analyzer.compounds,
+                       LazyTables(searcher.reader()), analyzer.fallback, analyzer.compounds,
                        (self.config.typo_one, self.config.typo_two), self.config.typos)
 
     def searcher(self) -> Searcher:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -130,8 +130,48 @@ def _reader_of(segment: Any) -> Callable[[], tuple[WordTable, int]]:
     return lambda: (WordTable.read(segment), 1)
 
 
+class LazyTables(Sequence[WordTable]):
+    """The word tables of a reader, read when first needed: a query of words the index or
+    the lexicon knows needs none, and reading them takes a second on 219,000 documents
+    (a cold `searchd search`). Until then a word's count comes from the term index."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        self._reader = reader
+        self._tables: list[WordTable] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """True once the tables were read."""
+        return self._tables is not None
+
+    def _all(self) -> list[WordTable]:
+        if self._tables is None:
+            self._tables = word_tables(self._reader)
+        return self._tables
+
+    def __getitem__(self, index: int) -> WordTable:  # type: ignore[override]
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[WordTable]:
+        return iter(self._all())
+
+    def count(self, word: str) -> int:
+        """Documents containing word (from the tables when they were read)."""
+        if self._tables is not None:
+            return sum(t.count(word) for t in self._tables)
+        try:
+            return int(self._reader.doc_frequency(FIELD, word))
+        except (UnicodeEncodeError, ValueError):  # (a lone surrogate: no such word)
+            return 0
+
+
 def doc_count(tables: Sequence[WordTable], word: str) -> int:
     """Documents (over all segments) containing word."""
+    if isinstance(tables, LazyTables):
+        return tables.count(word)
     return sum(t.count(word) for t in tables)
 
 

@@ -107,3 +107,14 @@ def test_word_table_answers_as_a_sorted_list_would(counts: dict[str, int], prefi
     best = found.most_frequent(span, limit)
     expected = sorted(found.words(span), key=lambda w: -counts[w])[:limit]  # stable
     assert sorted(best) == sorted(expected)
+
+
+def test_a_query_of_known_words_reads_no_word_table(built: Config) -> None:
+    """The word tables (a second to read on 219,000 documents) are read for a word that
+    may be misspelled, not for words the lexicon knows or the index holds often."""
+    engine = Engine(built)
+    engine.search("fietsen in de stad")
+    tables = engine.view().planner.tables  # type: ignore[union-attr]
+    assert not tables.loaded
+    assert [h.id for h in engine.search("strjiders").hits] == ["kat.txt"]  # a typo
+    assert tables.loaded
