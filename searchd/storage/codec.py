@@ -3,8 +3,8 @@
 Whoosh 3 pickles each block of 128 postings as one tuple of document numbers, term
 frequencies and positions, so reading the frequencies of a term means decompressing and
 unpickling all its positions too: on long documents that is most of the bytes. This codec
-writes blocks.py's layout instead and reads it with matchers.py; term vectors and everything
-else keep Whoosh 3's format.
+writes blocks.py's layout instead and reads it with matchers.py, and term vectors in
+vectors.py's; everything else keeps Whoosh 3's format.
 
 Segments remember the codec that wrote them, so an index written by this codec is read by
 it too; indexes are rebuilt when schema.SCHEMA_VERSION changes. The classes here override

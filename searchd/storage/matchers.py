@@ -7,7 +7,6 @@ _read_weights and _read_values decode a block's parts when a matcher first asks 
 
 from __future__ import annotations
 
-import io
 import pickle
 import sys
 import zlib
@@ -38,32 +37,14 @@ def value_kind(format_: Any) -> str:
     raise TypeError(f"searchd's codec does not store postings of {type(format_).__name__}")
 
 
-class OneReadMatcher(W3LeafMatcher):  # type: ignore[misc]  # Whoosh has no types
-    """Whoosh 3's matcher, reading each block header with one read (Whoosh unpickles it
-    from the file, one small read per pickle opcode)."""
+class ArrayLeafMatcher(W3LeafMatcher):  # type: ignore[misc]  # Whoosh has no types
+    """Reads ArrayPostingsWriter's blocks: values are decoded only when asked for."""
 
     # the current block, decoded as far as asked for (None: not yet)
     _data: Any
     _ids: Any
     _weights: Any
     _values: Any
-
-    def _goto(self, position: int) -> None:
-        self._data = self._ids = self._weights = self._values = None
-        self._i = 0
-        length = unpack_int(self._postfile.get(position, _INT_SIZE))[0]
-        self._lastblock = length < 0
-        length = abs(length)
-        self._nextoffset = position + _INT_SIZE + length
-        block = io.BytesIO(self._postfile.get(position + _INT_SIZE, length))
-        (self._blocklength, self._maxid, self._maxweight, self._compression, low,
-         high) = pickle.load(block)
-        self._dataoffset = position + _INT_SIZE + block.tell()
-        self._minlength, self._maxlength = byte_to_length(low), byte_to_length(high)
-
-
-class ArrayLeafMatcher(OneReadMatcher):
-    """Reads ArrayPostingsWriter's blocks: values are decoded only when asked for."""
 
     def _goto(self, position: int) -> None:
         self._data = self._ids = self._weights = self._values = None
