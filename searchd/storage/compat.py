@@ -30,7 +30,7 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
         "_write_block", "_new_block", "_blockcount", "_postfile", "_format", "_values",
         "_ids", "_weights", "_minlength", "_maxlength", "_terminfo", "_compression"),
     "whoosh.codec.whoosh3:W3LeafMatcher": (
-        "_goto", "_next_block", "_read_data", "_read_ids", "_read_weights", "_read_values",
+        "_goto", "_read_data", "_read_ids", "_read_weights", "_read_values",
         "_data", "_ids", "_weights", "_values", "_i", "_postfile", "_lastblock",
         "_nextoffset", "_blocklength", "_maxid", "_maxweight", "_compression",
         "_dataoffset", "_minlength", "_maxlength"),
