@@ -57,7 +57,8 @@ def load(index_dir: Path, analysis: Analysis) -> int:
     if header != _header(analysis):
         return 0
     cache, _ = word_cache(analysis.fallback, analysis.compounds)
-    room = MAX_CACHED_WORDS - len(cache)
+    # a quarter of the cache is left to new words: when it is full, it is emptied
+    room = MAX_CACHED_WORDS * 3 // 4 - len(cache)
     for line in islice(body.split("\n")[:-1], max(room, 0)):
         word, _, terms = line.partition("\t")
         cache.setdefault(word, tuple(terms.split(" ")) if terms else ())
