@@ -34,6 +34,7 @@ from .storage import files
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 MANIFEST_VERSION = 2
+_SCHEMA = re.compile(r'"analysis"\s*:\s*"s([0-9]+):')  # in a manifest
 _TOC_TEMP = re.compile(r"_ix[0-9a-f]+_\d+\.toc\.[\d.]+$")
 
 
@@ -103,9 +104,16 @@ def open_index(index_dir: Path) -> Index:
 
 def _current_schema(index_dir: Path, name: str) -> bool:
     """False when the index's manifest names another SCHEMA_VERSION (its files may be laid
-    out otherwise: term vectors changed with version 11)."""
-    manifest = load_manifest(index_dir, name)
-    return manifest is None or manifest.analysis.startswith(f"s{SCHEMA_VERSION}:")
+    out otherwise: term vectors changed with version 11). Read from the manifest's head:
+    the whole of it lists every file (1.2 s to parse on 219,000 documents), and a search
+    opens the index on every change."""
+    try:
+        with open(index_dir / f"manifest-{name}.json", encoding="utf-8") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return True
+    found = _SCHEMA.search(head)
+    return found is None or found[1] == str(SCHEMA_VERSION)
 
 
 def _field_names(ix: Index, attempts: int = 20) -> list[str]:
