@@ -49,7 +49,7 @@ from .vectors import Spans, characters_spans, encode_vector
 
 TERMINFO = W3TermInfo._struct  # the term info's statistics, before its extent
 WRITE_BYTES = 4 << 20  # posting lists gathered before one write
-_RECORD_HEAD = struct.Struct("!ii")  # a term index record: key length, value length
+RECORD_HEAD = struct.Struct("!ii")  # a term index record: key length, value length
 VECTOR_LEVEL = 1  # zlib level of term vectors (3 made them 0.5% smaller, 20% slower)
 # Each length byte's length (Whoosh's byte_to_length), for numpy.
 LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
@@ -164,7 +164,7 @@ def add_records(tindex: Any, records: list[tuple[bytes, bytes]]) -> None:
     for key, value in records:
         if key <= last:
             raise ValueError(f"keys must increase: {last!r}..{key!r}")
-        record = _RECORD_HEAD.pack(len(key), len(value)) + key + value
+        record = RECORD_HEAD.pack(len(key), len(value)) + key + value
         positions.append(pos)
         chunks.append(record)
         hashed = hashfn(key)

@@ -8,7 +8,6 @@ codec wrote in large pieces and parse it with numpy; segments written by another
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -19,12 +18,11 @@ from whoosh.reading import TermNotFound
 from whoosh.system import _SHORT_SIZE, pack_ushort
 
 from .blocks import array_blocks
-from .codec import TERMINFO, SearchdCodec, SearchdPerDocReader
+from .codec import RECORD_HEAD, TERMINFO, SearchdCodec, SearchdPerDocReader
 from .vectors import Span, decode_vector
 
 T = TypeVar("T")
 Block = tuple[np.ndarray, np.ndarray]  # document numbers (int64), frequencies (uint8/float32)
-_RECORD = struct.Struct("!ii")  # a term index record: key length, value length
 
 
 def posting_blocks(reader: Any, field: str, btext: bytes) -> Iterator[Block] | None:
@@ -126,12 +124,12 @@ def _records(dbfile: Any, start: int, end: int, chunk: int) -> Iterator[tuple[by
     large read would stay in a server process's heap after it is freed."""
     data, pos = b"", 0
     while True:
-        need = _RECORD.size
+        need = RECORD_HEAD.size
         if len(data) - pos >= need:
-            keylen, valuelen = _RECORD.unpack_from(data, pos)
+            keylen, valuelen = RECORD_HEAD.unpack_from(data, pos)
             need += keylen + valuelen
             if len(data) - pos >= need:
-                key = pos + _RECORD.size
+                key = pos + RECORD_HEAD.size
                 yield (data[key + _SHORT_SIZE:key + keylen],
                        TERMINFO.unpack_from(data, key + keylen)[2])
                 pos += need
