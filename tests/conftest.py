@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,26 @@ DOCS = {
     "zonder-datum.txt": " date  Categorieën van auto's\n\nDe categorieën worden geëvalueerd. "
                         "Auto's en e-mail in 's-Hertogenbosch.",
 }
+
+
+def module_index(factory: pytest.TempPathFactory, name: str, docs: dict[str, str]) -> Config:
+    """A config whose index of docs was built in a scratch folder of its own (for the
+    module-scoped fixtures that share one index)."""
+    root = factory.mktemp(name)
+    write_seeds(root / "seeds", docs)
+    config = config_from_dict({}, root)
+    sync_index(config)
+    return config
+
+
+@contextmanager
+def module_server(factory: pytest.TempPathFactory, name: str,
+                  docs: dict[str, str]) -> Iterator[str]:
+    """A real `searchd serve` over docs in a scratch folder of its own; its base URL."""
+    folder = factory.mktemp(name)
+    write_seeds(folder / "seeds", docs)
+    with running_server(folder) as (base, _):
+        yield base
 
 
 def write_seeds(folder: Path, docs: dict[str, str]) -> Path:

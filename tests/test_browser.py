@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DOCS, write_seeds
-from .server import running_server
+from .conftest import DOCS, module_server
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -36,9 +35,7 @@ SITE = {
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real `searchd serve` over SITE for the whole module; yields its base URL."""
-    folder = tmp_path_factory.mktemp("site")
-    write_seeds(folder / "seeds", SITE)
-    with running_server(folder) as (base, _):
+    with module_server(tmp_path_factory, "site", SITE) as base:
         yield base
 
 

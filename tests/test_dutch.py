@@ -6,13 +6,11 @@ the analyzer's choices (see issue "Get Dutch right").
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from searchd.config import config_from_dict
 from searchd.search import Engine
-from searchd.sync import sync_index
+
+from .conftest import module_index
 
 CASES: list[tuple[str, str, str, bool]] = [
     # kind, query, document text, must match
@@ -93,13 +91,9 @@ CASES: list[tuple[str, str, str, bool]] = [
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """One index holding every row's document (the row number is its id)."""
-    root: Path = tmp_path_factory.mktemp("dutch")
-    (root / "seeds").mkdir()
-    for number, (_, _, text, _) in enumerate(CASES):
-        (root / "seeds" / f"{number:03d}.txt").write_text(f" date  \n\n{text}\n")
-    config = config_from_dict({}, root)
-    sync_index(config)
-    return Engine(config)
+    docs = {f"{number:03d}.txt": f" date  \n\n{text}\n"
+            for number, (_, _, text, _) in enumerate(CASES)}
+    return Engine(module_index(tmp_path_factory, "dutch", docs))
 
 
 @pytest.mark.parametrize("number", range(len(CASES)),

@@ -21,16 +21,9 @@ FAST = settings(max_examples=150, deadline=None,
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    from searchd.config import config_from_dict
-    from searchd.sync import sync_index
+    from .conftest import DOCS, module_index
 
-    from .conftest import DOCS, write_seeds
-
-    root = tmp_path_factory.mktemp("hostile")
-    write_seeds(root / "seeds", DOCS)
-    config = config_from_dict({}, root)
-    sync_index(config)
-    return Engine(config)
+    return Engine(module_index(tmp_path_factory, "hostile", DOCS))
 
 
 @FAST

@@ -12,7 +12,7 @@ from searchd.plan import WordsQuery, derived_terms
 from searchd.search import Engine
 from searchd.sync import sync_index
 
-from .conftest import write_seeds
+from .conftest import module_index, write_seeds
 
 FILLER = "De vraag werd gesteld in de commissie en de minister gaf een antwoord."
 DOCS = {
@@ -38,11 +38,7 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    root = tmp_path_factory.mktemp("plan")
-    write_seeds(root / "seeds", DOCS)
-    config = config_from_dict({}, root)
-    sync_index(config)
-    return Engine(config)
+    return Engine(module_index(tmp_path_factory, "plan", DOCS))
 
 
 def ids(engine: Engine, text: str, **options: object) -> list[str]:

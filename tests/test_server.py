@@ -12,7 +12,7 @@ import pytest
 
 from searchd.web.worker import MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_REQUEST_LINE, request_state
 
-from .server import SEARCHD, running_server
+from .server import SEARCHD
 
 pytestmark = pytest.mark.skipif(not SEARCHD.exists(), reason="searchd is not installed")
 
@@ -37,11 +37,9 @@ def test_request_state(data: bytes, state: object) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real `searchd serve` (2 workers of 4 threads) for this module."""
-    from .conftest import DOCS, write_seeds
+    from .conftest import DOCS, module_server
 
-    folder = tmp_path_factory.mktemp("server")
-    write_seeds(folder / "seeds", DOCS)
-    with running_server(folder) as (base, _):
+    with module_server(tmp_path_factory, "server", DOCS) as base:
         yield base
 
 
