@@ -4,8 +4,10 @@
     .venv/bin/python bench/sync_one.py --corpus DIR --index DIR [--repeat 5] [--json out.json]
 
 Builds the index of DIR into --index from scratch (timed), then repeatedly adds one new
-document to DIR and syncs, removes it and syncs, and syncs with nothing to do; prints the
-medians. The corpus folder must be a scratch copy: the benchmark writes a file into it.
+document to DIR and syncs, removes it and syncs, and syncs with nothing to do, each with a
+check of the whole folder (`searchd index`); then adds and removes it again with a sync of
+that file alone (what the watcher of `searchd serve --watch` does). Prints the medians.
+The corpus folder must be a scratch copy: the benchmark writes a file into it.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def main() -> None:
     if not args.skip_build:
         seconds, built = timed(lambda: sync_index(config, rebuild=True))
         figures.update(full_build_s=round(seconds, 1), documents=built.added)  # type: ignore[attr-defined]
-    add, remove, noop = [], [], []
+    add, remove, noop, add_path, remove_path = [], [], [], [], []
     for n in range(args.repeat):
         path = args.corpus / f"zz_bench_{n}.txt"
         path.write_text(NEW_DOC.format(n=n), encoding="utf-8")
@@ -54,9 +56,16 @@ def main() -> None:
         path.unlink()
         remove.append(timed(lambda: sync_index(config))[0])
         noop.append(timed(lambda: sync_index(config))[0])
+        path.write_text(NEW_DOC.format(n=n), encoding="utf-8")  # as the watcher does it
+        named = [str(path)]
+        add_path.append(timed(lambda: sync_index(config, paths=named))[0])  # noqa: B023
+        path.unlink()
+        remove_path.append(timed(lambda: sync_index(config, paths=named))[0])  # noqa: B023
     figures.update(add_one_s=round(statistics.median(add), 3),
                    remove_one_s=round(statistics.median(remove), 3),
                    nothing_to_do_s=round(statistics.median(noop), 3),
+                   watcher_add_one_s=round(statistics.median(add_path), 3),
+                   watcher_remove_one_s=round(statistics.median(remove_path), 3),
                    peak_rss_mb=peak_rss_mb())
     report(figures, args.json)
 

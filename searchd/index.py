@@ -2,7 +2,7 @@
 
 Layout of the index folder:
   CURRENT                 name of the active Whoosh index (replaced atomically on rebuild)
-  manifest-<name>.json    what each indexed seed file looked like (checksum, size, times)
+  manifest-<name>.db      what each indexed seed file looked like (manifest.py)
   _<name>_*.toc, *.seg    Whoosh's own files
   write.lock              held (flock) by the one process that writes
 
@@ -13,68 +13,25 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import re
 import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from whoosh.index import Index
 
-from . import failpoints
+from . import failpoints, manifest
 from .errors import IndexLockedError, NoIndexError
 from .schema import FIELD_NAMES, SCHEMA_VERSION, build_schema
 from .storage import files
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
-MANIFEST_VERSION = 2
-_SCHEMA = re.compile(r'"analysis"\s*:\s*"s([0-9]+):')  # in a manifest
+_SCHEMA = re.compile(r"s([0-9]+):")  # the head of a manifest's analysis key
 _TOC_TEMP = re.compile(r"_ix[0-9a-f]+_\d+\.toc\.[\d.]+$")
-
-
-@dataclass
-class FileState:
-    """What a seed file looked like when it was last synced."""
-
-    checksum: str
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-    skipped: str | None = None  # the reason, for a file that could not be indexed
-
-    def same_stat(self, st: os.stat_result) -> bool:
-        """True when size and both timestamps are unchanged (content assumed unchanged)."""
-        return (self.size, self.mtime_ns, self.ctime_ns) == (st.st_size, st.st_mtime_ns,
-                                                             st.st_ctime_ns)
-
-
-@dataclass
-class Manifest:
-    """The sync state of one Whoosh index: its analysis settings and every file's state."""
-
-    indexname: str
-    analysis: str
-    generation: int = -1
-    files: dict[str, FileState] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {"version": MANIFEST_VERSION, "indexname": self.indexname,
-                "analysis": self.analysis, "generation": self.generation,
-                "files": {k: [v.checksum, v.size, v.mtime_ns, v.ctime_ns, v.skipped]
-                          for k, v in self.files.items()}}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Manifest:
-        """Rebuild a Manifest from to_json() output."""
-        files = {k: FileState(*v) for k, v in data["files"].items()}
-        return cls(data["indexname"], data["analysis"], data["generation"], files)
 
 
 def current_indexname(index_dir: Path) -> str | None:
@@ -104,15 +61,10 @@ def open_index(index_dir: Path) -> Index:
 
 def _current_schema(index_dir: Path, name: str) -> bool:
     """False when the index's manifest names another SCHEMA_VERSION (its files may be laid
-    out otherwise: term vectors changed with version 11). Read from the manifest's head:
-    the whole of it lists every file (1.2 s to parse on 219,000 documents), and a search
-    opens the index on every change."""
-    try:
-        with open(index_dir / f"manifest-{name}.json", encoding="utf-8") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return True
-    found = _SCHEMA.search(head)
+    out otherwise: term vectors changed with version 11). A search opens the index on
+    every change, so this reads one row of the manifest, not all of it."""
+    key = manifest.analysis(index_dir, name)
+    found = _SCHEMA.match(key or "")
     return found is None or found[1] == str(SCHEMA_VERSION)
 
 
@@ -168,27 +120,12 @@ def _unfinished(filename: str) -> bool:
 
 def _owner(filename: str) -> str | None:
     """The index name a file in the index folder belongs to, if it is an index file."""
-    if filename.startswith("manifest-") and filename.endswith(".json"):
-        return filename[len("manifest-"):-len(".json")]
+    if filename.startswith("manifest-"):  # .db, .db-journal, or .json of old
+        return filename[len("manifest-"):].split(".", 1)[0]
     if filename.startswith("_ix") or filename.startswith("ix"):
         stem = filename.lstrip("_")
         return stem.split("_", 1)[0].split(".", 1)[0]
     return None
-
-
-def load_manifest(index_dir: Path, name: str) -> Manifest | None:
-    """The manifest of index name, or None when it is missing or unreadable."""
-    try:
-        data = json.loads((index_dir / f"manifest-{name}.json").read_text(encoding="utf-8"))
-        return Manifest.from_json(data) if data.get("version") == MANIFEST_VERSION else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def save_manifest(index_dir: Path, manifest: Manifest) -> None:
-    """Write the manifest atomically."""
-    text = json.dumps(manifest.to_json(), separators=(",", ":"))
-    atomic_write(index_dir / f"manifest-{manifest.indexname}.json", text)
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,21 +14,21 @@ from whoosh.index import Index
 from . import failpoints, word_table
 from .analysis import analysis_key
 from .analysis.lexicon import expanded_lexicon
+from .changes import Plan, plan_folder, plan_targets, seed_targets
 from .config import Config
-from .documents import Document, document_id, read_seed, scan_seeds
+from .documents import Document, document_id, read_seed
 from .errors import SearchdError, SeedError
 from .index import (
-    FileState,
-    Manifest,
     activate,
     create_index,
     current_indexname,
-    load_manifest,
     open_index,
     remove_other_indexes,
-    save_manifest,
     write_lock,
 )
+from .manifest import FileState, Manifest
+from .manifest import load as load_manifest
+from .manifest import save as save_manifest
 from .pool import run_shares, shares_by_size
 from .schema import BODY, CHECKSUM, ID, SCHEMA_VERSION
 from .storage import SearchdWriter, abandon_open_files
@@ -74,22 +74,18 @@ class SyncReport:
                 f"in {self.seconds:.2f} s")
 
 
-@dataclass
-class _Plan:
-    """Which seed files to (re)index and which document ids to delete."""
-
-    write: dict[str, Path] = field(default_factory=dict)
-    sizes: dict[str, int] = field(default_factory=dict)  # bytes of the files to write
-    delete: set[str] = field(default_factory=set)
-
-
 def sync_index(config: Config, rebuild: bool = False, progress: Progress | None = None,
-               lock_wait: float = 0.0, merge: bool = True) -> SyncReport:
+               lock_wait: float = 0.0, merge: bool = True,
+               paths: Collection[str] | None = None) -> SyncReport:
     """Make the index match config.seeds; rebuild from scratch when asked or needed. A sync
     that fails (a full disk, a seeds folder that vanished) leaves the index as it was and
     raises SearchdError; what it had written is removed then or by the next sync. With
     merge=False the commit merges no segments (a watcher in the middle of a burst of
-    changes: a large merge would hold up the next files for many seconds)."""
+    changes: a large merge would hold up the next files for many seconds).
+
+    paths, when given, are the only files that may have changed (a watcher's events): the
+    sync then looks at them alone, not at the whole folder, unless one of them is a folder
+    or the index needs a full check anyway."""
     if not config.seeds.is_dir():
         raise SearchdError(f"seeds folder not found: {config.seeds}")
     started = time.perf_counter()
@@ -97,7 +93,7 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
         active = current_indexname(config.index)
         remove_other_indexes(config.index, keep=active)  # what a killed sync left
         try:
-            report = _sync_locked(config, rebuild, progress, merge)
+            report = _sync_locked(config, rebuild, progress, merge, paths)
         except OSError as exc:
             abandon_open_files()
             remove_other_indexes(config.index, keep=current_indexname(config.index))
@@ -107,18 +103,27 @@ def sync_index(config: Config, rebuild: bool = False, progress: Progress | None 
 
 
 def _sync_locked(config: Config, rebuild: bool, progress: Progress | None,
-                 merge: bool) -> SyncReport:
+                 merge: bool, paths: Collection[str] | None) -> SyncReport:
     """sync_index's work, holding the write lock."""
-    current = None if rebuild else _current_index(config)
+    targets = None if paths is None else seed_targets(config.seeds, paths)
+    current = None if rebuild else _current_index(config, targets)
     report = SyncReport(rebuilt=current is None)
     if current is None:
         name, ix = create_index(config.index, config.stemmer, config.compounds)
         manifest = Manifest(name, index_key(config))
     else:
         ix, manifest = current
-    plan = _plan(config.seeds, manifest, report)
+    plan = plan_targets(targets, manifest) if targets is not None \
+        and not manifest.complete else None
+    if plan is None:
+        if not manifest.complete:  # a folder among the paths: check everything
+            manifest = load_manifest(config.index, manifest.indexname) or manifest
+        plan = plan_folder(config.seeds, manifest)
+    report.unchanged, report.skipped = plan.unchanged, plan.skipped
     if plan.write or plan.delete or report.rebuilt:
         _apply(ix, config.seeds, plan, manifest, report, progress, merge)
+    elif manifest.fresh:  # read from an older searchd's JSON: written as a database now
+        save_manifest(config.index, manifest)
     if report.rebuilt:
         failpoints.reached("rebuild:before-activate")
         activate(config.index, manifest.indexname)
@@ -136,12 +141,14 @@ def build_index(config: Config, progress: Progress | None = None) -> SyncReport:
     return sync_index(config, rebuild=True, progress=progress)
 
 
-def _current_index(config: Config) -> tuple[Index, Manifest] | None:
-    """The active index and its manifest, or None when the index must be built anew."""
+def _current_index(config: Config, targets: dict[str, Path] | None = None
+                   ) -> tuple[Index, Manifest] | None:
+    """The active index and its manifest (of the targets alone, when given), or None when
+    the index must be built anew."""
     name = current_indexname(config.index)
     if name is None:
         return None
-    manifest = load_manifest(config.index, name)
+    manifest = load_manifest(config.index, name, None if targets is None else list(targets))
     if manifest is None or manifest.analysis != index_key(config):
         return None
     try:
@@ -167,38 +174,7 @@ def index_key(config: Config) -> str:
     return f"s{SCHEMA_VERSION}:{analysis_key(config.stemmer, config.compounds)}"
 
 
-def _plan(seeds: Path, manifest: Manifest, report: SyncReport) -> _Plan:
-    """Compare the seeds folder with the manifest."""
-    plan = _Plan()
-    seen: set[str] = set()
-    unreadable: list[tuple[str, str]] = []
-    for doc_id, path in scan_seeds(seeds, unreadable):
-        seen.add(doc_id)
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            report.skipped.append((doc_id, f"cannot read: {exc.strerror or exc}"))
-            continue
-        known = manifest.files.get(doc_id)
-        if known is not None and known.same_stat(st):
-            if known.skipped:
-                report.skipped.append((doc_id, known.skipped))
-            else:
-                report.unchanged += 1
-            continue
-        plan.write[doc_id] = Path(path)
-        plan.sizes[doc_id] = st.st_size
-    if not seeds.is_dir():  # gone while it was read: what was not seen is not deleted
-        raise SearchdError(f"the seeds folder {seeds} vanished during the sync; the index "
-                           "is left as it was")
-    plan.delete = {doc_id for doc_id in set(manifest.files) - seen
-                   if not any(doc_id.startswith(prefix) for prefix, _ in unreadable)}
-    report.skipped.extend((f"{prefix}*", f"folder cannot be read ({reason}); its documents "
-                           "are kept as they were") for prefix, reason in unreadable)
-    return plan
-
-
-def _apply(ix: Index, seeds: Path, plan: _Plan, manifest: Manifest, report: SyncReport,
+def _apply(ix: Index, seeds: Path, plan: Plan, manifest: Manifest, report: SyncReport,
            progress: Progress | None, merge: bool = True) -> None:
     """Write the planned changes in one commit, then record them in the manifest."""
     folder = Path(ix.storage.folder)
@@ -211,7 +187,7 @@ def _apply(ix: Index, seeds: Path, plan: _Plan, manifest: Manifest, report: Sync
     try:
         for doc_id in plan.delete:
             writer.delete_by_term(ID, doc_id)
-            manifest.files.pop(doc_id, None)
+            manifest.forget(doc_id)
             report.removed += 1
         jobs = sorted(plan.write.items())
         procs = min(os.cpu_count() or 1, MAX_PROCS, len(jobs) // PARALLEL_FROM)
@@ -265,7 +241,7 @@ class _Outcome:
 def _read(seeds: Path, path: Path, manifest: Manifest) -> _Outcome:
     """Read one seed file and compare it with what the manifest knows of it."""
     doc_id = document_id(path, seeds)
-    known = manifest.files.get(doc_id)
+    known = manifest.get(doc_id)
     outcome = _Outcome(doc_id, known is not None and not known.skipped)
     try:
         st = path.stat()
@@ -292,9 +268,10 @@ def _record(writer: SearchdWriter, outcome: _Outcome, manifest: Manifest,
     old version, unless it is unchanged."""
     doc_id = outcome.doc_id
     report.warnings.extend((doc_id, w) for w in outcome.warnings)
-    manifest.files.pop(doc_id, None)
     if outcome.state is not None:
-        manifest.files[doc_id] = outcome.state
+        manifest.put(doc_id, outcome.state)
+    else:
+        manifest.forget(doc_id)
     if outcome.was_indexed and not outcome.unchanged:
         writer.delete_by_term(ID, doc_id)  # replaced, or no longer a document
     if outcome.skipped is not None:

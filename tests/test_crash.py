@@ -4,7 +4,6 @@ that vanish, and the order in which what a sync writes reaches the disk."""
 from __future__ import annotations
 
 import errno
-import json
 import os
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from searchd import failpoints, word_table
 from searchd.config import Config, config_from_dict
 from searchd.errors import SearchdError
 from searchd.index import current_indexname
+from searchd.manifest import load as load_manifest
 from searchd.search import Engine
 from searchd.storage import files as storage_files
 from searchd.sync import sync_index
@@ -277,5 +277,5 @@ def test_everything_a_sync_writes_is_on_disk_before_it_is_published(
     assert events[current + 1] == ("fsync", folder)
     deleted = [i for i, e in enumerate(events) if e[0] == "unlink" and old in e[1]]
     assert deleted and min(deleted) > current + 1
-    manifest = json.loads((config.index / f"manifest-{new}.json").read_text())
-    assert len(manifest["files"]) == len(DOCS) + len(MORE)
+    manifest = load_manifest(config.index, new)
+    assert manifest is not None and len(manifest.files) == len(DOCS) + len(MORE)

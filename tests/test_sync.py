@@ -2,6 +2,8 @@
 
 import json
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -101,11 +103,74 @@ def test_rename_moves_the_document(built: Config, seeds: Path) -> None:
 def test_an_index_of_another_schema_version_is_not_searched_but_rebuilt(built: Config) -> None:
     """Its files may be laid out otherwise (term vectors changed with version 11): a search
     says how to rebuild it, and the next sync does."""
-    manifest_path = next(built.index.glob("manifest-*.json"))
-    data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    data["analysis"] = "s10:" + data["analysis"].split(":", 1)[1]
-    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    db = next(built.index.glob("manifest-*.db"))
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE meta SET value = 's10:' || substr(value, instr(value, ':') + 1)"
+                     " WHERE key = 'analysis'")
     with pytest.raises(NoIndexError, match="another version of searchd"):
         Engine(built).search("stad")
     assert sync_index(built).rebuilt
     assert [h.id for h in Engine(built).search("strijders").hits] == ["kat.txt"]
+
+
+def test_a_sync_of_paths_looks_at_those_files_alone(built: Config, seeds: Path) -> None:
+    """A watcher's sync: only the files it names are compared, read and written; another
+    change waits for a sync of the whole folder."""
+    (seeds / "nieuw.txt").write_text(" date 2018-05 Nieuw\n\nEen olifant in de kamer.")
+    (seeds / "ander.txt").write_text(" date 2018-05 Ander\n\nEen giraf in de tuin.")
+    (seeds / "fiets.txt").write_text(" date 2016-03 Fietsen\n\nNu over zebra's.")
+    (seeds / "kat.txt").unlink()
+    named = [seeds / "nieuw.txt", seeds / "fiets.txt", seeds / "kat.txt",
+             seeds / "sub" / "begroting.txt", seeds / "notities.md", seeds / ".verborgen.txt"]
+    report = sync_index(built, paths=[str(p) for p in named])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 1)
+    assert ids(built) == {"nieuw.txt", "fiets.txt", "sub/begroting.txt", "zonder-datum.txt"}
+    report = sync_index(built)  # the whole folder: ander.txt too
+    assert (report.added, report.unchanged) == (1, 4)
+
+
+def test_a_sync_of_paths_checks_everything_when_a_path_is_a_folder(built: Config,
+                                                                   seeds: Path) -> None:
+    (seeds / "map.txt").mkdir()
+    (seeds / "map.txt" / "binnen.txt").write_text(" date 2018-05 Binnen\n\nEen olifant.")
+    report = sync_index(built, paths=[str(seeds / "map.txt")])
+    assert (report.added, report.unchanged) == (1, 4)
+    assert "map.txt/binnen.txt" in ids(built)
+
+
+def test_a_sync_of_paths_outside_the_folder_checks_everything(built: Config, seeds: Path,
+                                                              tmp_path: Path) -> None:
+    (seeds / "nieuw.txt").write_text(" date 2018-05 Nieuw\n\nEen olifant in de kamer.")
+    report = sync_index(built, paths=[str(tmp_path / "elders.txt")])
+    assert (report.added, report.unchanged) == (1, 4)
+
+
+def test_the_manifest_keeps_what_path_syncs_wrote(built: Config, seeds: Path) -> None:
+    """Rows written one sync at a time add up to the state a full check finds unchanged."""
+    for n in range(3):
+        path = seeds / f"stap{n}.txt"
+        path.write_text(f" date 2018-05 Stap {n}\n\nEen olifant {n}.")
+        assert sync_index(built, paths=[str(path)]).added == 1
+    (seeds / "stap1.txt").unlink()
+    assert sync_index(built, paths=[str(seeds / "stap1.txt")]).removed == 1
+    report = sync_index(built)
+    assert not report.changed and report.unchanged == 6
+
+
+def test_a_json_manifest_of_an_older_searchd_is_taken_over(built: Config) -> None:
+    """Before the database the manifest was JSON: an upgrade reads it and converts it,
+    rather than rebuilding the index."""
+    from searchd.manifest import load, path
+
+    name = next(built.index.glob("manifest-*.db")).name[len("manifest-"):-len(".db")]
+    state = load(built.index, name)
+    assert state is not None
+    path(built.index, name).unlink()
+    (built.index / f"manifest-{name}.json").write_text(json.dumps({
+        "version": 2, "indexname": name, "analysis": state.analysis,
+        "generation": state.generation,
+        "files": {k: list(v) for k, v in state.files.items()}}), encoding="utf-8")
+    report = sync_index(built)
+    assert not report.rebuilt and report.unchanged == 4
+    assert not (built.index / f"manifest-{name}.json").exists()
+    assert load(built.index, name) == state

@@ -16,7 +16,7 @@ import pytest
 
 from searchd.config import Config
 from searchd.search import Engine
-from searchd.sync import sync_index
+from searchd.sync import SyncReport, sync_index
 from searchd.watch import SeedWatcher
 
 from .server import SEARCHD, running_server, searchd
@@ -46,6 +46,25 @@ def test_watcher_follows_add_change_delete(built: Config, seeds: Path, polling: 
         eventually(lambda: found(built, "giraf") == {"olifant.txt"})
         (seeds / "olifant.txt").unlink()
         eventually(lambda: found(built, "giraf") == set())
+    finally:
+        watcher.stop()
+    assert not sync_index(built).changed
+
+
+def test_the_watcher_syncs_the_files_it_was_told_of(built: Config, seeds: Path) -> None:
+    """A file event leads to a sync of that file alone (no check of the whole folder);
+    a folder that goes away, to a check of everything."""
+    reports: list[SyncReport] = []
+    watcher = SeedWatcher(built, report=reports.append).start()
+    try:
+        (seeds / "olifant.txt").write_text(" date 2018-01 Dier\n\nEen olifant.")
+        eventually(lambda: found(built, "olifant") == {"olifant.txt"})
+        assert (reports[-1].added, reports[-1].unchanged) == (1, 0)
+        (seeds / "sub" / "begroting.txt").rename(seeds / "begroting.txt")
+        (seeds / "sub").rmdir()
+        seen = len(reports)
+        eventually(lambda: any(r.unchanged >= 4 for r in reports[seen:]))
+        assert found(built, "begroting") == {"begroting.txt"}
     finally:
         watcher.stop()
     assert not sync_index(built).changed

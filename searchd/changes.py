@@ -1,0 +1,103 @@
+"""What changed in a seeds folder since its manifest: the files to (re)index and the
+documents to delete, found by comparing each file's stat with what the manifest recorded.
+A check of the whole folder, or of the files a watcher was told of."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .documents import SEED_SUFFIX, scan_seeds
+from .errors import SearchdError
+from .manifest import Manifest
+
+
+@dataclass
+class Plan:
+    """Which seed files to (re)index and which document ids to delete."""
+
+    write: dict[str, Path] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)  # bytes of the files to write
+    delete: set[str] = field(default_factory=set)
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (id, reason)
+
+
+def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
+    """Compare the seeds folder with the (complete) manifest."""
+    plan = Plan()
+    seen: set[str] = set()
+    unreadable: list[tuple[str, str]] = []
+    for doc_id, path in scan_seeds(seeds, unreadable):
+        seen.add(doc_id)
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            plan.skipped.append((doc_id, f"cannot read: {exc.strerror or exc}"))
+            continue
+        _compare(doc_id, path, st, manifest, plan)
+    if not seeds.is_dir():  # gone while it was read: what was not seen is not deleted
+        raise SearchdError(f"the seeds folder {seeds} vanished during the sync; the index "
+                           "is left as it was")
+    plan.delete = {doc_id for doc_id in set(manifest.files) - seen
+                   if not any(doc_id.startswith(prefix) for prefix, _ in unreadable)}
+    plan.skipped.extend((f"{prefix}*", f"folder cannot be read ({reason}); its documents "
+                           "are kept as they were") for prefix, reason in unreadable)
+    return plan
+
+
+def _compare(doc_id: str, path: str, st: os.stat_result, manifest: Manifest,
+             plan: Plan) -> None:
+    """Plan to write a seed file unless the manifest knows it with the same stat."""
+    known = manifest.get(doc_id)
+    if known is not None and known.same_stat(st):
+        if known.skipped:
+            plan.skipped.append((doc_id, known.skipped))
+        else:
+            plan.unchanged += 1
+        return
+    plan.write[doc_id] = Path(path)
+    plan.sizes[doc_id] = st.st_size
+
+
+def seed_targets(seeds: Path, paths: Collection[str]) -> dict[str, Path] | None:
+    """The seed files among paths (files a watcher was told of), by document id: those a
+    scan of the folder would list, present or not. None when a path lies outside the
+    seeds folder (then the whole folder is checked)."""
+    targets: dict[str, Path] = {}
+    for name in paths:
+        try:
+            relative = Path(name).relative_to(seeds)
+        except ValueError:
+            return None
+        parts = relative.parts
+        if not parts or not parts[-1].endswith(SEED_SUFFIX) or \
+                any(part.startswith(".") for part in parts):
+            continue
+        folders = [seeds.joinpath(*parts[:depth]) for depth in range(1, len(parts))]
+        if not any(folder.is_symlink() for folder in folders):  # as scan_seeds: not followed
+            targets[relative.as_posix()] = seeds / relative
+    return targets
+
+
+def plan_targets(targets: dict[str, Path], manifest: Manifest) -> Plan | None:
+    """Compare the target files alone with the manifest (loaded for them alone); None when
+    one of them is now a folder (the whole folder must be checked)."""
+    plan = Plan()
+    for doc_id, path in targets.items():
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if not os.path.lexists(path):
+                if manifest.get(doc_id) is not None:
+                    plan.delete.add(doc_id)
+            else:
+                plan.skipped.append((doc_id, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            return None
+        _compare(doc_id, str(path), st, manifest, plan)
+    return plan
