@@ -174,3 +174,19 @@ def test_a_json_manifest_of_an_older_searchd_is_taken_over(built: Config) -> Non
     assert not report.rebuilt and report.unchanged == 4
     assert not (built.index / f"manifest-{name}.json").exists()
     assert load(built.index, name) == state
+
+
+def test_one_file_syncs_merge_small_segments_and_keep_their_snippets(built: Config,
+                                                                    seeds: Path) -> None:
+    """A watcher adds files one sync at a time; Whoosh then merges the small segments, term
+    vectors (searchd's own layout) included. That merge failed once, so every sync after
+    the fifth small one failed too."""
+    for n in range(8):
+        (seeds / f"klein{n}.txt").write_text(f" date 2019-01 Klein {n}\n\nDe olifant nummer {n}.")
+        assert sync_index(built, paths=[str(seeds / f"klein{n}.txt")]).added == 1
+    with open_index(built.index).reader() as reader:
+        assert len(list(reader.leaf_readers())) < 8  # merged
+    hits = Engine(built).search("olifant", limit=20).hits
+    assert len(hits) == 8
+    assert all("<mark>olifant</mark> nummer" in hit.snippet for hit in hits)
+    assert "<mark>strijders</mark>" in Engine(built).search("strijders").hits[0].snippet

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from array import array
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -204,6 +205,14 @@ def _value_arrays(format_: Any,
     return counts, position_deltas(flat, counts)
 
 
+@dataclass(frozen=True)
+class EncodedVector:
+    """A document's term vector as vectors.py encoded it, handed from segment to segment by
+    a merge (Whoosh's merge passes a matcher along: searchd passes the bytes)."""
+
+    raw: bytes
+
+
 class SearchdPerDocWriter(W3PerDocWriter):  # type: ignore[misc]  # Whoosh has no types
     """Whoosh 3's per-document writer, which also keeps every document's field lengths in
     memory: the bulk posting writer takes each block's shortest and longest document from
@@ -225,11 +234,23 @@ class SearchdPerDocWriter(W3PerDocWriter):  # type: ignore[misc]  # Whoosh has n
         layout (the bulk writer hands them over: Whoosh analyses the text again)."""
         if not spans:
             return
+        self._add_vector_bytes(fieldname, encode_vector(spans, VECTOR_LEVEL))
+
+    def add_vector_matcher(self, fieldname: str, fieldobj: Any, vmatcher: Any) -> None:
+        """Whoosh's merge of segments copies each term vector through here: one of
+        SearchdPerDocReader.vector is copied as it is."""
+        if isinstance(vmatcher, EncodedVector):
+            self._add_vector_bytes(fieldname, vmatcher.raw)
+        else:
+            super().add_vector_matcher(fieldname, fieldobj, vmatcher)
+
+    def _add_vector_bytes(self, fieldname: str, raw: bytes) -> None:
+        """The current document's term vector of fieldname, encoded."""
         if self._vpostfile is None:
             self._prep_vectors()
         postfile = self._vpostfile
         offset = postfile.tell()
-        postfile.write(encode_vector(spans, VECTOR_LEVEL))
+        postfile.write(raw)
         vecfield = _vecfield(fieldname)
         self.add_column_value(vecfield, VECTOR_COLUMN, offset)
         self.add_column_value(vecfield + "L", VECTOR_LEN_COLUMN, postfile.tell() - offset)
@@ -249,9 +270,11 @@ class SearchdPerDocWriter(W3PerDocWriter):  # type: ignore[misc]  # Whoosh has n
 class SearchdPerDocReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh has no types
     """Whoosh 3's per-document reader, for term vectors in vectors.py's layout."""
 
-    def vector(self, docnum: int, fieldname: str, format_: Any) -> Any:
-        """Replaces W3PerDocReader.vector, whose matcher cannot read searchd's layout."""
-        raise NotImplementedError("searchd's term vectors are read by storage.vector_spans")
+    def vector(self, docnum: int, fieldname: str, format_: Any) -> EncodedVector:
+        """Replaces W3PerDocReader.vector, whose matcher cannot read searchd's layout: the
+        encoded vector, which only a merge asks for (searchd reads vectors with
+        storage.vector_spans), and SearchdPerDocWriter copies."""
+        return EncodedVector(self.vector_bytes(docnum, fieldname) or b"")
 
     def vector_bytes(self, docnum: int, fieldname: str) -> bytes | None:
         """The encoded term vector of a document's field (vectors.py), None if it has none."""
