@@ -1,7 +1,8 @@
 """Spelling suggestions ("Bedoelde u") and completions, from the words of the index.
 
 Both read the `words` field (every word as written, folded, unstemmed). Each segment's words
-and their document counts are read once into a sorted table and kept by segment id: segments
+and their document counts (its word list, storage/wordlists.py) are read once into a sorted
+table and kept by segment id: segments
 never change once written, so after a sync only the new segment is read. Near spellings are
 found by rapidfuzz's Damerau-Levenshtein among the words with the same first letter.
 """
@@ -20,7 +21,7 @@ from .analysis.folding import fold
 from .analysis.stopwords import STOP_WORDS
 from .cache import SizedLRU
 from .schema import WORDS
-from .storage import field_terms
+from .storage import field_terms, word_list
 
 FIELD = WORDS
 _WORD = re.compile(r"(?<![\w:])[^\W\d_]{3,}(?![\w:*])")
@@ -43,7 +44,11 @@ class WordTable:
 
     @classmethod
     def read(cls, segment: IndexReader) -> WordTable:
-        """The table of one segment reader's words field."""
+        """The table of one segment reader's words field: its word list, or for a segment
+        written before word lists, its terms."""
+        listed = word_list(segment)
+        if listed is not None:
+            return cls(*listed)
         return cls.of(field_terms(segment, FIELD))  # in term order: already sorted
 
     @classmethod

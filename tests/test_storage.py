@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.util.numeric import length_to_byte
 
-from searchd.storage import compat, vectors
+from searchd.storage import compat, vectors, wordlists
 from searchd.storage.blocks import (
     SortedPostings,
     array_blocks,
@@ -203,3 +203,52 @@ def test_a_snippet_decompresses_only_the_chunks_of_its_terms(
     assert decode_vector(raw, ["w0500", "w0501", "nope"]) == {"w0500": [(5000, 5005)],
                                                               "w0501": [(5010, 5015)]}
     assert len(calls) == 2  # the chunk of both words, and the one where "nope" would be
+
+
+@given(st.dictionaries(st.text(st.characters(blacklist_characters="\n",
+                                             blacklist_categories=("Cs",)), min_size=1),
+                       st.integers(1, 2**32 - 1), max_size=40))
+def test_word_lists_decode_to_what_was_encoded(found: dict[str, int]) -> None:
+    words = sorted(word.encode("utf-8") for word in found)
+    counts = [found[word.decode("utf-8")] for word in words]
+    blob, starts, counts_read = wordlists.decode(wordlists.encode(words, counts))
+    assert [blob[starts[i]:starts[i + 1] - 1] for i in range(len(words))] == words
+    assert counts_read.tolist() == counts
+
+
+def test_a_cut_word_list_is_refused() -> None:
+    data = wordlists.encode([b"kat", b"stad"], [1, 2])
+    for cut in (data[:3], data[:-1], b"XXXX" + data[4:]):
+        with pytest.raises(wordlists.WordListError):
+            wordlists.decode(cut)
+
+
+def test_every_segment_lists_the_words_of_its_term_index(tmp_path: Path) -> None:
+    """Written by the bulk writer and by Whoosh's merge alike, a segment's word list holds
+    what a scan of its term index finds (suggest.py reads the list instead)."""
+    from searchd.config import config_from_dict
+    from searchd.index import open_index
+    from searchd.schema import WORDS
+    from searchd.storage import SearchdWriter, field_terms, word_list
+    from searchd.sync import sync_index
+
+    from .conftest import DOCS, write_seeds
+
+    config = config_from_dict({}, tmp_path)
+    write_seeds(config.seeds, DOCS)
+    sync_index(config)
+    for n in range(3):
+        write_seeds(config.seeds, {f"extra{n}.txt": f" date 2019-01 Extra\n\nDe olifant {n}."})
+        sync_index(config, merge=False)
+    with open_index(config.index).reader() as reader:
+        assert len(list(reader.leaf_readers())) == 4  # written by the bulk writer
+    SearchdWriter(open_index(config.index)).commit(optimize=True)  # Whoosh's merge
+    with open_index(config.index).reader() as reader:
+        segments = [segment for segment, _ in reader.leaf_readers()]
+        assert len(segments) == 1
+        for segment in segments:
+            listed = word_list(segment)
+            assert listed is not None
+            blob, starts, counts = listed
+            words = [blob[starts[i]:starts[i + 1] - 1] for i in range(len(counts))]
+            assert list(zip(words, counts.tolist())) == list(field_terms(segment, WORDS))

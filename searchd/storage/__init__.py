@@ -7,6 +7,7 @@ Whoosh name they rely on):
   codec.py     the Whoosh codec that writes them (and per-document data, term vectors)
   vectors.py   term vectors: encoding spans, reading the values of some terms
   reading.py   whole posting lists and the term index, read in large pieces
+  wordlists.py a segment's words with their document counts, for spelling suggestions
   columns.py   what ranking reads per document: lengths, months, deletions
   writer.py    the bulk segment writer, and the segment commit of parallel writers
   files.py     durable file storage; opening and creating Whoosh indexes
@@ -34,7 +35,14 @@ from .columns import (  # noqa: E402
 )
 from .files import OPEN_ERRORS, abandon_open_files, create_whoosh, exists, fsync_dir, open_whoosh  # noqa: E402
 from .qparser import expansions, repair_parser  # noqa: E402
-from .reading import each_posting, field_terms, posting_arrays, posting_blocks, vector_spans  # noqa: E402
+from .reading import (  # noqa: E402
+    each_posting,
+    field_terms,
+    posting_arrays,
+    posting_blocks,
+    vector_spans,
+    word_list,
+)
 from .vectors import Span, Spans  # noqa: E402
 from .writer import SearchdWriter  # noqa: E402
 
@@ -47,5 +55,5 @@ __all__ = [
     "abandon_open_files", "bm25f_parameters", "create_whoosh", "each_posting", "exists",
     "expansions", "field_length_bytes", "field_terms", "fsync_dir", "live_documents",
     "month_codes", "open_whoosh", "posting_arrays", "posting_blocks", "repair_parser",
-    "segment_key", "vector_spans", "Span",
+    "segment_key", "vector_spans", "word_list", "Span",
 ]

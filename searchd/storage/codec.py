@@ -26,6 +26,7 @@ from whoosh.codec.whoosh3 import (
     VECTOR_LEN_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
+    W3FieldWriter,
     W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
@@ -35,6 +36,8 @@ from whoosh.codec.whoosh3 import (
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from ..schema import WORDS
+from . import wordlists
 from .blocks import (
     ID_TYPES,
     WEIGHT_TYPES,
@@ -76,6 +79,9 @@ class SearchdCodec(W3Codec):  # type: ignore[misc]  # Whoosh has no types
         return ArrayPostingsWriter(dbfile, blocklimit=self.POSTINGS_BLOCK,
                                    compression=self.POSTINGS_LEVEL,
                                    inlinelimit=self._inlinelimit)
+
+    def field_writer(self, storage: Any, segment: Any) -> Any:
+        return SearchdFieldWriter(self, storage, segment)
 
     def per_document_writer(self, storage: Any, segment: Any) -> Any:
         return SearchdPerDocWriter(self, storage, segment)
@@ -126,6 +132,46 @@ class ArrayPostingsWriter(W3PostingsWriter):  # type: ignore[misc]  # Whoosh has
         self._new_block()
 
 
+class SearchdFieldWriter(W3FieldWriter):  # type: ignore[misc]  # Whoosh has no types
+    """Whoosh 3's field writer that also writes the segment's word list of the words field
+    (wordlists.py): on writer.py's path (write_terms) and on Whoosh's own (merges)."""
+
+    LISTED = WORDS
+
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        self.listing = False  # in the listed field
+        self._words: list[bytes] = []
+        self._counts: list[int] = []
+
+    def start_field(self, fieldname: str, fieldobj: Any) -> None:
+        super().start_field(fieldname, fieldobj)
+        self.listing = fieldname == self.LISTED
+
+    def finish_term(self) -> None:  # W3FieldWriter.finish_term, and the word listed
+        terminfo = self._postwriter.finish_postings()
+        self._tindex.add(pack_ushort(self._fieldid) + self._btext, terminfo.to_bytes())
+        if self.listing:
+            self.list_word(self._btext, terminfo.doc_frequency())
+
+    def list_word(self, term: bytes, doc_count: int) -> None:
+        """Add a term of the listed field (in term order) to the word list."""
+        self._words.append(term)
+        self._counts.append(doc_count)
+
+    def finish_field(self) -> None:
+        super().finish_field()
+        self.listing = False
+
+    def close(self) -> None:
+        if self._words:
+            listed = self._segment.create_file(self._storage, wordlists.EXT)
+            listed.write(wordlists.encode(self._words, self._counts))
+            listed.close()
+            self._words, self._counts = [], []
+        super().close()
+
+
 def write_terms(fieldwriter: Any, name: str, fieldobj: Any,
                 terms: Iterable[TermPostings]) -> None:
     """Write a field's encoded posting lists and term infos (terms in order) through a
@@ -138,7 +184,10 @@ def write_terms(fieldwriter: Any, name: str, fieldobj: Any,
     pending: list[bytes] = []
     records: list[tuple[bytes, bytes]] = []
     held = 0
+    listing = isinstance(fieldwriter, SearchdFieldWriter) and fieldwriter.listing
     for found in terms:
+        if listing:
+            fieldwriter.list_word(found.term, found.df)
         size = len(WHOOSH3_HEADER_MAGIC) + len(found.blocks)
         pending += (WHOOSH3_HEADER_MAGIC, found.blocks)
         info = TERMINFO.pack(0, found.weight, found.df, found.lowbyte, found.highbyte,

@@ -36,12 +36,13 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
         "_dataoffset", "_minlength", "_maxlength"),
     "whoosh.codec.whoosh3:W3PerDocWriter": ("_docnum", "_doccount", "_vpostfile", "_prep_vectors"),
     "whoosh.codec.whoosh3:W3PerDocReader": ("_vpostfile", "_prep_vectors", "_vector_extent"),
-    "whoosh.codec.whoosh3:W3FieldWriter": ("_postfile", "_tindex", "_fieldid"),
+    "whoosh.codec.whoosh3:W3FieldWriter": ("_postfile", "_tindex", "_fieldid", "_postwriter",
+                                           "_btext", "_segment", "_storage"),
     # (not private, but internal: codec.add_records does what its add does)
     "whoosh.filedb.filetables:OrderedHashWriter": ("dbfile", "buckets", "hashfn", "index",
                                                    "lastkey"),
     "whoosh.codec.whoosh3:W3TermsReader": ("_tindex", "_fieldmap", "_postfile"),
-    "whoosh.reading:SegmentReader": ("_terms", "_perdoc"),
+    "whoosh.reading:SegmentReader": ("_terms", "_perdoc", "_segment", "_storage"),
     "whoosh.columns:FixedBytesColumn.Reader": ("_dbfile", "_basepos", "_count"),
     "whoosh.scoring:BM25F": ("_field_B",),
     "whoosh.writing:SegmentWriter": (

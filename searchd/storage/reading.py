@@ -17,6 +17,7 @@ from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.system import _SHORT_SIZE, pack_ushort
 
+from . import wordlists
 from .blocks import array_blocks
 from .codec import RECORD_HEAD, TERMINFO, SearchdCodec, SearchdPerDocReader
 from .vectors import Span, decode_vector
@@ -98,6 +99,25 @@ def each_posting(matcher: Any, read: Callable[[Any], T],
             check()
         matcher.next()
     return out
+
+
+def word_list(reader: Any) -> tuple[bytes, np.ndarray, np.ndarray] | None:
+    """The word list a segment reader's segment was written with (wordlists.decode), or
+    None for a segment written before word lists, or an unreadable one."""
+    segment, storage = getattr(reader, "_segment", None), getattr(reader, "_storage", None)
+    if segment is None or storage is None:
+        return None
+    name = segment.make_filename(wordlists.EXT)
+    try:
+        if not storage.file_exists(name):
+            return None
+        listed = storage.open_file(name)
+        try:
+            return wordlists.decode(listed.read(storage.file_length(name)))
+        finally:
+            listed.close()
+    except (OSError, wordlists.WordListError):
+        return None
 
 
 def field_terms(reader: Any, field: str, chunk: int = 1 << 17) -> Iterator[tuple[bytes, int]]:
