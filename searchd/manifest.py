@@ -209,3 +209,18 @@ def _connect(db: Path, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         return sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=_BUSY_SECONDS)
     return sqlite3.connect(db, timeout=_BUSY_SECONDS)
+
+
+def copy(index_dir: Path, name: str, target_dir: Path, new_name: str) -> None:
+    """Copy the manifest of index name to target_dir as the manifest of index new_name
+    (SQLite's online backup: a consistent copy, page by page)."""
+    target = path(target_dir, new_name)
+    try:
+        with closing(_connect(path(index_dir, name), readonly=True)) as source, \
+                closing(_connect(target)) as copied:
+            source.backup(copied)
+            with copied:
+                copied.execute("UPDATE meta SET value = ? WHERE key = 'indexname'", (new_name,))
+    except sqlite3.Error as exc:
+        raise OSError(errno.EIO, f"cannot copy the manifest ({exc})", str(target)) from exc
+    _fsync_file(target)

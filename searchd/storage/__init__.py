@@ -12,6 +12,7 @@ Whoosh name they rely on):
   writer.py    the bulk segment writer, and the segment commit of parallel writers
   files.py     durable file storage; opening and creating Whoosh indexes
   qparser.py   Whoosh's query parser repaired; pattern expansions
+  clone.py     a copy of an index's generation under a new name (snapshots)
 Everything else uses the names exported here.
 """
 

@@ -49,6 +49,7 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
         "_check_state", "_added", "_flush_segment", "_close_segment", "_commit_toc",
         "_finalize_segment", "_lk"),
     "whoosh.query:MultiTerm": ("_btexts",),
+    "whoosh.index:TOC": ("_latest_generation", "_filename"),
 }
 
 

@@ -1,0 +1,115 @@
+"""Snapshots: taken while syncs go on, restored to the same results, refused when they do
+not fit."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from searchd import snapshot
+from searchd.config import Config
+from searchd.errors import SearchdError
+from searchd.search import Engine
+from searchd.sync import sync_index
+
+QUERIES = ["strijders", "fiets", "gemeente begroting", "olifant", "stad 7", "zebra"]
+
+
+def answers(config: Config) -> dict[str, list[tuple[str, float, str]]]:
+    engine = Engine(config)
+    return {q: [(h.id, round(h.score, 6), h.snippet) for h in engine.search(q, limit=50).hits]
+            for q in QUERIES}
+
+
+def more_docs(seeds: Path, start: int, count: int) -> None:
+    for n in range(start, start + count):
+        (seeds / f"extra{n:04d}.txt").write_text(
+            f" date 2019-{n % 12 + 1:02d} Extra {n}\n\nDe olifant {n} liep door de stad {n % 10}.",
+            encoding="utf-8")
+
+
+def test_a_snapshot_taken_during_syncs_restores_to_the_same_results(
+        built: Config, seeds: Path, tmp_path: Path) -> None:
+    """Syncs keep adding documents while the snapshot is taken; the snapshot holds one
+    generation whole, and restored elsewhere it answers as the index did then."""
+    stop, first = threading.Event(), threading.Event()
+
+    def keep_syncing() -> None:
+        start = 0
+        while not stop.is_set() and start < 600:
+            more_docs(seeds, start, 150)
+            start += 150
+            sync_index(built, lock_wait=30)
+            first.set()
+
+    syncing = threading.Thread(target=keep_syncing)
+    syncing.start()
+    try:
+        first.wait(30)  # the next syncs are under way
+        info = snapshot.take(built, tmp_path / "snap")
+    finally:
+        stop.set()
+        syncing.join()
+    engine = Engine(Config(seeds=built.seeds, index=tmp_path / "snap"))
+    documents = engine.searcher().doc_count()
+    assert documents in (154, 304, 454, 604)
+    for extra in sorted(seeds.glob("extra*.txt"))[documents - 4:]:
+        extra.unlink()  # the seeds as they were when the snapshot's generation was synced
+    fresh = replace(built, index=tmp_path / "fresh")  # that state, built anew to compare
+    sync_index(fresh)
+    restored = replace(built, index=tmp_path / "restored")
+    snapshot.restore(restored, info.path)
+    assert answers(restored) == answers(fresh)
+    assert not sync_index(restored).changed  # its manifest came along
+
+
+def test_a_snapshot_restores_over_the_index_it_was_taken_of(built: Config, seeds: Path,
+                                                            tmp_path: Path) -> None:
+    before = answers(built)
+    info = snapshot.take(built, tmp_path / "snap")
+    more_docs(seeds, 0, 20)
+    sync_index(built)
+    assert answers(built) != before
+    snapshot.restore(built, info.path)
+    assert answers(built) == before
+    snapshot.restore(built, info.path)  # again: the same snapshot, a new index name
+    assert answers(built) == before
+    leftovers = [p.name for p in built.index.iterdir() if p.name.startswith("manifest-")]
+    assert len(leftovers) == 1
+    assert sync_index(built).added == 20  # the seeds folder stays the source of truth
+
+
+def test_a_snapshot_of_another_analysis_is_refused(built: Config, tmp_path: Path) -> None:
+    info = snapshot.take(built, tmp_path / "snap")
+    other = replace(built, stemmer="dutch", index=tmp_path / "other")
+    with pytest.raises(SearchdError, match="another analysis"):
+        snapshot.restore(other, info.path)
+    assert not (tmp_path / "other").exists()
+
+
+def test_a_damaged_snapshot_is_refused_and_the_index_kept(built: Config,
+                                                          tmp_path: Path) -> None:
+    info = snapshot.take(built, tmp_path / "snap")
+    before = answers(built)
+    segment = next(info.path.glob("*.seg"))
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    with pytest.raises(SearchdError, match=f"damaged: {segment.name}"):
+        snapshot.restore(built, info.path)
+    assert answers(built) == before
+    with pytest.raises(SearchdError, match="not a searchd snapshot"):
+        snapshot.restore(built, tmp_path)
+
+
+def test_a_snapshot_goes_to_a_new_or_empty_folder_only(built: Config, tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    with pytest.raises(SearchdError, match="not an empty folder"):
+        snapshot.take(built, tmp_path / "full")
+    (tmp_path / "empty").mkdir()
+    assert snapshot.take(built, tmp_path / "empty").path == tmp_path / "empty"
+    assert not list(built.index.glob("snapshot-staging-*"))
