@@ -8,8 +8,10 @@ import os
 import re
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -281,14 +283,79 @@ def serve_cmd(config: Config, host: str | None, port: int | None, watch: bool) -
         serve(*address)
 
 
+@main.command("analytics")
+@click.option("--days", type=click.IntRange(1, 3660), default=30, show_default=True,
+              help="Count the searches of the last N days.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Show the N most frequent of each list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the lists as JSON.")
+@click.pass_obj
+@translate_errors
+def analytics_cmd(config: Config, days: int, limit: int, as_json: bool) -> None:
+    """The most frequent searches, and the most frequent that found nothing, with the
+    line the synonyms file would need for each of those."""
+    from . import analytics
+    from .search import Engine
+
+    found = analytics.report(config.index, days, limit)
+    lines = analytics.synonyms_lines(Engine(config), found)
+    if as_json:
+        click.echo(json.dumps({
+            "days": days, "popular": [asdict(c) for c in found.popular],
+            "zero_results": [{**asdict(c), "synonyms_line": lines[c.query]}
+                             for c in found.zero_results]}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"most frequent searches, last {days} days:")
+    for c in found.popular or []:
+        click.echo(f"  {c.count:6d}  {c.query}")
+    if not found.popular:
+        click.echo("  (none)")
+    click.echo(f"\nmost frequent searches that found nothing, last {days} days "
+               "(and a line for the synonyms file):")
+    for c in found.zero_results:
+        click.echo(f"  {c.count:6d}  {c.query:30s}  {lines[c.query]}")
+    if not found.zero_results:
+        click.echo("  (none)")
+
+
+@main.command("snapshot")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+@translate_errors
+def snapshot_cmd(config: Config, destination: Path) -> None:
+    """Write a consistent copy of the active index to DESTINATION (a new folder), while the
+    server serves and the watcher syncs."""
+    from . import snapshot
+
+    info = snapshot.take(config, destination.resolve())
+    click.echo(f"snapshot of {info.indexname} (generation {info.generation}): "
+               f"{len(info.files)} files, {info.size / 1e6:.1f} MB in {info.path}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_obj
+@translate_errors
+def restore_cmd(config: Config, source: Path) -> None:
+    """Make the snapshot in SOURCE the active index (atomically; a running server switches
+    to it on its next request). Refuses a snapshot of another analysis."""
+    from . import snapshot
+
+    info = snapshot.restore(config, source.resolve())
+    taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created))
+    click.echo(f"restored the snapshot of {taken} ({len(info.files)} files); the next sync "
+               f"brings it up to date with {config.seeds}")
+
+
 @main.command("watch")
 @click.option("--polling", is_flag=True, help="Poll the folder instead of using file events.")
 @click.pass_obj
 @translate_errors
 def watch_cmd(config: Config, polling: bool) -> None:
     """Follow the seeds folder and sync the index after every change (Ctrl-C stops)."""
-    import time
+    from . import logs
 
+    logs.setup(config.log_format)
     watcher = _start_watcher(config, polling)
     click.echo(f"watching {config.seeds}", err=True)
     try:
@@ -301,19 +368,10 @@ def watch_cmd(config: Config, polling: bool) -> None:
 
 
 def _start_watcher(config: Config, polling: bool = False) -> Any:
-    """Start a SeedWatcher that prints each sync that changed something."""
+    """Start a SeedWatcher whose syncs and skipped files are logged (logs.py)."""
     from .watch import SeedWatcher
 
-    last_skipped: list[Any] = []
-
-    def report(result: Any) -> None:
-        if result.changed or result.skipped != last_skipped:  # not the same bad file each sync
-            _echo_problems(result)
-        last_skipped[:] = result.skipped
-        if result.changed:
-            click.echo(result.summary(), err=True)
-
-    return SeedWatcher(config, report, polling=polling).start()
+    return SeedWatcher(config, polling=polling).start()
 
 
 if __name__ == "__main__":  # pragma: no cover

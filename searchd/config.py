@@ -13,6 +13,8 @@ from .errors import ConfigError
 CONFIG_ENV = "SEARCHD_CONFIG"
 DEFAULT_FILE = "config.toml"
 STEMMERS = ("dutch", "dutch_porter")
+LOG_FORMATS = ("text", "json")
+_SECRETS = frozenset({"admin_token"})  # never repeated in an error message
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,14 @@ class Config:
     typos: bool = True        # typo tolerance of query words
     typo_one: int = 5         # letters from which a query word tolerates one typo
     typo_two: int = 9         # ... and two
+    metrics: bool = True      # GET /metrics (Prometheus)
+    log_format: str = "text"  # of every log line: "text" or "json"
+    access_log: bool = False  # a line per request (route, status, duration, results)
+    log_client_address: bool = False  # the client's address in access log lines
+    slow_search_ms: int = 1000  # searches slower than this are logged (0: none)
+    analytics: bool = True    # count searches by their text, per day (analytics.py)
+    analytics_days: int = 90  # days of search counts kept
+    admin_token: str | None = None  # /beheer is served only when set
     source: Path | None = None
 
 
@@ -53,6 +63,23 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
         "threads": ("threads", lambda v: isinstance(v, int) and 1 <= v <= 256, "an integer 1-256"),
         "workers": ("workers", lambda v: isinstance(v, int) and 0 <= v <= 64,
                     "an integer 0-64 (0: one per CPU core)"),
+        "metrics": ("metrics", bool, "true or false"),
+        "log_format": ("log_format", lambda v: v in LOG_FORMATS,
+                       "one of " + ", ".join(LOG_FORMATS)),
+        "access_log": ("access_log", bool, "true or false"),
+        "log_client_address": ("log_client_address", bool, "true or false"),
+        "slow_search_ms": ("slow_search_ms", lambda v: isinstance(v, int)
+                           and not isinstance(v, bool) and 0 <= v <= 600_000,
+                           "an integer 0-600000 (0: no slow-search log)"),
+    },
+    "analytics": {
+        "enabled": ("analytics", bool, "true or false"),
+        "days": ("analytics_days", lambda v: isinstance(v, int) and not isinstance(v, bool)
+                 and 1 <= v <= 3660, "an integer 1-3660"),
+    },
+    "admin": {
+        "token": ("admin_token", lambda v: isinstance(v, str) and len(v.strip()) >= 16
+                  and v.isprintable(), "a secret of at least 16 characters"),
     },
     "analysis": {
         "stemmer": ("stemmer", lambda v: v in STEMMERS, "one of " + ", ".join(STEMMERS)),
@@ -134,5 +161,6 @@ def _check_key(section: str, key: str, value: Any,
     attr, check, allowed = known[key]
     ok = isinstance(value, check) if isinstance(check, type) else check(value)
     if not ok or (check is str and not value.strip()):
-        raise ConfigError(f"bad value for [{section}] {key}: {value!r}; expected {allowed}")
+        shown = "(not shown)" if attr in _SECRETS else repr(value)
+        raise ConfigError(f"bad value for [{section}] {key}: {shown}; expected {allowed}")
     return {attr: float(value) if attr.endswith("_boost") or attr.startswith("bm25") else value}

@@ -109,6 +109,19 @@ def remove_other_indexes(index_dir: Path, keep: str | None) -> None:
                 path.unlink(missing_ok=True)
 
 
+def index_size(index_dir: Path, name: str) -> int:
+    """Bytes of the files of index name (its manifest included)."""
+    total = 0
+    with os.scandir(index_dir) as entries:
+        for entry in entries:
+            if _owner(entry.name) == name and not _unfinished(entry.name):
+                try:
+                    total += entry.stat(follow_symlinks=False).st_size
+                except OSError:
+                    pass  # deleted by a commit meanwhile
+    return total
+
+
 def _unfinished(filename: str) -> bool:
     """True for what only a write that never finished leaves: temporary files of ours
     (.CURRENT.<pid>.tmp), Whoosh's temporary folder of a writer (ix<name>.tmp) and its

@@ -25,11 +25,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from . import logs
 from .config import Config
 from .errors import IndexLockedError, SearchdError
 from .sync import SyncReport, sync_index
 
 log = logging.getLogger(__name__)
+sync_log = logging.getLogger("searchd.sync")
 QUIET = 0.3
 MAX_DELAY = 1.2
 RESCAN = 30.0
@@ -50,6 +52,7 @@ class WatchStatus:
     last_error_at: float | None = None
     last_sync_at: float | None = None  # the last successful sync (Unix time)
     retry_in: float | None = None
+    skipped: int | None = None  # files the last successful sync skipped
 
     def save(self, index_dir: Path) -> None:
         """Write the status for other processes (atomically; losing it costs nothing)."""
@@ -94,7 +97,7 @@ class SeedWatcher:
     def __init__(self, config: Config, report: Reporter | None = None,
                  polling: bool = False) -> None:
         self.config = config
-        self.report = report or _log_report
+        self.report = report or LogReport()
         self.polling = polling
         self.syncs = 0
         self._changed = threading.Event()
@@ -191,6 +194,7 @@ class SeedWatcher:
         """One sync (merging segments unless told not to) of the changed files at paths,
         or of the whole folder; whatever goes wrong is logged and retried (with a check of
         the whole folder), never ends the watcher."""
+        started = time.perf_counter()
         try:
             self._renew_observer()
             report = sync_index(self.config, lock_wait=LOCK_WAIT, merge=merge, paths=paths)
@@ -201,9 +205,18 @@ class SeedWatcher:
             self.changed()
             return
         except Exception as exc:  # noqa: BLE001 - a watcher must outlive any failure
+            self._measure(False, 0.0)
             self._failed(exc)
             return
-        self._succeeded()
+        self._measure(True, time.perf_counter() - started)
+        self._succeeded(report)
+
+    def _measure(self, ok: bool, seconds: float) -> None:
+        """Count the sync in the metrics (metrics.py), if they are on."""
+        if self.config.metrics:
+            from . import metrics
+
+            metrics.observe_sync(ok, seconds)
 
     def _failed(self, exc: Exception) -> None:
         """Record a failed sync and schedule the retry."""
@@ -218,7 +231,7 @@ class SeedWatcher:
         self._retry_at = time.monotonic() + delay
         status.save(self.config.index)
 
-    def _succeeded(self) -> None:
+    def _succeeded(self, report: SyncReport) -> None:
         """Record a successful sync; after failures, follow the folder anew (a seeds folder
         that was gone and is back has lost its file watches)."""
         status = self.status
@@ -226,6 +239,7 @@ class SeedWatcher:
             log.warning("sync works again after %d failed attempts", status.failures)
             self._rewatch.set()
         status.state, status.failures, status.retry_in = "ok", 0, None
+        status.skipped = len(report.skipped)
         status.last_sync_at = time.time()
         status.save(self.config.index)
 
@@ -246,12 +260,25 @@ class SeedWatcher:
             self._rewatch.set()
 
 
-def _log_report(report: SyncReport) -> None:
-    """Default reporter: log what changed."""
-    if report.changed or report.skipped:
-        log.info("%s", report.summary())
-    for doc_id, reason in report.skipped:
-        log.warning("skipped %s: %s", doc_id, reason)
+class LogReport:
+    """The default reporter: a log line for each sync that changed something, and one for
+    each skipped file when the skipped files differ from the last sync's (not the same bad
+    file every 30 s)."""
+
+    def __init__(self) -> None:
+        self._skipped: list[tuple[str, str]] = []
+
+    def __call__(self, report: SyncReport) -> None:
+        if report.skipped != self._skipped:
+            for doc_id, reason in report.skipped:
+                logs.event(sync_log, "skipped a seed file", logging.WARNING, file=doc_id,
+                           reason=reason)
+        self._skipped = list(report.skipped)
+        if report.changed:
+            logs.event(sync_log, report.summary(), added=report.added,
+                       updated=report.updated, removed=report.removed,
+                       unchanged=report.unchanged, skipped=len(report.skipped),
+                       seconds=round(report.seconds, 3))
 
 
 def _start_observer(watcher: SeedWatcher, config: Config, polling: bool) -> Any:

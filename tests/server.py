@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -38,16 +39,21 @@ def wait_for(url: str, deadline: float = 20.0) -> None:
 
 
 @contextmanager
-def running_server(folder: Path, *options: str) -> Iterator[tuple[str, Path]]:
-    """Index folder/seeds and run `searchd serve` on it; yields (base URL, config file)."""
+def running_server(folder: Path, *options: str, server: str = "", more: str = "",
+                   env: dict[str, str] | None = None) -> Iterator[tuple[str, Path]]:
+    """Index folder/seeds and run `searchd serve` on it; yields (base URL, config file).
+    server: more lines of the [server] table; more: more tables of config.toml; env: more
+    environment variables of the server."""
     port = free_port()
     conf = folder / "config.toml"
-    conf.write_text(f'[paths]\nseeds = "seeds"\nindex = "index"\n[server]\nport = {port}\n')
+    conf.write_text(f'[paths]\nseeds = "seeds"\nindex = "index"\n[server]\nport = {port}\n'
+                    f"{server}\n{more}\n")
     assert searchd(conf, "index").returncode == 0
     base = f"http://127.0.0.1:{port}"
     with open(folder / "serve.log", "wb") as log:
         proc = subprocess.Popen([str(SEARCHD), "--config", str(conf), "serve", *options],
-                                stdout=log, stderr=subprocess.STDOUT)
+                                stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, **(env or {})})
         try:
             wait_for(base + "/healthz")
             yield base, conf

@@ -16,9 +16,11 @@ def create_app(config: Config | None = None) -> Flask:
     app.url_map.merge_slashes = False  # "/api/doc//etc/x" is an unknown id, not a redirect
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    from . import api, errors, pages
+    from . import admin, api, errors, ops, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    admin.install(app)
+    ops.install(app)
     errors.register(app)
     return app

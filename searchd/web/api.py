@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, current_app, request
 
 from ..errors import QueryError
+from . import ops
 from .common import engine, int_arg, search_args
 
 bp = Blueprint("api", __name__)
@@ -15,7 +17,11 @@ bp = Blueprint("api", __name__)
 @bp.get("/api/search")
 def search() -> dict[str, Any]:
     """Search; the same JSON object as `searchd search --json`."""
-    return engine().search(**search_args()).to_dict()
+    args = search_args()
+    started = time.perf_counter()
+    result = engine().search(**args)
+    ops.searched(args["text"], result, time.perf_counter() - started)
+    return result.to_dict()
 
 
 @bp.get("/api/suggest")

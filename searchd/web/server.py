@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import logging
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable
 from typing import Any
 
-import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from .. import logs, metrics
 from ..config import Config
 from ..errors import SearchdError
 from ..processes import die_with_parent
@@ -54,10 +55,12 @@ def serve(config: Config, host: str, port: int, watched: bool = False) -> None:
     seeds folder (in the parent process), and /healthz reports on it."""
     _limit_malloc_arenas()
     raise_open_files_limit()
+    _prepare_operations(config)
     _load_shared(config)
     workers = worker_count(config)
-    click.echo(f"searchd serving {config.seeds} at http://{host}:{port}/ "
-               f"({workers} worker processes, {config.threads} threads each)", err=True)
+    logs.event(logging.getLogger("searchd.server"),
+               f"searchd serving {config.seeds} at http://{host}:{port}/ ({workers} worker "
+               f"processes, {config.threads} threads each)")
     _Gunicorn(config, {
         "bind": f"{host}:{port}", "workers": workers, "threads": config.threads,
         # gthread whose event loop reads each request before a thread takes it, so slow
@@ -66,6 +69,8 @@ def serve(config: Config, host: str, port: int, watched: bool = False) -> None:
         "worker_connections": WORKER_CONNECTIONS,
         "preload_app": False, "proc_name": "searchd",
         "accesslog": None, "errorlog": "-", "loglevel": "warning",
+        "logconfig_dict": _gunicorn_logging(config.log_format),  # searchd's format (logs.py)
+        "child_exit": _child_exit,
         # no keep-alive: a persistent connection stays with the worker that accepted it, so
         # a few busy clients could load one worker while the others idle
         "timeout": 60, "graceful_timeout": 10, "keepalive": 0,
@@ -79,6 +84,7 @@ def serve_watching(config: Config, host: str, port: int,
     """`serve --watch`: the server in a child process, and the watcher start_watcher()
     starts in this one, until either stops or SIGTERM comes. (gunicorn reaps every child
     of its own process, so the indexer's workers cannot be children of the server.)"""
+    _prepare_operations(config)  # before the fork: the watcher records metrics too
     server = multiprocessing.get_context("fork").Process(
         target=_serve_child, args=(config, host, port, os.getpid()), name="searchd-server")
     server.start()  # forked before the watcher starts its threads
@@ -107,6 +113,34 @@ def _serve_child(config: Config, host: str, port: int, parent: int) -> None:
     """The server process of serve_watching(): it stops when its parent dies (Linux)."""
     die_with_parent(parent, signal.SIGTERM)  # gunicorn then stops its workers too
     serve(config, host, port, watched=True)
+
+
+def _prepare_operations(config: Config) -> None:
+    """searchd's log format on stderr, and the folder of the processes' metrics (before
+    any process that records starts)."""
+    logs.setup(config.log_format)
+    if config.metrics:
+        metrics.prepare()
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """gunicorn's hook when a worker process has ended."""
+    metrics.process_exited(worker.pid)
+
+
+def _gunicorn_logging(log_format: str) -> dict[str, Any]:
+    """gunicorn's logging config: its lines in searchd's format, on stderr."""
+    formatter = {"()": f"searchd.logs.{'Json' if log_format == 'json' else 'Text'}Formatter"}
+    handler = {"class": "logging.StreamHandler", "formatter": "searchd",
+               "stream": "ext://sys.stderr"}
+    return {"version": 1, "disable_existing_loggers": False,
+            "formatters": {"searchd": formatter},
+            "handlers": {"console": handler, "error_console": handler},
+            "root": {"level": "WARNING", "handlers": []},
+            "loggers": {"gunicorn.error": {"level": "WARNING", "handlers": ["error_console"],
+                                           "propagate": False, "qualname": "gunicorn.error"},
+                        "gunicorn.access": {"level": "WARNING", "handlers": [],
+                                            "propagate": False, "qualname": "gunicorn.access"}}}
 
 
 def _limit_malloc_arenas(arenas: int = 2) -> None:

@@ -1,0 +1,177 @@
+"""Search analytics: counting, retention, the zero-result list, `searchd analytics`, and
+the owner's page /beheer."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchd import analytics
+from searchd.cli import main
+from searchd.config import Config
+from searchd.web import create_app
+
+TOKEN = "een-geheim-token-van-20"
+
+
+def rows(index_dir: Path) -> list[tuple]:
+    with closing(sqlite3.connect(index_dir / analytics.FILE)) as conn:
+        return conn.execute("SELECT day, query, count, zero, results FROM searches "
+                            "ORDER BY query").fetchall()
+
+
+def test_searches_are_counted_by_normalised_text_per_day(tmp_path: Path) -> None:
+    recorder = analytics.Recorder(tmp_path, days=90)
+    for text, results in [("Minister  van Financiën", 3), ("minister van financien", 4),
+                          ("  ", 0), ("zzqx", 0), ("ZZQX", 0)]:
+        recorder.record(text, results)
+    recorder.flush()
+    today = date.today().isoformat()
+    assert rows(tmp_path) == [(today, "minister van financien", 2, 0, 4),
+                              (today, "zzqx", 2, 2, 0)]
+    recorder.record("zzqx", 1)
+    recorder.flush()
+    assert rows(tmp_path)[1] == (today, "zzqx", 3, 2, 1)
+
+
+def test_nothing_but_the_text_and_the_day_is_stored(tmp_path: Path) -> None:
+    analytics.Recorder(tmp_path, days=90).record("fiets", 1)
+    recorder = analytics.Recorder(tmp_path, days=90)
+    recorder.record("x" * 1000, 0)
+    recorder.flush()
+    with closing(sqlite3.connect(tmp_path / analytics.FILE)) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(searches)")]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert columns == ["day", "query", "count", "zero", "results"]
+    assert len(rows(tmp_path)[0][1]) == analytics.MAX_QUERY_CHARS
+
+
+def test_old_days_are_deleted(tmp_path: Path) -> None:
+    recorder = analytics.Recorder(tmp_path, days=7)
+    recorder.record("vandaag", 1)
+    recorder.flush()
+    old = (date.today() - timedelta(days=7)).isoformat()
+    kept = (date.today() - timedelta(days=6)).isoformat()
+    with closing(sqlite3.connect(tmp_path / analytics.FILE)) as conn, conn:
+        conn.executemany("INSERT INTO searches VALUES (?, ?, 1, 0, 1)",
+                         [(old, "oud"), (kept, "nog net")])
+    again = analytics.Recorder(tmp_path, days=7)  # (prunes on its first write of a day)
+    again.record("vandaag", 1)
+    again.flush()
+    assert [r[1] for r in rows(tmp_path)] == ["nog net", "vandaag"]
+
+
+def test_the_report_lists_popular_and_zero_result_searches(tmp_path: Path) -> None:
+    recorder = analytics.Recorder(tmp_path, days=90)
+    for text, times, results in [("fiets", 5, 2), ("olifant", 3, 0), ("kat", 4, 1),
+                                 ("giraf", 1, 0)]:
+        for _ in range(times):
+            recorder.record(text, results)
+    recorder.flush()
+    found = analytics.report(tmp_path, days=30, limit=3)
+    assert [(c.query, c.count) for c in found.popular] == [("fiets", 5), ("kat", 4),
+                                                           ("olifant", 3)]
+    assert [(c.query, c.count) for c in found.zero_results] == [("olifant", 3), ("giraf", 1)]
+
+
+def test_a_database_that_cannot_be_written_never_fails_a_search(tmp_path: Path,
+                                                                 caplog) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / analytics.FILE).mkdir()  # not a database
+    recorder = analytics.Recorder(tmp_path, days=90)
+    recorder.record("fiets", 1)
+    recorder.flush()  # does not raise; keeps the count for the next round
+    assert "cannot write" in caplog.text
+    (tmp_path / analytics.FILE).rmdir()
+    recorder.flush()
+    assert [r[1:3] for r in rows(tmp_path)] == [("fiets", 1)]
+
+
+def test_searches_on_the_site_and_the_api_are_counted(built: Config) -> None:
+    client = create_app(built).test_client()
+    client.get("/api/search?q=strijders")
+    client.get("/?q=Strijders")
+    client.get("/api/search?q=qqzzx")
+    client.get("/api/suggest?q=strij")  # a completion is no search
+    client.get("/api/search?q=fiets&page=x")  # a bad request is not answered: not counted
+    client.application.extensions["searchd.analytics"].flush()
+    assert [(r[1], r[2], r[3]) for r in rows(built.index)] == [("qqzzx", 1, 1),
+                                                              ("strijders", 2, 0)]
+
+
+def test_analytics_can_be_turned_off(built: Config) -> None:
+    client = create_app(replace(built, analytics=False)).test_client()
+    client.get("/api/search?q=strijders")
+    assert "searchd.analytics" not in client.application.extensions
+    assert not (built.index / analytics.FILE).exists()
+
+
+def test_the_analytics_command(built: Config, tmp_path: Path) -> None:
+    recorder = analytics.Recorder(built.index, days=90)
+    for text, results in [("strijders", 2), ("strijders", 2), ("stijders", 0)]:
+        recorder.record(text, results)
+    recorder.flush()
+    conf = tmp_path / "c.toml"
+    conf.write_text(f'[paths]\nseeds = "{built.seeds}"\nindex = "{built.index}"\n')
+    result = CliRunner().invoke(main, ["--config", str(conf), "analytics", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["popular"] == [{"query": "strijders", "count": 2},
+                               {"query": "stijders", "count": 1}]
+    assert data["zero_results"] == [{"query": "stijders", "count": 1,
+                                     "synonyms_line": "stijders, strijders"}]
+    text = CliRunner().invoke(main, ["--config", str(conf), "analytics", "--days", "7"])
+    assert "stijders, strijders" in text.output and "last 7 days" in text.output
+
+
+@pytest.fixture
+def owner(built: Config):  # type: ignore[no-untyped-def]
+    recorder = analytics.Recorder(built.index, days=90)
+    for text, results in [("fiets", 1), ("<script>alert(1)</script>", 0)]:
+        recorder.record(text, results)
+    recorder.flush()
+    return create_app(replace(built, admin_token=TOKEN)).test_client()
+
+
+def test_beheer_does_not_exist_without_a_token(built: Config) -> None:
+    client = create_app(built).test_client()
+    assert client.get("/beheer").status_code == 404
+    assert client.post("/beheer/login", data={"token": "x"}).status_code == 404
+
+
+def test_beheer_refuses_without_and_with_a_wrong_token(owner) -> None:  # type: ignore[no-untyped-def]
+    page = owner.get("/beheer")
+    assert page.status_code == 401 and "fiets" not in page.text
+    assert 'type="password"' in page.text and "Set-Cookie" not in page.headers
+    wrong = owner.post("/beheer/login", data={"token": TOKEN[:-1] + "x"})
+    assert wrong.status_code == 401 and "Onjuist token" in wrong.text
+    assert owner.get("/beheer").status_code == 401
+    assert owner.post("/beheer/login", data={"token": TOKEN * 100}).status_code == 401
+
+
+def test_beheer_shows_the_lists_with_the_token(owner) -> None:  # type: ignore[no-untyped-def]
+    signed_in = owner.post("/beheer/login", data={"token": TOKEN})
+    assert signed_in.status_code == 303
+    cookie = signed_in.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/beheer" in cookie
+    assert TOKEN not in cookie
+    page = owner.get("/beheer")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "fiets" in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
+    assert owner.post("/beheer/logout").status_code == 303
+    assert owner.get("/beheer").status_code == 401
+
+
+def test_a_new_token_signs_everyone_out(built: Config, owner) -> None:  # type: ignore[no-untyped-def]
+    owner.post("/beheer/login", data={"token": TOKEN})
+    cookie = owner.get_cookie("searchd_beheer", path="/beheer")
+    other = create_app(replace(built, admin_token=TOKEN + "-nieuw")).test_client()
+    other.set_cookie("searchd_beheer", cookie.value, path="/beheer")
+    assert other.get("/beheer").status_code == 401

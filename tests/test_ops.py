@@ -1,0 +1,151 @@
+"""Operating the service: /metrics over several workers, the access log, /readyz."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import DOCS, write_seeds
+from .server import running_server
+
+QUERIES = ["strijders", "fiets", "gemeente", "zzqxwv", "aanslag", "xqzzyv"]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def metric(text: str, name: str, labels: str = "") -> float:
+    """The value of one sample of a Prometheus exposition."""
+    pattern = re.escape(name) + (re.escape("{" + labels + "}") if labels else "") + r" (\S+)"
+    found = re.search(r"^" + pattern + r"$", text, re.M)
+    assert found, f"{name}{{{labels}}} not in the scrape"
+    return float(found[1])
+
+
+def search(base: str, query: str) -> dict:
+    status, body = get(f"{base}/api/search?q={urllib.parse.quote(query)}")
+    assert status == 200
+    return json.loads(body)
+
+
+def test_metrics_add_up_over_two_workers(tmp_path: Path) -> None:
+    """Every request counts once, whichever of the two worker processes answered it (their
+    figures are files of one folder), a cached answer too; the index's facts are read at
+    each scrape."""
+    write_seeds(tmp_path / "seeds", DOCS)
+    folder = tmp_path / "metrics"
+    with running_server(tmp_path, server="workers = 2", env={
+            "PROMETHEUS_MULTIPROC_DIR": str(folder)}) as (base, _):
+        zero = 0
+        for n in range(60):
+            zero += search(base, QUERIES[n % len(QUERIES)])["total"] == 0
+        get(f"{base}/api/doc/nope.txt")
+        status, text = get(f"{base}/metrics")
+    assert status == 200
+    assert metric(text, "searchd_http_requests_total", 'route="/api/search",status="200"') == 60
+    assert metric(text, "searchd_http_requests_total",
+                  'route="/api/doc/<path:doc_id>",status="404"') == 1
+    assert metric(text, "searchd_searches_total") == 60
+    assert metric(text, "searchd_zero_result_searches_total") == zero == 20
+    assert metric(text, "searchd_http_request_duration_seconds_count",
+                  'route="/api/search"') == 60
+    assert metric(text, "searchd_index_documents") == len(DOCS)
+    assert metric(text, "searchd_index_size_bytes") > 10_000
+    assert metric(text, "searchd_watcher_up") == 0  # (no watcher: plain `serve`)
+    writers = {path.name.rsplit("_", 1)[-1] for path in folder.glob("counter_*.db")}
+    assert len(writers) >= 2, "the requests were not shared by two workers"
+
+
+def test_sync_metrics_and_the_watcher_under_serve_watch(tmp_path: Path) -> None:
+    seeds = write_seeds(tmp_path / "seeds", DOCS)
+    with running_server(tmp_path, "--watch") as (base, _):
+        (seeds / "nieuw.txt").write_text(" date 2020-01 Nieuw\n\nEen olifant.", "utf-8")
+        deadline = time.monotonic() + 10
+        while search(base, "olifant")["total"] == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert get(f"{base}/readyz") == (200, '{"status":"ready"}\n')
+        _, text = get(f"{base}/metrics")
+    assert metric(text, "searchd_sync_total", 'result="ok"') >= 2
+    assert metric(text, "searchd_sync_duration_seconds_count") >= 2
+    assert metric(text, "searchd_watcher_up") == 1
+    assert metric(text, "searchd_skipped_files") == 0
+    assert abs(metric(text, "searchd_last_sync_timestamp_seconds") - time.time()) < 60
+    assert metric(text, "searchd_index_documents") == len(DOCS) + 1
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_the_access_log_line(tmp_path: Path, log_format: str) -> None:
+    """Time, route (never the query string), status, duration and results; no client
+    address unless configured; the slow-search log in the same format."""
+    write_seeds(tmp_path / "seeds", DOCS)
+    with running_server(tmp_path, server=f'access_log = true\nlog_format = "{log_format}"\n'
+                        "slow_search_ms = 1\nworkers = 1") as (base, _):
+        search(base, "strijders geheim")
+        get(f"{base}/api/search?q=%22")
+        time.sleep(0.3)
+    lines = (tmp_path / "serve.log").read_text("utf-8").splitlines()
+    access = [line for line in lines if "searchd.access" in line]
+    assert len(access) >= 3  # (healthz of the start, and the two searches)
+    searched = next(line for line in access if "/api/search" in line and "200" in line)
+    assert "geheim" not in searched and "127.0.0.1" not in searched
+    if log_format == "json":
+        fields = json.loads(searched)
+        assert set(fields) == {"time", "level", "logger", "message", "method", "route",
+                               "status", "duration_ms", "results"}
+        assert (fields["route"], fields["status"], fields["results"]) == ("/api/search", 200, 1)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", fields["time"])
+        assert all(json.loads(line) for line in lines if line.startswith("{"))
+        slow = json.loads(next(line for line in lines if "searchd.slow" in line))
+        assert slow["query"] == "strijders geheim" and slow["level"] == "warning"
+    else:
+        assert re.fullmatch(r"\S+Z info searchd\.access: request method=GET "
+                            r"route=/api/search status=200 duration_ms=[\d.]+ results=1",
+                            searched)
+
+
+def test_the_client_address_is_logged_only_when_configured(tmp_path: Path) -> None:
+    write_seeds(tmp_path / "seeds", DOCS)
+    with running_server(tmp_path, server='access_log = true\nlog_client_address = true\n'
+                        "workers = 1") as (base, _):
+        search(base, "fiets")
+        time.sleep(0.3)
+    assert "client=127.0.0.1" in (tmp_path / "serve.log").read_text("utf-8")
+
+
+def test_metrics_can_be_turned_off(tmp_path: Path) -> None:
+    write_seeds(tmp_path / "seeds", DOCS)
+    with running_server(tmp_path, server="metrics = false\nworkers = 1") as (base, _):
+        assert get(f"{base}/metrics")[0] == 404
+        assert search(base, "fiets")["total"] == 1
+
+
+def test_readyz_without_an_index(tmp_path: Path) -> None:
+    from searchd.config import config_from_dict
+    from searchd.web import create_app
+
+    app = create_app(config_from_dict({}, tmp_path))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503 and response.json["status"] == "not ready"
+
+
+def test_readyz_is_not_ready_while_the_watcher_is_stopped(built) -> None:  # type: ignore[no-untyped-def]
+    from searchd.web import create_app
+
+    app = create_app(built)
+    assert app.test_client().get("/readyz").status_code == 200
+    app.config["SEARCHD_WATCHED"] = True  # and no watcher ever ran
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503 and "watcher" in response.json["reason"]
