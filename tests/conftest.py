@@ -45,11 +45,12 @@ def module_index(factory: pytest.TempPathFactory, name: str, docs: dict[str, str
 
 @contextmanager
 def module_server(factory: pytest.TempPathFactory, name: str,
-                  docs: dict[str, str]) -> Iterator[str]:
-    """A real `searchd serve` over docs in a scratch folder of its own; its base URL."""
+                  docs: dict[str, str], more: str = "") -> Iterator[str]:
+    """A real `searchd serve` over docs in a scratch folder of its own (more: tables added
+    to its config); its base URL."""
     folder = factory.mktemp(name)
     write_seeds(folder / "seeds", docs)
-    with running_server(folder) as (base, _):
+    with running_server(folder, more=more) as (base, _):
         yield base
 
 

@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.browser,
                                  reason="Debian's chromium is not installed "
                                         "(make test installs it where it can)")]
 
+TOKEN = "het-token-van-de-eigenaar"
 XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
 SITE = {
     **DOCS,
@@ -35,7 +36,8 @@ SITE = {
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real `searchd serve` over SITE for the whole module; yields its base URL."""
-    with module_server(tmp_path_factory, "site", SITE) as base:
+    with module_server(tmp_path_factory, "site", SITE,
+                       more=f'[admin]\ntoken = "{TOKEN}"\n') as base:
         yield base
 
 
@@ -209,3 +211,29 @@ def test_search_works_without_javascript(browser, served: str) -> None:
                                                                 "kat.txt"]
     finally:
         context.close()
+
+
+def test_the_owner_signs_in_and_sees_what_people_searched(page, served: str) -> None:
+    """/beheer refuses a wrong token and shows the counts with the right one; a search
+    that found nothing comes with the line the synonyms file would need."""
+    for query in ("fietsen", "fietsen", "strijdrs", "zzqvw"):
+        page.goto(f"{served}/?q={query}")
+    response = page.goto(f"{served}/beheer")
+    assert response.status == 401
+    assert page.locator("table").count() == 0
+    page.fill("#token", "niet-het-token-van-de-eigenaar")
+    page.click("form.login button")
+    assert "Onjuist token" in page.inner_text("main")
+    assert page.locator("table").count() == 0
+    page.wait_for_timeout(1500)  # (the counts are written once a second)
+    page.fill("#token", TOKEN)
+    page.click("form.login button")
+    popular = page.locator("#popular tbody tr")
+    popular.first.wait_for()
+    assert popular.first.inner_text().split("\t") == ["fietsen", "2"]
+    zero = page.inner_text("#zero")
+    assert "zzqvw" in zero and "zzqvw, ..." in zero
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "beheer.png"), full_page=True)
+    page.click("text=Uitloggen")
+    assert page.locator("#token").count() == 1

@@ -113,3 +113,19 @@ def test_a_snapshot_goes_to_a_new_or_empty_folder_only(built: Config, tmp_path: 
     (tmp_path / "empty").mkdir()
     assert snapshot.take(built, tmp_path / "empty").path == tmp_path / "empty"
     assert not list(built.index.glob("snapshot-staging-*"))
+
+
+def test_the_snapshot_and_restore_commands(built: Config, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from searchd.cli import main
+
+    conf = tmp_path / "c.toml"
+    conf.write_text(f'[paths]\nseeds = "{built.seeds}"\nindex = "{built.index}"\n')
+    taken = CliRunner().invoke(main, ["--config", str(conf), "snapshot", str(tmp_path / "s")])
+    assert taken.exit_code == 0 and "snapshot of ix" in taken.output, taken.output
+    again = CliRunner().invoke(main, ["--config", str(conf), "snapshot", str(tmp_path / "s")])
+    assert again.exit_code == 1 and "not an empty folder" in again.output
+    restored = CliRunner().invoke(main, ["--config", str(conf), "restore", str(tmp_path / "s")])
+    assert restored.exit_code == 0 and "restored the snapshot" in restored.output
+    assert [h.id for h in Engine(built).search("strijders").hits] == ["kat.txt"]
