@@ -149,3 +149,14 @@ def test_readyz_is_not_ready_while_the_watcher_is_stopped(built) -> None:  # typ
     app.config["SEARCHD_WATCHED"] = True  # and no watcher ever ran
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and "watcher" in response.json["reason"]
+
+
+def test_searches_just_before_a_stop_are_counted(tmp_path: Path) -> None:
+    from searchd.analytics import report
+
+    write_seeds(tmp_path / "seeds", DOCS)
+    with running_server(tmp_path, server="workers = 2") as (base, _):
+        for _ in range(5):
+            search(base, "fiets")
+    found = report(tmp_path / "index", days=1, limit=5)
+    assert [(c.query, c.count) for c in found.popular] == [("fiets", 5)]

@@ -70,7 +70,7 @@ def serve(config: Config, host: str, port: int, watched: bool = False) -> None:
         "preload_app": False, "proc_name": "searchd",
         "accesslog": None, "errorlog": "-", "loglevel": "warning",
         "logconfig_dict": _gunicorn_logging(config.log_format),  # searchd's format (logs.py)
-        "child_exit": _child_exit,
+        "child_exit": _child_exit, "worker_exit": _worker_exit,
         # no keep-alive: a persistent connection stays with the worker that accepted it, so
         # a few busy clients could load one worker while the others idle
         "timeout": 60, "graceful_timeout": 10, "keepalive": 0,
@@ -121,6 +121,13 @@ def _prepare_operations(config: Config) -> None:
     logs.setup(config.log_format)
     if config.metrics:
         metrics.prepare()
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    """gunicorn's hook in a worker process that stops: write the searches it counted."""
+    recorder = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("searchd.analytics")
+    if recorder is not None:
+        recorder.stop()
 
 
 def _child_exit(server: Any, worker: Any) -> None:
