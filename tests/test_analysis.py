@@ -110,11 +110,21 @@ def test_sorted_table_finds_what_a_dict_finds() -> None:
     def check(pairs: dict[str, str], probes: list[str]) -> None:
         lines = "\n".join(f"{k}\t{v}" for k, v in sorted(pairs.items()))  # code point order
         table = SortedTable(lines.encode("utf-8", "surrogatepass"))
-        for key in [*pairs, *probes]:
+        for key in [*pairs, *probes, *pairs]:  # (a second look-up is remembered)
             assert table.get(key) == pairs.get(key)
             assert (key in table) == (key in pairs)
 
     check()
+
+
+def test_a_sorted_table_remembers_a_bounded_number_of_look_ups(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchd.analysis import lexicon
+
+    monkeypatch.setattr(lexicon, "MAX_REMEMBERED", 3)
+    table = lexicon.SortedTable(b"a\t1\nb\t2\nc\t3\nd\t4")
+    assert [table.get(k) for k in "abcdxa"] == ["1", "2", "3", "4", None, "1"]
+    assert len(table._found) <= 3
 
 
 def test_the_compact_and_the_expanded_lexicon_agree() -> None:

@@ -29,6 +29,7 @@ OVERRIDES: dict[str, str] = {
     "wet": "wet",  # the law; the table reads it as an archaic form of weten
 }
 _lock = threading.Lock()
+MAX_REMEMBERED = 1 << 16  # look-ups a SortedTable remembers (a few MB)
 _lexicon: Lexicon | None = None
 
 
@@ -48,6 +49,9 @@ class SortedTable:
     def __init__(self, block: bytes) -> None:
         lines = block.strip(b"\n")
         self.block = b"\n" + lines + b"\n" if lines else b"\n"  # lines between newlines
+        # Keys looked up before, with what was found: a search asks about the same Dutch
+        # words again and again, and a bisection costs tens of microseconds.
+        self._found: dict[bytes, bytes | None] = {}
 
     def get(self, key: str) -> str | None:
         """The value of key, or None."""
@@ -55,6 +59,17 @@ class SortedTable:
         return None if found is None else found.decode("utf-8", "surrogatepass")
 
     def _find(self, key: bytes) -> bytes | None:
+        """The value of key, or None (remembered for the next look-up of key)."""
+        try:
+            return self._found[key]
+        except KeyError:
+            pass
+        if len(self._found) >= MAX_REMEMBERED:
+            self._found.clear()
+        found = self._found[key] = self._bisect(key)
+        return found
+
+    def _bisect(self, key: bytes) -> bytes | None:
         """The value of key, or None. lo and hi are newlines: the lines that start after
         a newline in [lo, hi) are still candidates."""
         text, lo, hi = self.block, 0, len(self.block) - 1
