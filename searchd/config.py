@@ -40,6 +40,7 @@ class Config:
     typos: bool = True        # typo tolerance of query words
     typo_one: int = 5         # letters from which a query word tolerates one typo
     typo_two: int = 9         # ... and two
+    index_processes: int = 0  # processes of a rebuild or large sync; 0: one per CPU core
     metrics: bool = True      # GET /metrics (Prometheus)
     log_format: str = "text"  # of every log line: "text" or "json"
     access_log: bool = False  # a line per request (route, status, duration, results)
@@ -80,6 +81,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
     "admin": {
         "token": ("admin_token", lambda v: isinstance(v, str) and len(v.strip()) >= 16
                   and v.isprintable(), "a secret of at least 16 characters"),
+    },
+    "index": {
+        "processes": ("index_processes", lambda v: isinstance(v, int)
+                      and not isinstance(v, bool) and 0 <= v <= 256,
+                      "an integer 0-256 (0: one per CPU core)"),
     },
     "analysis": {
         "stemmer": ("stemmer", lambda v: v in STEMMERS, "one of " + ", ".join(STEMMERS)),

@@ -37,7 +37,6 @@ Progress = Callable[[int, int], None]
 _Share = tuple[list[Any], list["_Outcome"], word_table.Pairs]  # segments, outcomes, words
 PARALLEL_FROM = 100   # documents per process; fewer are written by this process alone
 EXPAND_FROM = 20      # documents; fewer are analysed with the compact lexicon (bisection)
-MAX_PROCS = 4
 PROGRESS_EVERY = 20   # documents between progress reports of a share
 
 
@@ -121,7 +120,8 @@ def _sync_locked(config: Config, rebuild: bool, progress: Progress | None,
         plan = plan_folder(config.seeds, manifest)
     report.unchanged, report.skipped = plan.unchanged, plan.skipped
     if plan.write or plan.delete or report.rebuilt:
-        _apply(ix, config.seeds, plan, manifest, report, progress, merge)
+        _apply(ix, config.seeds, plan, manifest, report, progress, merge,
+               index_processes(config))
     elif manifest.fresh:  # read from an older searchd's JSON: written as a database now
         save_manifest(config.index, manifest)
     if report.rebuilt:
@@ -174,8 +174,13 @@ def index_key(config: Config) -> str:
     return f"s{SCHEMA_VERSION}:{analysis_key(config.stemmer, config.compounds)}"
 
 
+def index_processes(config: Config) -> int:
+    """The processes a large sync may use: [index] processes, or one per CPU core."""
+    return config.index_processes or len(os.sched_getaffinity(0)) or 1
+
+
 def _apply(ix: Index, seeds: Path, plan: Plan, manifest: Manifest, report: SyncReport,
-           progress: Progress | None, merge: bool = True) -> None:
+           progress: Progress | None, merge: bool = True, processes: int = 1) -> None:
     """Write the planned changes in one commit, then record them in the manifest."""
     folder = Path(ix.storage.folder)
     words = _analysis(ix, manifest)
@@ -190,7 +195,7 @@ def _apply(ix: Index, seeds: Path, plan: Plan, manifest: Manifest, report: SyncR
             manifest.forget(doc_id)
             report.removed += 1
         jobs = sorted(plan.write.items())
-        procs = min(os.cpu_count() or 1, MAX_PROCS, len(jobs) // PARALLEL_FROM)
+        procs = min(processes, len(jobs) // PARALLEL_FROM)
         if procs >= 2:
             shares = shares_by_size(jobs, lambda job: plan.sizes[job[0]], procs)
             outcomes = _write_in_workers(ix, seeds, shares, manifest, writer, progress, words)

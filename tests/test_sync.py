@@ -190,3 +190,21 @@ def test_one_file_syncs_merge_small_segments_and_keep_their_snippets(built: Conf
     assert len(hits) == 8
     assert all("<mark>olifant</mark> nummer" in hit.snippet for hit in hits)
     assert "<mark>strijders</mark>" in Engine(built).search("strijders").hits[0].snippet
+
+
+def test_a_large_sync_uses_the_configured_processes(config: Config, seeds: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    import searchd.sync as sync
+
+    for n in range(250):
+        (seeds / f"veel{n}.txt").write_text(f" date 2019-01 Veel {n}\n\nDe olifant {n}.")
+    shares: list[int] = []
+    real = sync.shares_by_size
+    monkeypatch.setattr(sync, "shares_by_size",
+                        lambda jobs, size, procs: shares.append(procs) or real(jobs, size, procs))
+    assert sync_index(replace(config, index_processes=1)).added == 254
+    assert shares == []  # one process: this one
+    assert sync_index(replace(config, index_processes=2), rebuild=True).added == 254
+    assert shares == [2]
