@@ -89,6 +89,8 @@ def _stage(config: Config, staging: Path) -> tuple[str, dict[str, Any]]:
         state = manifest.load(config.index, active, ids=()) if active else None
         if active is None or state is None:
             raise SearchdError(f"no index in {config.index} to take a snapshot of")
+        if state.fresh:  # the JSON manifest of an older searchd: written as a database
+            manifest.save(config.index, state)
         staging.mkdir()
         gen = clone.generation(config.index, active)
         clone.clone(config.index, active, gen, staging, active, link=True)

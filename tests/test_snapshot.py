@@ -129,3 +129,23 @@ def test_the_snapshot_and_restore_commands(built: Config, tmp_path: Path) -> Non
     restored = CliRunner().invoke(main, ["--config", str(conf), "restore", str(tmp_path / "s")])
     assert restored.exit_code == 0 and "restored the snapshot" in restored.output
     assert [h.id for h in Engine(built).search("strijders").hits] == ["kat.txt"]
+
+
+def test_a_snapshot_of_an_index_with_an_older_json_manifest(built: Config,
+                                                             tmp_path: Path) -> None:
+    import json
+
+    from searchd import manifest
+
+    name = next(built.index.glob("manifest-*.db")).name[len("manifest-"):-len(".db")]
+    state = manifest.load(built.index, name)
+    assert state is not None
+    manifest.path(built.index, name).unlink()
+    (built.index / f"manifest-{name}.json").write_text(json.dumps({
+        "version": 2, "indexname": name, "analysis": state.analysis,
+        "generation": state.generation,
+        "files": {k: list(v) for k, v in state.files.items()}}), encoding="utf-8")
+    info = snapshot.take(built, tmp_path / "snap")
+    restored = replace(built, index=tmp_path / "restored")
+    snapshot.restore(restored, info.path)
+    assert not sync_index(restored).changed
