@@ -43,13 +43,30 @@ def current_indexname(index_dir: Path) -> str | None:
     return name or None
 
 
-def open_index(index_dir: Path) -> Index:
+def open_index(index_dir: Path, attempts: int = 20) -> Index:
     """Open the active index for reading; NoIndexError when there is none."""
+    for _ in range(attempts - 1):
+        try:
+            return _open_active(index_dir)
+        except FileNotFoundError:
+            # Whoosh found the newest table of contents, and a commit in another process
+            # replaced it before it was read (a watcher's syncs come often): read again.
+            time.sleep(0.02)
+    try:
+        return _open_active(index_dir)
+    except FileNotFoundError as exc:
+        raise NoIndexError(f"the index in {index_dir} cannot be opened ({exc})") from exc
+
+
+def _open_active(index_dir: Path) -> Index:
+    """open_index's work; FileNotFoundError when a commit removed a file meanwhile."""
     name = current_indexname(index_dir)
     if name is None or not files.exists(index_dir, name):
         raise NoIndexError(f"no index in {index_dir}")
     try:
         ix = files.open_whoosh(index_dir, name)
+    except FileNotFoundError:
+        raise
     except files.OPEN_ERRORS as exc:  # e.g. written by another version
         raise NoIndexError(f"the index in {index_dir} cannot be opened ({exc}); "
                            "rebuild it with `searchd index --rebuild`") from exc

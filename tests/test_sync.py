@@ -208,3 +208,24 @@ def test_a_large_sync_uses_the_configured_processes(config: Config, seeds: Path,
     assert shares == []  # one process: this one
     assert sync_index(replace(config, index_processes=2), rebuild=True).added == 254
     assert shares == [2]
+
+
+def test_opening_the_index_outlasts_a_commit_that_replaces_its_table_of_contents(
+        built: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoosh lists the newest table of contents, then a commit in another process deletes
+    it before it is read (seen with a watcher's frequent syncs): the open is tried again."""
+    from searchd.storage import files
+
+    real, failures = files.exists, [2]
+
+    def racing(folder: Path, name: str) -> bool:
+        if failures[0]:
+            failures[0] -= 1
+            raise FileNotFoundError(2, "No such file or directory", f"_{name}_1.toc")
+        return real(folder, name)
+
+    monkeypatch.setattr(files, "exists", racing)
+    assert open_index(built.index).doc_count() == 4
+    failures[0] = 100
+    with pytest.raises(NoIndexError, match="cannot be opened"):
+        open_index(built.index)
