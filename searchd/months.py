@@ -1,19 +1,17 @@
 """Months: the one date a document has (its seed header's YYYY-MM), in every form searchd
 uses it: the text "2017-11", (year, month), a month code for arrays (year * 12 + month - 1),
-the first day as a datetime (the index's date column) and the Dutch label "november 2017".
+the code the index's date column holds, and the Dutch label "november 2017".
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
          "september", "oktober", "november", "december")
 _TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")
 # A seed header may write the month with one digit, or add a day: 2017-3, 2017-03-15.
 _HEADER = re.compile(r"([0-9]{4})-([0-9]{1,2})(?:-[0-9]{1,2})?")
-EPOCH = 1970 * 12  # the month code of January 1970, where numpy's datetime64[M] counts from
 UNDATED = 2**31 - 1  # the month code of a document without a date (after every real one)
 
 
@@ -58,9 +56,9 @@ def year_of_code(value: int) -> str:
     return f"{value // 12:04d}"
 
 
-def first_day(month: str) -> datetime:
-    """"2017-11" (a parsed month) -> the datetime the index's date column holds for it."""
-    return datetime(int(month[:4]), int(month[5:7]), 1)
+def code_of(month: str) -> int:
+    """"2017-11" (a parsed month) -> its month code, as the index's date column holds it."""
+    return code(int(month[:4]), int(month[5:7]))
 
 
 def label(month: str | None) -> str:

@@ -16,7 +16,7 @@ from searchd.config import config_from_dict
 from searchd.documents import Document, parse_seed
 from searchd.index import open_index
 from searchd.schema import build_schema, document_fields
-from searchd.storage import SearchdWriter
+from searchd.storage import SearchdWriter, month_codes
 from searchd.storage.codec import SearchdCodec
 from searchd.storage.reading import field_terms, posting_blocks, vector_spans
 from searchd.sync import sync_index
@@ -140,13 +140,17 @@ def _by_id(ix: Any) -> dict[str, Any]:
     with ix.searcher() as searcher:
         reader = searcher.reader()
         ids = {d: f["id"] for d, f in reader.iter_docs()}
-        for name in ("body", "lead", "title", "words", "id", "month"):
+        for name in ("body", "lead", "title", "words", "id"):
             for btext in reader.lexicon(name):
                 matcher = reader.postings(name, btext)
                 kind = "positions" if name in ("body", "lead", "title") else "frequency"
                 found = _postings(matcher, ids, kind)
                 if found:  # (a deleted document's terms stay in its segment's lexicon)
                     out[f"{name}:{btext!r}"] = found
+        for segment, _ in reader.leaf_readers():
+            codes = month_codes(segment, "date")
+            for docnum, fields in segment.iter_docs():  # (live documents only)
+                out[f"date:{fields['id']}"] = (int(codes[docnum]), fields.get("month"))
     return out
 
 
@@ -182,7 +186,7 @@ def test_syncs_that_merge_segments_hold_what_a_fresh_build_holds(tmp_path: Path)
 def test_field_terms_reads_what_whoosh_reads(tmp_path: Path, chunk: int) -> None:
     ix = _index(tmp_path / "ix", SearchdWriter, _documents(40, 3))
     with ix.reader() as reader:
-        for field in ("title", "words", "id", "month"):
+        for field in ("title", "words", "id"):
             expected = [(t if isinstance(t, bytes) else t.encode("utf-8"), i.doc_frequency())
                         for t, i in reader.iter_field(field)]
             assert expected and list(field_terms(reader, field, chunk)) == expected, field

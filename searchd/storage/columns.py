@@ -8,18 +8,15 @@ _count: compat.py checks them).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
-from whoosh.util.times import datetime_to_long
 
 from .. import months
 from .codec import LENGTH_OF_BYTE
 
-_EPOCH_US = datetime_to_long(datetime(1970, 1, 1))  # Whoosh counts from year 1
 LENGTHS = LENGTH_OF_BYTE.astype(np.float64)  # the length each length byte stands for
 
 
@@ -48,20 +45,14 @@ def field_length_bytes(reader: Any, field: str) -> np.ndarray:
 
 
 def month_codes(reader: Any, field: str) -> np.ndarray:
-    """The month code (months.py) of every document of a segment reader, from its DATETIME
-    column field (months.UNDATED where a document has no date)."""
+    """The month code (months.py) of every document of a segment reader, from its column
+    of month codes (NumericColumn "i", big-endian; months.UNDATED where a document has
+    no date)."""
     size = reader.doc_count_all()
-    codes = np.full(size, months.UNDATED, dtype=np.int32)
     if not reader.has_column(field):
-        return codes
-    fieldobj = reader.schema[field]
+        return np.full(size, months.UNDATED, dtype=np.int32)
     creader = reader.column_reader(field, translate=False)
-    usecs = _fixed_column(creader, ">" + fieldobj.sortable_typecode, size, fieldobj.default)
-    dated = usecs != fieldobj.default
-    since_1970 = usecs[dated].astype(np.int64) - _EPOCH_US
-    stamps = since_1970.astype("datetime64[us]").astype("datetime64[M]")
-    codes[dated] = stamps.astype(np.int64) + months.EPOCH
-    return codes
+    return _fixed_column(creader, ">i4", size, months.UNDATED).astype(np.int32)
 
 
 def _fixed_column(creader: Any, dtype: str, size: int, default: int) -> np.ndarray:
