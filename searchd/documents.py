@@ -15,6 +15,7 @@ from .errors import SeedError
 SEED_SUFFIX = ".txt"
 MAX_SEED_BYTES = 32 * 1024 * 1024
 _HEADER = re.compile(r"^[ \t]*date(?:[ \t]|$)")
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))  # not tab, newlines
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -145,7 +146,7 @@ def _looks_binary(head: bytes) -> bool:
     """True when the start of a file is mostly control bytes (images, archives)."""
     if not head:
         return False
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
 
 

@@ -67,3 +67,19 @@ def test_read_seed_names_the_id(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.txt").write_text(" date 2001-01 T\n\nB")
     assert read_seed(tmp_path / "sub" / "a.txt", tmp_path).document.id == "sub/a.txt"
+
+
+def test_binary_detection_counts_control_bytes() -> None:
+    """More than 5% control bytes (tab, newlines and form feed are text) is binary."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from searchd.documents import _looks_binary
+
+    @given(st.binary(max_size=300))
+    def check(head: bytes) -> None:
+        controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+        assert _looks_binary(head) == (bool(head) and controls / len(head) > 0.05)
+
+    check()
+    assert not _looks_binary(b"tekst\n\t\f\r" * 10) and _looks_binary(b"a\x01" * 10)
