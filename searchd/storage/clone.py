@@ -11,6 +11,7 @@ table of contents, and the directory at the end of each compound file.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -87,6 +88,8 @@ def _rename_compound(storage: DurableStorage, filename: str, target: Path, copie
         left = dirpos
         while left > 0:
             chunk = src.read(min(_CHUNK, left))
+            if not chunk:
+                raise OSError(errno.EIO, "compound file cut short", filename)
             dst.write(chunk)
             left -= len(chunk)
         renamed = {new_name + key[len(name):]: value for key, value in directory.items()}
