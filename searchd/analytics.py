@@ -8,7 +8,9 @@ mode), and are kept for [analytics] days.
 Searches never wait for the database: record() puts the search in memory, and a thread of
 each process writes what gathered once a second, in one transaction. When the database
 cannot be written (locked too long, a full disk), the counts wait for the next round, up to
-MAX_PENDING distinct searches; past that, new ones are dropped and the loss is logged.
+MAX_PENDING distinct searches; past that, new ones are dropped and the loss is logged. A day
+counts at most MAX_QUERIES_A_DAY distinct searches, so the database stays bounded
+(about 25 MB a day) whatever is sent.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ FILE = "analytics.sqlite"
 FLUSH_EVERY = 1.0      # seconds between writes of a process's gathered searches
 MAX_PENDING = 10_000   # distinct (day, query) counts a process holds while it cannot write
 MAX_QUERY_CHARS = 200  # a longer search is counted by its first 200 characters
+MAX_QUERIES_A_DAY = 100_000  # distinct searches counted a day (a flood of made-up ones
+#                              cannot fill the disk); past them, only those already counted
 _BUSY_MS = 2000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS searches (
@@ -140,12 +144,21 @@ class Recorder:
             self._keep(batch)
 
     def _write(self, conn: sqlite3.Connection, batch: dict[tuple[str, str], _Pending]) -> None:
+        rows = [(day, query, p.count, p.zero, p.results) for (day, query), p in batch.items()]
         with _transaction(conn):
+            days = {day for day, *_ in rows}
+            full = {day for day in days if conn.execute(
+                "SELECT COUNT(*) FROM searches WHERE day = ?", (day,)).fetchone()[0]
+                >= MAX_QUERIES_A_DAY}
             conn.executemany(
                 "INSERT INTO searches VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, query) DO "
                 "UPDATE SET count = count + excluded.count, zero = zero + excluded.zero, "
-                "results = excluded.results",
-                [(day, query, p.count, p.zero, p.results) for (day, query), p in batch.items()])
+                "results = excluded.results", [row for row in rows if row[0] not in full])
+            conn.executemany(  # a full day: only the searches it already counts
+                "UPDATE searches SET count = count + ?, zero = zero + ?, results = ? "
+                "WHERE day = ? AND query = ?",
+                [(n, zero, results, day, query) for day, query, n, zero, results in rows
+                 if day in full])
             today = date.today().isoformat()
             if self._pruned_on != today:
                 conn.execute("DELETE FROM searches WHERE day < ?", (_first_day(self.days),))

@@ -175,3 +175,18 @@ def test_a_new_token_signs_everyone_out(built: Config, owner) -> None:  # type: 
     other = create_app(replace(built, admin_token=TOKEN + "-nieuw")).test_client()
     other.set_cookie("searchd_beheer", cookie.value, path="/beheer")
     assert other.get("/beheer").status_code == 401
+
+
+def test_a_flood_of_made_up_searches_cannot_grow_a_day_without_bound(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analytics, "MAX_QUERIES_A_DAY", 5)
+    recorder = analytics.Recorder(tmp_path, days=90)
+    for n in range(5):
+        recorder.record(f"woord{n}", 1)
+    recorder.flush()
+    for n in range(20):
+        recorder.record(f"nieuw{n}", 0)
+    recorder.record("woord0", 1)
+    recorder.flush()
+    counted = {r[1]: r[2] for r in rows(tmp_path)}
+    assert len(counted) == 5 and counted["woord0"] == 2
