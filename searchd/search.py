@@ -6,7 +6,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,8 +83,13 @@ class SearchResult:
         return max(1, -(-self.total // self.limit))
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {**asdict(self), "hits": [hit.to_dict() for hit in self.hits]}
+        """A JSON-ready dict (built field by field: dataclasses.asdict deep-copies, and took
+        longer than the cached search it answered)."""
+        return {"query": self.query, "total": self.total, "page": self.page,
+                "limit": self.limit, "took_ms": self.took_ms,
+                "hits": [hit.to_dict() for hit in self.hits], "suggestion": self.suggestion,
+                "notices": list(self.notices), "sort": self.sort,
+                "facets": {name: dict(counts) for name, counts in self.facets.items()}}
 
 
 @dataclass(frozen=True)

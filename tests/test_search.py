@@ -254,3 +254,20 @@ def test_a_suggestion_is_one_edit_away_below_nine_letters(tmp_path) -> None:  # 
     engine = Engine(config)
     assert engine.search("script").suggestion is None
     assert engine.search("strkt").suggestion == "strikt"
+
+
+def test_the_json_of_a_result_has_every_field_in_order(engine: Engine) -> None:
+    """to_dict() is built by hand (for speed): it must stay what dataclasses.asdict gives,
+    and not share the cached result's lists and dicts."""
+    from dataclasses import asdict, fields
+
+    from searchd.search import SearchResult
+
+    result = engine.search("stad OR fietsen")
+    data = result.to_dict()
+    assert list(data) == [f.name for f in fields(SearchResult)]
+    assert data == {**asdict(result), "hits": [hit.to_dict() for hit in result.hits]}
+    data["notices"].append("x")
+    data["facets"]["year"]["1900"] = 1
+    assert result.to_dict() == {**asdict(result), "hits": [h.to_dict() for h in result.hits]}
+    assert "x" not in result.notices and "1900" not in result.facets["year"]
