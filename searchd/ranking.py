@@ -16,6 +16,7 @@ with Whoosh's own search.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -303,12 +304,20 @@ def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | Non
     idf = leaf.parent.idf(q.fieldname, btext)
     avgfl = leaf.parent.avg_field_length(q.fieldname) or 1
     tf = tfs.astype(np.float64)
-    norms = k1 * ((1 - b) + b * storage.LENGTHS / avgfl)  # for each of the 256 length bytes
-    norm = norms[leaf.tables.length_bytes(q.fieldname, ids)]
+    norm = _norms(k1, b, avgfl)[leaf.tables.length_bytes(q.fieldname, ids)]
     term_scores = idf * ((tf * (k1 + 1)) / (tf + norm))
     if q.boost != 1.0:
         term_scores = term_scores * q.boost
     return ids, term_scores
+
+
+@lru_cache(maxsize=256)
+def _norms(k1: float, b: float, avgfl: float) -> np.ndarray:
+    """BM25's length normalisation for each of the 256 length bytes (one array per field
+    and index state, not per term)."""
+    norms = k1 * ((1 - b) + b * storage.LENGTHS / avgfl)
+    norms.flags.writeable = False
+    return norms
 
 
 def _by_matcher(q: wq.Query, leaf: _Leaf) -> Matches:
