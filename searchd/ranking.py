@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from math import log
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,7 @@ class _Leaf:
     parent: Searcher
     tables: SegmentTables
     weighting: BM25F
+    segments: tuple[Any, ...] = ()  # the parent's segment readers (for document frequencies)
 
     @property
     def size(self) -> int:
@@ -301,7 +303,7 @@ def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | Non
     if not len(ids):
         return _NO_SCORES
     k1, b = storage.bm25f_parameters(leaf.weighting, q.fieldname)
-    idf = leaf.parent.idf(q.fieldname, btext)
+    idf = _idf(leaf, q.fieldname, btext)
     avgfl = leaf.parent.avg_field_length(q.fieldname) or 1
     tf = tfs.astype(np.float64)
     norm = _norms(k1, b, avgfl)[leaf.tables.length_bytes(q.fieldname, ids)]
@@ -309,6 +311,17 @@ def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | Non
     if q.boost != 1.0:
         term_scores = term_scores * q.boost
     return ids, term_scores
+
+
+def _idf(leaf: _Leaf, field: str, btext: bytes) -> float:
+    """Whoosh's idf of a term (Weighting.idf: log(N / (df + 1)) + 1), its document
+    frequency summed from the segments' posting arrays, which ranking reads (and caches)
+    anyway, deleted documents included as Whoosh counts them, rather than from each
+    segment's term index again."""
+    if not leaf.segments:
+        return float(leaf.parent.idf(field, btext))
+    df = sum(len(term_postings(reader, field, btext)[0]) for reader in leaf.segments)
+    return log(leaf.parent.doc_count_all() / (df + 1)) + 1
 
 
 @lru_cache(maxsize=256)
@@ -341,11 +354,12 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
     if not isinstance(searcher.weighting, BM25F):
         raise TypeError("ranking needs a searcher with BM25F weighting")
     docnums, scores, codes = [], [], []
-    for sub, offset in searcher.leaf_searchers():
+    leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
+              if sub.reader().segment() is not None]  # (not Whoosh's empty reader)
+    segments = tuple(sub.reader() for sub, _ in leaves)
+    for sub, offset in leaves:
         reader = sub.reader()
-        if reader.segment() is None:  # an index without documents: Whoosh's empty reader
-            continue
-        leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting)
+        leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting, segments)
         matches = evaluate(q, leaf)
         live = storage.live_documents(reader)
         mask = matches.mask & live & _in_months(leaf.tables.months, months)
