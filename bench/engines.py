@@ -100,7 +100,7 @@ class Searchd(Engine):
         return [h.id for h in result.hits]
 
     def forget(self) -> None:
-        from searchd.ranking import clear_caches
+        from searchd.segments import clear_caches
 
         clear_caches()
 

@@ -26,13 +26,10 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from . import budget, months, storage
-from .cache import SizedLRU
 from .plan import WordClause, WordsQuery
-from .schema import MONTH_COLUMN
+from .segments import SegmentTables, tables, term_postings
 
 SORTS = ("relevance", "newest", "oldest")
-CACHED_POSTINGS = 1_000_000  # postings kept decoded, over all terms (8 bytes each)
-CACHED_SEGMENTS = 64
 UNDATED = months.UNDATED
 
 
@@ -70,56 +67,6 @@ class Ranked:
             by_month[months.text_of_code(code)] = count
             by_year[year] = by_year.get(year, 0) + count
         return {"year": by_year, "month": by_month}
-
-
-_postings = SizedLRU(CACHED_POSTINGS)
-_tables = SizedLRU(CACHED_SEGMENTS)
-
-
-def clear_caches() -> None:
-    """Forget every cached posting list and segment table (the next searches read them
-    from the index again, as a new process would)."""
-    _postings.clear()
-    _tables.clear()
-
-
-class SegmentTables:
-    """What ranking needs to know of every document of one segment, read once: the length
-    of each scored field (as Whoosh's length byte) and the month of its date."""
-
-    def __init__(self, reader: Any) -> None:
-        self.size = reader.doc_count_all()
-        self._lengths = {name: storage.field_length_bytes(reader, name)
-                         for name, field in reader.schema.items() if field.scorable}
-        self.months = storage.month_codes(reader, MONTH_COLUMN)
-
-    def length_bytes(self, field: str, ids: np.ndarray) -> np.ndarray:
-        """The length bytes of field of documents ids (storage.LENGTHS[b] is the length
-        Whoosh scores with)."""
-        return self._lengths[field][ids]
-
-
-def tables(reader: Any) -> SegmentTables:
-    """The SegmentTables of a segment reader (read once per segment)."""
-    return _tables.get(("tables", storage.segment_key(reader)),
-                       lambda: (SegmentTables(reader), 1))
-
-
-def term_postings(reader: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and term frequencies of a term in one segment, none when the
-    segment lacks it (cached either way)."""
-    key = (storage.segment_key(reader), field, btext)
-    return _postings.get(key, lambda: _read_postings(reader, field, btext))
-
-
-def _read_postings(reader: Any, field: str,
-                   btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], int]:
-    """(document numbers, frequencies) of a term and their count (at least 1, the size of
-    an absent term in the cache)."""
-    found = storage.posting_arrays(reader, field, btext)
-    if found is None:
-        return (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)), 1
-    return found, max(1, len(found[0]))
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,9 @@ from .errors import DocumentNotFound, QueryError
 from .index import current_indexname, open_index
 from .plan import FieldSet, Planner, WordsQuery, correct
 from .query import build_parser, check_query, is_free_text, load_synonyms, parse_query, query_terms
-from .ranking import SORTS, rank, term_postings
+from .ranking import SORTS, rank
 from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
+from .segments import term_postings
 from .snippets import (
     MAX_WINDOWS,
     highlight_html,

@@ -1,0 +1,67 @@
+"""What ranking reads of each segment, read once and kept by segment: the postings of a
+term (as arrays) and the segment's tables (field lengths, months). Segments never change
+once written, so the caches hold across syncs; a bounded LRU keeps them within memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import storage
+from .cache import SizedLRU
+from .schema import MONTH_COLUMN
+
+CACHED_POSTINGS = 1_000_000  # postings kept decoded, over all terms (8 bytes each)
+CACHED_SEGMENTS = 64
+
+
+_postings = SizedLRU(CACHED_POSTINGS)
+_tables = SizedLRU(CACHED_SEGMENTS)
+
+
+def clear_caches() -> None:
+    """Forget every cached posting list and segment table (the next searches read them
+    from the index again, as a new process would)."""
+    _postings.clear()
+    _tables.clear()
+
+
+class SegmentTables:
+    """What ranking needs to know of every document of one segment, read once: the length
+    of each scored field (as Whoosh's length byte) and the month of its date."""
+
+    def __init__(self, reader: Any) -> None:
+        self.size = reader.doc_count_all()
+        self._lengths = {name: storage.field_length_bytes(reader, name)
+                         for name, field in reader.schema.items() if field.scorable}
+        self.months = storage.month_codes(reader, MONTH_COLUMN)
+
+    def length_bytes(self, field: str, ids: np.ndarray) -> np.ndarray:
+        """The length bytes of field of documents ids (storage.LENGTHS[b] is the length
+        Whoosh scores with)."""
+        return self._lengths[field][ids]
+
+
+def tables(reader: Any) -> SegmentTables:
+    """The SegmentTables of a segment reader (read once per segment)."""
+    return _tables.get(("tables", storage.segment_key(reader)),
+                       lambda: (SegmentTables(reader), 1))
+
+
+def term_postings(reader: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers and term frequencies of a term in one segment, none when the
+    segment lacks it (cached either way)."""
+    key = (storage.segment_key(reader), field, btext)
+    return _postings.get(key, lambda: _read_postings(reader, field, btext))
+
+
+def _read_postings(reader: Any, field: str,
+                   btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+    """(document numbers, frequencies) of a term and their count (at least 1, the size of
+    an absent term in the cache)."""
+    found = storage.posting_arrays(reader, field, btext)
+    if found is None:
+        return (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)), 1
+    return found, max(1, len(found[0]))
