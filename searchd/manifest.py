@@ -150,19 +150,11 @@ def save(index_dir: Path, manifest: Manifest) -> None:
     except sqlite3.Error as exc:  # a full disk, most likely: as any failed write
         raise OSError(errno.EIO, f"cannot write the manifest ({exc})", str(db)) from exc
     if manifest.fresh:  # SQLite syncs what it commits; a new file's folder entry is ours
-        _fsync_file(db)
+        files.fsync_path(db)
         files.fsync_dir(index_dir)
         _json_path(index_dir, manifest.indexname).unlink(missing_ok=True)
     manifest.fresh = False
     manifest.changes.clear()
-
-
-def _fsync_file(file: Path) -> None:
-    fd = os.open(file, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write(conn: sqlite3.Connection, manifest: Manifest) -> None:
@@ -223,4 +215,4 @@ def copy(index_dir: Path, name: str, target_dir: Path, new_name: str) -> None:
                 copied.execute("UPDATE meta SET value = ? WHERE key = 'indexname'", (new_name,))
     except sqlite3.Error as exc:
         raise OSError(errno.EIO, f"cannot copy the manifest ({exc})", str(target)) from exc
-    _fsync_file(target)
+    files.fsync_path(target)

@@ -20,3 +20,16 @@ def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
         return  # not Linux: an orphan finishes its work and exits
     if os.getppid() != parent:  # the parent died before prctl took effect
         os.kill(os.getpid(), sig)
+
+
+def alive(pid: object) -> bool:
+    """True when a process with this pid runs (a pid that is no positive int: False)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -27,6 +27,7 @@ from . import manifest
 from .config import Config
 from .errors import SearchdError
 from .index import CURRENT_FILE, activate, atomic_write, current_indexname, write_lock
+from .processes import alive
 from .storage import clone, fsync_dir
 from .sync import index_key
 
@@ -66,7 +67,7 @@ def take(config: Config, destination: Path) -> SnapshotInfo:
         partial.mkdir(parents=True)
         files = {}
         for item in sorted(staging.iterdir()):
-            _copy(item, partial / item.name)
+            clone.place(item, partial / item.name, link=False)
             files[item.name] = (item.stat().st_size, _checksum(partial / item.name))
         (partial / CURRENT_FILE).write_text(name + "\n", encoding="ascii")
         found = SnapshotInfo(destination, name, info["analysis"], info["generation"], files,
@@ -102,25 +103,8 @@ def _remove_stale_staging(index_dir: Path) -> None:
     """Staging folders of snapshots whose process died."""
     for folder in index_dir.glob(f"{_STAGING}*"):
         pid = folder.name[len(_STAGING):]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _copy(source: Path, target: Path) -> None:
-    with open(source, "rb") as src, open(target, "xb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-        dst.flush()
-        os.fsync(dst.fileno())
 
 
 def _checksum(file: Path) -> str:

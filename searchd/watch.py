@@ -28,6 +28,7 @@ from typing import Any
 from . import logs
 from .config import Config
 from .errors import IndexLockedError, SearchdError
+from .processes import alive
 from .sync import SyncReport, sync_index
 
 log = logging.getLogger(__name__)
@@ -71,22 +72,10 @@ def read_status(index_dir: Path) -> dict[str, Any]:
         status = json.loads((index_dir / STATUS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"state": "starting"}
-    if not isinstance(status, dict) or not _alive(status.get("pid")):
+    if not isinstance(status, dict) or not alive(status.get("pid")):
         return {"state": "stopped"}
     return status
 
-
-def _alive(pid: Any) -> bool:
-    """True when a process with this pid runs."""
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 Reporter = Callable[[SyncReport], None]
 

@@ -44,12 +44,12 @@ def clone(source: Path, name: str, gen: int, target: Path, new_name: str,
             if copied != filename and filename.endswith(segment.COMPOUND_EXT):
                 _rename_compound(storage, filename, target, copied, name, new_name)
             else:
-                _place(source / filename, target / copied, link)
+                place(source / filename, target / copied, link)
             written.append(copied)
         segment.indexname = new_name
     tocname = TOC._filename(new_name, gen)
     if new_name == name:
-        _place(source / tocname, target / tocname, link)
+        place(source / tocname, target / tocname, link)
     else:
         renamed = TOC(toc.schema, toc.segments, gen, version=toc.version, release=toc.release)
         renamed.write(DurableStorage(str(target)), new_name)
@@ -58,8 +58,8 @@ def clone(source: Path, name: str, gen: int, target: Path, new_name: str,
     return written
 
 
-def _place(source: Path, target: Path, link: bool) -> None:
-    """A hard link of source at target, or a copy (synced) where links are not possible."""
+def place(source: Path, target: Path, link: bool) -> None:
+    """A hard link of source at target (when link), or a copy of it, synced."""
     if link:
         try:
             os.link(source, target)

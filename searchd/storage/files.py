@@ -110,7 +110,12 @@ def abandon_open_files() -> None:
 
 def fsync_dir(folder: Path) -> None:
     """Make a rename (or a new file) in folder durable."""
-    fd = os.open(folder, os.O_RDONLY)
+    fsync_path(folder)
+
+
+def fsync_path(path: Path) -> None:
+    """fsync a file or folder by its path."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
