@@ -112,12 +112,13 @@ def _sync_locked(config: Config, rebuild: bool, progress: Progress | None,
         manifest = Manifest(name, index_key(config))
     else:
         ix, manifest = current
-    plan = plan_targets(targets, manifest) if targets is not None \
-        and not manifest.complete else None
-    if plan is None:
-        if not manifest.complete:  # a folder among the paths: check everything
-            manifest = load_manifest(config.index, manifest.indexname) or manifest
+    if manifest.complete:
         plan = plan_folder(config.seeds, manifest)
+    else:
+        found = plan_targets(targets or {}, manifest)
+        if found is None:  # a folder among the paths: check the whole folder
+            return _sync_locked(config, rebuild, progress, merge, None)
+        plan = found
     report.unchanged, report.skipped = plan.unchanged, plan.skipped
     if plan.write or plan.delete or report.rebuilt:
         _apply(ix, config.seeds, plan, manifest, report, progress, merge,
