@@ -61,7 +61,7 @@ def take(config: Config, destination: Path) -> SnapshotInfo:
     _remove_stale_staging(config.index)
     staging = config.index / f"{_STAGING}{os.getpid()}"
     try:
-        name, info = _stage(config, staging)
+        name, analysis, gen = _stage(config, staging)
         partial = destination.with_name(f".{destination.name}.partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
@@ -70,8 +70,7 @@ def take(config: Config, destination: Path) -> SnapshotInfo:
             clone.place(item, partial / item.name, link=False)
             files[item.name] = (item.stat().st_size, _checksum(partial / item.name))
         (partial / CURRENT_FILE).write_text(name + "\n", encoding="ascii")
-        found = SnapshotInfo(destination, name, info["analysis"], info["generation"], files,
-                             _version(), time.time())
+        found = SnapshotInfo(destination, name, analysis, gen, files, _version(), time.time())
         atomic_write(partial / INFO_FILE, json.dumps(_to_json(found), indent=1))
         if destination.exists():
             destination.rmdir()
@@ -82,9 +81,9 @@ def take(config: Config, destination: Path) -> SnapshotInfo:
     return found
 
 
-def _stage(config: Config, staging: Path) -> tuple[str, dict[str, Any]]:
+def _stage(config: Config, staging: Path) -> tuple[str, str, int]:
     """Under the write lock: hard-link the active index's newest generation into staging,
-    with a copy of its manifest."""
+    with a copy of its manifest; (index name, analysis key, generation)."""
     with write_lock(config.index, wait=LOCK_WAIT):
         active = current_indexname(config.index)
         state = manifest.load(config.index, active, ids=()) if active else None
@@ -96,7 +95,7 @@ def _stage(config: Config, staging: Path) -> tuple[str, dict[str, Any]]:
         gen = clone.generation(config.index, active)
         clone.clone(config.index, active, gen, staging, active, link=True)
         manifest.copy(config.index, active, staging, active)
-    return active, {"analysis": state.analysis, "generation": gen}
+    return active, state.analysis, gen
 
 
 def _remove_stale_staging(index_dir: Path) -> None:
