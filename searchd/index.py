@@ -44,13 +44,14 @@ def current_indexname(index_dir: Path) -> str | None:
 
 
 def open_index(index_dir: Path, attempts: int = 20) -> Index:
-    """Open the active index for reading; NoIndexError when there is none."""
+    """Open the active index for reading; NoIndexError when there is none. Whoosh finds the
+    newest table of contents and then reads it (for the index, and again for its schema);
+    a commit in another process may replace it in between (a watcher's syncs come often),
+    so a file found missing is looked for again, as Whoosh's reader() does."""
     for _ in range(attempts - 1):
         try:
             return _open_active(index_dir)
         except FileNotFoundError:
-            # Whoosh found the newest table of contents, and a commit in another process
-            # replaced it before it was read (a watcher's syncs come often): read again.
             time.sleep(0.02)
     try:
         return _open_active(index_dir)
@@ -59,7 +60,7 @@ def open_index(index_dir: Path, attempts: int = 20) -> Index:
 
 
 def _open_active(index_dir: Path) -> Index:
-    """open_index's work; FileNotFoundError when a commit removed a file meanwhile."""
+    """open_index's work, once; FileNotFoundError when a commit removed a file meanwhile."""
     name = current_indexname(index_dir)
     if name is None or not files.exists(index_dir, name):
         raise NoIndexError(f"no index in {index_dir}")
@@ -70,7 +71,7 @@ def _open_active(index_dir: Path) -> Index:
     except files.OPEN_ERRORS as exc:  # e.g. written by another version
         raise NoIndexError(f"the index in {index_dir} cannot be opened ({exc}); "
                            "rebuild it with `searchd index --rebuild`") from exc
-    if _field_names(ix) != FIELD_NAMES or not _current_schema(index_dir, name):
+    if sorted(ix.schema.names()) != FIELD_NAMES or not _current_schema(index_dir, name):
         raise NoIndexError(f"the index in {index_dir} was built by another version of "
                            "searchd; `searchd index` rebuilds it")
     return ix
@@ -83,18 +84,6 @@ def _current_schema(index_dir: Path, name: str) -> bool:
     key = manifest.analysis(index_dir, name)
     found = _SCHEMA.match(key or "")
     return found is None or found[1] == str(SCHEMA_VERSION)
-
-
-def _field_names(ix: Index, attempts: int = 20) -> list[str]:
-    """The index's field names. Whoosh reads its newest table of contents for this; a commit
-    in another process may delete that file just then (Whoosh's reader() retries the same
-    way)."""
-    for _ in range(attempts - 1):
-        try:
-            return sorted(ix.schema.names())
-        except FileNotFoundError:
-            time.sleep(0.02)
-    return sorted(ix.schema.names())
 
 
 def create_index(index_dir: Path, stemmer: str, compounds: bool) -> tuple[str, Index]:
