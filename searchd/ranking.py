@@ -78,7 +78,7 @@ class _Leaf:
     parent: Searcher
     tables: SegmentTables
     weighting: BM25F
-    segments: tuple[Any, ...] = ()  # the parent's segment readers (for document frequencies)
+    segments: tuple[Any, ...]  # the parent's segment readers (for document frequencies)
 
     @property
     def size(self) -> int:
@@ -265,8 +265,6 @@ def _idf(leaf: _Leaf, field: str, btext: bytes) -> float:
     frequency summed from the segments' posting arrays, which ranking reads (and caches)
     anyway, deleted documents included as Whoosh counts them, rather than from each
     segment's term index again."""
-    if not leaf.segments:
-        return float(leaf.parent.idf(field, btext))
     df = sum(len(term_postings(reader, field, btext)[0]) for reader in leaf.segments)
     return log(leaf.parent.doc_count_all() / (df + 1)) + 1
 
