@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, current_app, request
@@ -17,11 +16,7 @@ bp = Blueprint("api", __name__)
 @bp.get("/api/search")
 def search() -> dict[str, Any]:
     """Search; the same JSON object as `searchd search --json`."""
-    args = search_args()
-    started = time.perf_counter()
-    result = engine().search(**args)
-    ops.searched(args["text"], result, time.perf_counter() - started)
-    return result.to_dict()
+    return ops.search(search_args()).to_dict()
 
 
 @bp.get("/api/suggest")

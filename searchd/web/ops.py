@@ -70,7 +70,15 @@ def _access_line(config: Config, route: str, status: int, seconds: float) -> Non
     logs.event(access_log, "request", **fields)
 
 
-def searched(text: str, result: SearchResult, seconds: float) -> None:
+def search(args: dict[str, Any]) -> SearchResult:
+    """engine().search(**args) for the page or the API, counted (_searched)."""
+    started = time.perf_counter()
+    result = engine().search(**args)
+    _searched(args["text"], result, time.perf_counter() - started)
+    return result
+
+
+def _searched(text: str, result: SearchResult, seconds: float) -> None:
     """Count a search the service answered: metrics, analytics, the slow-search log."""
     config = _config()
     g.searchd_results = result.total

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
@@ -43,11 +42,7 @@ def index() -> tuple[str, int]:
     args: dict[str, Any] = {"text": request.args.get("q", ""), "sort": "relevance"}
     try:
         args = search_args()
-        result = None
-        if args["text"].strip():
-            started = time.perf_counter()
-            result = engine().search(**args)
-            ops.searched(args["text"], result, time.perf_counter() - started)
+        result = ops.search(args) if args["text"].strip() else None
     except QueryError as exc:  # shown beside the search box, so it can be corrected
         return render_template("search.html", result=None, args=args, error=str(exc),
                                sorts=SORT_LABELS), 400
