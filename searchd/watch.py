@@ -183,7 +183,6 @@ class SeedWatcher:
         """One sync (merging segments unless told not to) of the changed files at paths,
         or of the whole folder; whatever goes wrong is logged and retried (with a check of
         the whole folder), never ends the watcher."""
-        started = time.perf_counter()
         try:
             self._renew_observer()
             report = sync_index(self.config, lock_wait=LOCK_WAIT, merge=merge, paths=paths)
@@ -197,7 +196,7 @@ class SeedWatcher:
             self._measure(False, 0.0)
             self._failed(exc)
             return
-        self._measure(True, time.perf_counter() - started)
+        self._measure(True, report.seconds)
         self._succeeded(report)
 
     def _measure(self, ok: bool, seconds: float) -> None:
