@@ -35,10 +35,10 @@ CHECKSUM = "checksum"
 
 SEARCH_FIELDS = (TITLE, BODY, LEAD)  # the fields a query searches
 
-# How the bulk writer analyses a text field: "dutch" (DutchAnalyzer spans; a field with a
-# term vector keeps them), "opening" (the field's text is the opening of field `of`: its
-# postings are those of that field's spans inside it), "surface" (each word as written,
-# once).
+# How the bulk writer analyses a text field: "dutch" (DutchAnalyzer's terms, inverted in
+# bulk; a field with a term vector keeps their spans), "opening" (the field's text is the
+# opening of field `of`: its postings are that field's inside it), "surface" (each word as
+# written, once: those of the fields `of`, whose texts joined by newlines are its value).
 Analysis = Literal["dutch", "opening", "surface"]
 
 
@@ -50,7 +50,7 @@ class Field:
     name: str
     value: Callable[[Document], Any]
     analysis: Analysis | None = None
-    of: str | None = None  # for an "opening": the field it opens
+    of: tuple[str, ...] = ()  # the field an "opening" opens; the fields of a "surface"
 
 
 def lead(body: str, size: int = LEAD_CHARS) -> str:
@@ -72,8 +72,8 @@ FIELDS = (
     Field(TITLE, lambda d: d.title, "dutch"),
     Field(BODY, lambda d: d.body, "dutch"),
     Field(PACKED_BODY, lambda d: bodytext.pack(d.body)),
-    Field(LEAD, lambda d: lead(d.body), "opening", of=BODY),
-    Field(WORDS, words_text, "surface"),
+    Field(LEAD, lambda d: lead(d.body), "opening", of=(BODY,)),
+    Field(WORDS, words_text, "surface", of=(TITLE, BODY)),
     Field(MONTH_COLUMN, lambda d: months.code_of(d.month) if d.month else None),
     Field(MONTH, lambda d: d.month),
     Field(CHECKSUM, lambda d: d.checksum),
@@ -105,6 +105,7 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
 
 
 FIELD_NAMES = sorted(field.name for field in FIELDS)
+FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
 
 def document_fields(doc: Document) -> dict[str, Any]:

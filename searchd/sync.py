@@ -37,7 +37,9 @@ Progress = Callable[[int, int], None]
 _Share = tuple[list[Any], list["_Outcome"], word_table.Pairs]  # segments, outcomes, words
 PARALLEL_FROM = 100   # documents per process; fewer are written by this process alone
 EXPAND_FROM = 20      # documents; fewer are analysed with the compact lexicon (bisection)
-PROGRESS_EVERY = 20   # documents between progress reports of a share
+PROGRESS_EVERY = 64   # documents between progress reports of a share
+BATCH_DOCS = 64       # documents the writer inverts at once (fewer numpy calls a document)
+BATCH_CHARS = 1 << 20  # ... or fewer, when they are long
 
 
 @dataclass
@@ -292,14 +294,22 @@ def _record(writer: SearchdWriter, outcome: _Outcome, manifest: Manifest,
 
 def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]],
                 manifest: Manifest, progress: Progress | None) -> list[_Outcome]:
-    """Read and index the files in this process."""
-    outcomes = []
+    """Read and index the files in this process, in batches (BATCH_DOCS documents or
+    BATCH_CHARS characters: the writer inverts a batch at once)."""
+    outcomes: list[_Outcome] = []
+    batch: list[_Outcome] = []
+    chars = 0
     for done, (_, path) in enumerate(jobs, 1):
         outcome = _read(seeds, path, manifest)
-        if outcome.document is not None:
-            writer.add(outcome.document)
-        outcome.document = None
         outcomes.append(outcome)
+        if outcome.document is not None:
+            batch.append(outcome)
+            chars += len(outcome.document.body)
+        if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS or done == len(jobs):
+            writer.add_batch([o.document for o in batch])  # type: ignore[misc]
+            for written in batch:
+                written.document = None
+            batch, chars = [], 0
         if progress is not None:
             progress(done, len(jobs))
     return outcomes

@@ -85,10 +85,13 @@ def _dump(ix: Any, blocks: bool = True) -> dict[str, Any]:
 def _index(path: Path, writer_class: type, docs: list[Document], **options: Any) -> Any:
     path.mkdir()
     ix = FileStorage(str(path)).create_index(build_schema("dutch_porter", True))
-    if writer_class is SearchdWriter:
+    if writer_class is SearchdWriter:  # in batches of 1 to 40 documents
         writer = SearchdWriter(ix, **options)
-        for doc in docs:
-            writer.add(doc)
+        rng, start = random.Random(len(docs)), 0
+        while start < len(docs):
+            size = rng.randrange(1, 41)
+            writer.add_batch(docs[start:start + size])
+            start += size
     else:
         writer = SegmentWriter(ix, codec=SearchdCodec())
         for doc in docs:

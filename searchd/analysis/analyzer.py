@@ -78,8 +78,8 @@ class DutchAnalyzer(Analyzer):
     def spans(self, text: str) -> dict[str, list[tuple[int, int, int]]]:
         """Each index term of text with the (position, startchar, endchar) of each of its
         occurrences: the tokens __call__ yields when indexing, grouped by term, without
-        Whoosh's Token (the bulk writer's input). Words are looked up in a plain dict (an
-        lru_cache call costs more than the rest of a cached word's work)."""
+        Whoosh's Token. (The bulk writer inverts batches of texts at once, in
+        storage/inversion.py; tests hold it to what this gives one text at a time.)"""
         cache = _word_cache(self.fallback, self.compounds)
         fallback, compounds = self.fallback, self.compounds
         found: dict[str, list[tuple[int, int, int]]] = {}
@@ -179,5 +179,12 @@ class SurfaceWordsAnalyzer(Analyzer):
 
 def surface_words(text: str) -> list[str]:
     """The distinct words of text as written (folded, unstemmed, stop words too), sorted."""
+    return sorted(letter_words(text))
+
+
+def letter_words(text: str) -> set[str]:
+    """The distinct runs of letters of text, folded, of 3 to 40 letters: the words as
+    written (a run of letters never crosses a tokenizer word, so a text's are the union of
+    its words')."""
     words = {fold(w) for w in set(_LETTERS.findall(text))}
-    return sorted(w for w in words if 3 <= len(w) <= 40)
+    return {w for w in words if 3 <= len(w) <= 40}

@@ -283,17 +283,17 @@ class SearchdPerDocWriter(W3PerDocWriter):  # type: ignore[misc]  # Whoosh has n
         layout (the bulk writer hands them over: Whoosh analyses the text again)."""
         if not spans:
             return
-        self._add_vector_bytes(fieldname, encode_vector(spans, VECTOR_LEVEL))
+        self.add_vector_bytes(fieldname, encode_vector(spans, VECTOR_LEVEL))
 
     def add_vector_matcher(self, fieldname: str, fieldobj: Any, vmatcher: Any) -> None:
         """Whoosh's merge of segments copies each term vector through here: one of
         SearchdPerDocReader.vector is copied as it is."""
         if isinstance(vmatcher, EncodedVector):
-            self._add_vector_bytes(fieldname, vmatcher.raw)
+            self.add_vector_bytes(fieldname, vmatcher.raw)
         else:
             super().add_vector_matcher(fieldname, fieldobj, vmatcher)
 
-    def _add_vector_bytes(self, fieldname: str, raw: bytes) -> None:
+    def add_vector_bytes(self, fieldname: str, raw: bytes) -> None:
         """The current document's term vector of fieldname, encoded."""
         if self._vpostfile is None:
             self._prep_vectors()

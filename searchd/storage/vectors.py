@@ -37,16 +37,22 @@ _CHUNK_HEAD = struct.Struct("<III")  # terms, spans, bytes of the terms
 
 
 def encode_vector(spans: Spans, level: int, chunk_terms: int = CHUNK_TERMS) -> bytes:
-    """A document's term vector from each term's (position, startchar, endchar) list. (The
-    arrays are made for the whole document at once, and cut into chunks as bytes.)"""
+    """A document's term vector from each term's (position, startchar, endchar) list."""
     terms = sorted(spans)
-    counts = [len(spans[t]) for t in terms]
+    counts = np.array([len(spans[t]) for t in terms], dtype=np.int64)
     starts = np.array([s for t in terms for _, s, _ in spans[t]], dtype=np.int64)
     ends = np.array([e for t in terms for _, _, e in spans[t]], dtype=np.int64)
-    count_bytes = np.array(counts, dtype="<u4").tobytes()
+    return encode_vector_arrays(terms, counts, starts, ends, level, chunk_terms)
+
+
+def encode_vector_arrays(terms: list[str], counts: np.ndarray, starts: np.ndarray,
+                         ends: np.ndarray, level: int, chunk_terms: int = CHUNK_TERMS) -> bytes:
+    """A document's term vector from its terms in order, each one's number of spans, and
+    the spans' start and end characters, term after term. (Cut into chunks as bytes.)"""
+    count_bytes = counts.astype("<u4").tobytes()
     start_bytes = starts.astype("<u4").tobytes()
     length_bytes = (ends - starts).astype("<u4").tobytes()
-    firsts = [0, *accumulate(counts)]
+    firsts = [0, *accumulate(counts.tolist())]
     index, chunks, offset = [], [], 0
     for first in range(0, len(terms), chunk_terms):
         last = min(first + chunk_terms, len(terms))

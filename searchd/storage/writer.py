@@ -6,9 +6,10 @@ and the lead a third time, keeps every posting as a tuple in a sorting pool, and
 through a per-posting writer that reads each document's length back from the segment. This
 writer keeps Whoosh's segment files, per-document writer, deletions, merges and commit, and
 replaces the rest for searchd's text fields:
-- title and body are analysed once (DutchAnalyzer.spans); the lead is the body's
-  opening, so its postings are the body's first tokens; the body's term vector comes from
-  the same spans;
+- documents come in batches; the title and body of a batch are inverted at once, a
+  dictionary look-up per word and numpy for the rest (inversion.py); the lead is the
+  body's opening, so its postings are the body's first occurrences; the body's term
+  vector and the words field come from the same inversion;
 - postings wait per field in flat arrays (term number, document, weight, frequency,
   positions), are sorted once by numpy and encoded a block at a time, with block and term
   statistics computed for all blocks at once (blocks.encode_postings);
@@ -27,8 +28,8 @@ import heapq
 import pickle
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator
-from itertools import chain, groupby, repeat
+from collections.abc import Iterator
+from itertools import groupby
 from operator import itemgetter
 from typing import IO, Any
 
@@ -37,13 +38,12 @@ from whoosh.fields import NUMERIC
 from whoosh.writing import SegmentWriter
 
 from .. import failpoints
-from ..analysis import surface_words
 from ..documents import Document
-from ..schema import FIELDS, Field
+from ..schema import FIELDS, FIELDS_BY_NAME
 from .blocks import SortedPostings, TermPostings, encode_postings, join_postings, position_deltas
-from .codec import SearchdCodec, write_terms
+from .codec import VECTOR_LEVEL, SearchdCodec, write_terms
+from .inversion import Inverted, Inverter, Occurrences, Vocabulary, union_pairs
 from .matchers import value_kind
-from .vectors import Spans
 
 POOL_MB = 96  # postings kept in memory per writer before they go to a run file
 Record = tuple[str, TermPostings]  # a field name and one of its terms' posting lists
@@ -51,13 +51,13 @@ Record = tuple[str, TermPostings]  # a field name and one of its terms' posting 
 
 class FieldPostings:
     """The postings of one field of a segment being written, as flat arrays in the order
-    they came: term number, document number, weight, frequency and positions."""
+    they came: term number (in the field's vocabulary, which fields analysed alike share),
+    document number, weight, frequency and positions."""
 
-    def __init__(self, kind: str, encoding: str) -> None:
+    def __init__(self, kind: str, encoding: str, vocabulary: Vocabulary | None = None) -> None:
         self.kind = kind          # codec.value_kind of the field's format
         self.encoding = encoding  # of the term bytes
-        self.numbers: dict[str, int] = {}
-        self.terms: list[str] = []
+        self.vocabulary = Vocabulary() if vocabulary is None else vocabulary
         self.tids = array("I")
         self.docs = array("I")
         self.weights = array("f")
@@ -65,50 +65,44 @@ class FieldPostings:
         self.positions = array("I")
 
     def nbytes(self) -> int:
-        """Roughly the memory held (arrays, and ~100 bytes a term for its dictionary)."""
+        """Roughly the memory held (arrays; the vocabulary is the pool's to count)."""
         arrays = (self.tids, self.docs, self.weights, self.freqs, self.positions)
-        return 4 * sum(len(a) for a in arrays) + 100 * len(self.terms)
+        return 4 * sum(len(a) for a in arrays)
 
-    def _numbers(self, terms: Iterable[str]) -> list[int]:
-        """The numbers of distinct terms, new ones numbered as they come (looked up all at
-        once: after the first documents nearly every term is known)."""
-        terms = list(terms)
-        numbers = list(map(self.numbers.get, terms))
-        if None in numbers:
-            for i, number in enumerate(numbers):
-                if number is None:
-                    numbers[i] = self.numbers[terms[i]] = len(self.terms)
-                    self.terms.append(terms[i])
-        return numbers  # type: ignore[return-value]
-
-    def add_document(self, docnum: int, positions: dict[str, list[int]]) -> int:
-        """One document's postings: each term with its positions (one weight each); the
-        number of positions."""
-        return self._add_postings(docnum, positions, lambda: chain.from_iterable(
-            positions.values()))
-
-    def add_spans(self, docnum: int, spans: Spans) -> int:
-        """One document's postings from its spans (analyzer.spans); the number of
-        positions."""
-        return self._add_postings(docnum, spans, lambda: map(
-            itemgetter(0), chain.from_iterable(spans.values())))
-
-    def _add_postings(self, docnum: int, places: dict[str, list[Any]],
-                      positions: Callable[[], Iterable[int]]) -> int:
-        """add_document's work: places maps each term to its occurrences."""
-        self.tids.extend(self._numbers(places))
-        self.docs.extend(repeat(docnum, len(places)))
-        freqs = list(map(len, places.values()))
-        self.weights.extend(freqs)
+    def add_occurrences(self, base: int, count: int, found: Occurrences) -> np.ndarray:
+        """The postings of a batch of count documents (numbered from base) from their term
+        occurrences (numbered in this field's vocabulary); each document's length."""
+        firsts, counts = found.postings()
+        self._extend(self.tids, found.terms[firsts])
+        self._extend(self.docs, found.docs[firsts] + base)
+        self.weights.frombytes(counts.astype(np.float32).tobytes())
         if self.kind != "none":
-            self.freqs.extend(freqs)
+            self._extend(self.freqs, counts)
         if self.kind == "positions":
-            self.positions.extend(positions())
-        return sum(freqs)
+            self._extend(self.positions, found.positions)
+        return np.bincount(found.docs, minlength=count)
+
+    def add_once(self, base: int, count: int, docs: np.ndarray,
+                 terms: np.ndarray) -> np.ndarray:
+        """Postings of frequency 1 (a term's one occurrence at position 0) of a batch of
+        count documents (numbered from base); each document's length."""
+        self._extend(self.tids, terms)
+        self._extend(self.docs, docs + base)
+        self.weights.frombytes(np.ones(len(docs), dtype=np.float32).tobytes())
+        if self.kind != "none":
+            self._extend(self.freqs, np.ones(len(docs), dtype=np.int64))
+        if self.kind == "positions":
+            self._extend(self.positions, np.zeros(len(docs), dtype=np.int64))
+        return np.bincount(docs, minlength=count)
+
+    @staticmethod
+    def _extend(target: array[int], values: np.ndarray) -> None:
+        """Append an integer array to one of the 32-bit arrays."""
+        target.frombytes(values.astype(np.uint32).tobytes())
 
     def add(self, term: str, docnum: int, weight: float, positions: list[int]) -> None:
         """One posting from Whoosh's own paths."""
-        self.tids.extend(self._numbers((term,)))
+        self.tids.append(self.vocabulary.number(term))
         self.docs.append(docnum)
         self.weights.append(weight)
         if self.kind != "none":
@@ -118,16 +112,19 @@ class FieldPostings:
 
     def sorted_postings(self) -> SortedPostings:
         """The field's postings sorted by term and document."""
-        order = sorted(range(len(self.terms)), key=self.terms.__getitem__)
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        key = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        tids = np.frombuffer(self.tids, dtype=np.uint32)
+        used = np.unique(tids)
+        strings = [self.vocabulary.strings[i] for i in used.tolist()]
+        order = sorted(range(len(strings)), key=strings.__getitem__)
+        rank = np.zeros(len(self.vocabulary), dtype=np.int64)
+        rank[used[order]] = np.arange(len(order))
+        key = rank[tids]
         docs = np.frombuffer(self.docs, dtype=np.uint32)
         perm = np.lexsort((docs, key))
         key = key[perm]
         firsts = np.append(np.flatnonzero(np.diff(key, prepend=-1)), len(key))
         freqs, deltas, starts = self._sorted_values(perm)
-        return SortedPostings([self.terms[i].encode(self.encoding) for i in order],
+        return SortedPostings([strings[i].encode(self.encoding) for i in order],
                               firsts, docs[perm],
                               np.frombuffer(self.weights, dtype=np.float32)[perm],
                               freqs, deltas, starts)
@@ -158,10 +155,22 @@ class PostingsPool:
     def __init__(self, schema: Any) -> None:
         self.schema = schema
         self.fields: dict[str, FieldPostings] = {}
+        self.surfaces = Vocabulary()  # the words as written (the "surface" fields' terms)
+        self.inverters: dict[Any, Inverter] = {}  # per analyzer
 
     @property
     def fieldnames(self) -> set[str]:
         return set(self.fields)
+
+    def inverter(self, name: str) -> Inverter:
+        """The inverter of a "dutch" field (one per analysis: fields analysed alike share
+        its vocabulary)."""
+        analyzer = self.schema[name].analyzer
+        inverter = self.inverters.get(analyzer)
+        if inverter is None:
+            inverter = self.inverters[analyzer] = Inverter(analyzer.fallback,
+                                                           analyzer.compounds, self.surfaces)
+        return inverter
 
     def field(self, name: str) -> FieldPostings:
         """The postings of field name."""
@@ -169,8 +178,19 @@ class PostingsPool:
         if postings is None:
             fieldobj = self.schema[name]
             encoding = "latin-1" if isinstance(fieldobj, NUMERIC) else "utf-8"
-            postings = self.fields[name] = FieldPostings(value_kind(fieldobj.format), encoding)
+            postings = self.fields[name] = FieldPostings(value_kind(fieldobj.format), encoding,
+                                                         self._vocabulary(name))
         return postings
+
+    def _vocabulary(self, name: str) -> Vocabulary | None:
+        """The vocabulary field name's terms are numbered in: its inverter's, the words as
+        written, or (None) one of its own."""
+        field = FIELDS_BY_NAME.get(name)
+        if field is None or field.analysis is None:
+            return None
+        if field.analysis == "surface":
+            return self.surfaces
+        return self.inverter(field.name if field.analysis == "dutch" else field.of[0]).terms
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """A posting as Whoosh's writer gives it: field, term bytes, document, weight and the
@@ -187,15 +207,17 @@ class PostingsPool:
         postings.add(btext.decode(postings.encoding), docnum, weight, positions)
 
     def nbytes(self) -> int:
-        """Roughly the memory the pool holds."""
-        return sum(p.nbytes() for p in self.fields.values())
+        """Roughly the memory the pool holds (~100 bytes a string of a vocabulary)."""
+        strings = len(self.surfaces) + sum(len(i.terms) for i in self.inverters.values())
+        return (sum(p.nbytes() for p in self.fields.values()) + 100 * strings
+                + sum(i.nbytes() for i in self.inverters.values()))
 
     def encoded(self, perdocwriter: Any, codec: Any) -> Iterator[Record]:
         """Every field's encoded posting lists, fields in name order (as Whoosh writes
         them), terms in order; a field's arrays are let go once it is encoded."""
         for name in sorted(self.fields):
             postings, self.fields[name] = self.fields[name], FieldPostings("none", "")
-            if postings.terms:
+            if len(postings.tids):
                 lengths = perdocwriter.field_length_bytes(name)
                 for found in encode_postings(postings.sorted_postings(), lengths,
                                              codec.POSTINGS_BLOCK, codec.POSTINGS_LEVEL):
@@ -224,49 +246,65 @@ class SearchdWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh has no types
 
     def add(self, doc: Document) -> None:
         """Index one Document (its fields as schema.FIELDS says)."""
+        self.add_batch([doc])
+
+    def add_batch(self, docs: list[Document]) -> None:
+        """Index Documents, their text fields inverted together (inversion.py)."""
         self._check_state()
-        docnum, perdoc = self.docnum, self.perdocwriter
-        values = {field.name: field.value(doc) for field in self.fields}
-        spans = {field.name: self.schema[field.name].analyzer.spans(values[field.name])
-                 for field in self.fields if field.analysis == "dutch"}
-        perdoc.start_doc(docnum)
-        for field in self.fields:
-            value = values[field.name]
-            if field.analysis is not None:
-                self._add_text(field, docnum, value, spans)
-            elif value is not None:
-                self._add_other(field.name, docnum, value)
-        perdoc.finish_doc()
+        if not docs:
+            return
+        values = [{field.name: field.value(doc) for field in self.fields} for doc in docs]
+        lengths, vectors = self._invert(values)
+        perdoc = self.perdocwriter
+        for i, doc_values in enumerate(values):
+            perdoc.start_doc(self.docnum)
+            for field in self.fields:
+                value = doc_values[field.name]
+                if field.name in vectors and vectors[field.name][i]:
+                    perdoc.add_vector_bytes(field.name, vectors[field.name][i])
+                if field.analysis is not None:
+                    self._add_stored(field.name, value, int(lengths[field.name][i]))
+                elif value is not None:
+                    self._add_other(field.name, self.docnum, value)
+            perdoc.finish_doc()
+            self.docnum += 1
         self._added = True
-        self.docnum += 1
         if self.pool.nbytes() > self.pool_limit:
             self._spill()
 
-    def _add_text(self, field: Field, docnum: int, text: str,
-                  spans: dict[str, Spans]) -> None:
-        """One of the analysed text fields: postings, length, term vector, stored value.
-        spans: the analysis of each "dutch" field of the document."""
-        fieldobj = self.schema[field.name]
-        postings = self.pool.field(field.name)
-        if field.analysis == "dutch":
-            length = postings.add_spans(docnum, spans[field.name])
-            if fieldobj.vector is not None:
-                self.perdocwriter.add_vector_spans(field.name, spans[field.name])
-            self._add_stored(field.name, fieldobj, text, length)
-            return
-        if field.analysis == "opening":  # text opens field.of: its first postings
-            end = len(text)
-            positions = {}
-            for term, found in spans[str(field.of)].items():
-                inside = [p for p, _, stop in found if stop <= end]
-                if inside:
-                    positions[term] = inside
-        else:  # the words as written, each once
-            positions = {w: [0] for w in surface_words(text)}
-        self._add_stored(field.name, fieldobj, text, postings.add_document(docnum, positions))
+    def _invert(self, values: list[dict[str, Any]]) -> tuple[dict[str, np.ndarray],
+                                                              dict[str, list[bytes]]]:
+        """The postings of a batch's text fields, into the pool: each text field's length
+        in each document, and the term vectors of the fields that keep them."""
+        base, count = self.docnum, len(values)
+        inverted: dict[str, Inverted] = {}
+        lengths: dict[str, np.ndarray] = {}
+        vectors: dict[str, list[bytes]] = {}
+        for field in self.fields:
+            if field.analysis == "dutch":
+                postings = self.pool.field(field.name)
+                found = inverted[field.name] = self.pool.inverter(field.name).invert(
+                    [v[field.name] for v in values])
+                lengths[field.name] = postings.add_occurrences(base, count, found.occurrences)
+                if self.schema[field.name].vector is not None:
+                    vectors[field.name] = found.occurrences.vectors(
+                        postings.vocabulary.strings, count, VECTOR_LEVEL)
+        for field in self.fields:
+            if field.analysis == "opening":  # its text opens field.of: its first occurrences
+                opened = inverted[field.of[0]].occurrences
+                ends = np.array([len(v[field.name]) for v in values], dtype=np.int64)
+                lengths[field.name] = self.pool.field(field.name).add_occurrences(
+                    base, count, opened.where(opened.ends <= ends[opened.docs]))
+            elif field.analysis == "surface":  # the words as written of fields field.of
+                docs, words = union_pairs([(inverted[name].word_docs, inverted[name].words)
+                                      for name in field.of])
+                lengths[field.name] = self.pool.field(field.name).add_once(base, count,
+                                                                           docs, words)
+        return lengths, vectors
 
-    def _add_stored(self, name: str, fieldobj: Any, text: str, length: int) -> None:
+    def _add_stored(self, name: str, text: str, length: int) -> None:
         """A text field's length (when it is scored) and stored value (when it is stored)."""
+        fieldobj = self.schema[name]
         length = length if fieldobj.scorable else 0
         stored = text if fieldobj.stored else None
         self.perdocwriter.add_field(name, fieldobj, stored, length)

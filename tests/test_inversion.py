@@ -1,0 +1,107 @@
+"""Inversion in bulk (storage/inversion.py) gives what the analyzer gives one text at a
+time: the same term occurrences (DutchAnalyzer.spans) and the same words as written
+(surface_words)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from searchd.analysis import DutchAnalyzer, surface_words
+from searchd.storage import inversion
+from searchd.storage.inversion import Inverter, Occurrences, Vocabulary, union_pairs
+from searchd.storage.vectors import decode_vector, encode_vector
+
+from .conftest import DOCS, REPO
+
+TRICKY = ("IS-strijders auto's 's-Hertogenbosch e-mail 5.600 3,5 COVID19 d'Hondt Financiën "
+          "veiligheidsminister ziekenhuisbed Ærø naïef café 't Hooft 's avonds '' - -- "
+          "x-y-z ‘quoted’ 1.5kg a,5b IS EU de het een fietsen fietspaden aanslagen").split()
+
+
+def _texts(count: int, seed: int) -> list[str]:
+    """Real texts, empty ones and random runs of tricky words."""
+    rng = random.Random(seed)
+    texts = [*DOCS.values(), "", (REPO / "seeds" / "000_3417ef95b44b26d0.txt").read_text()]
+    for _ in range(count):
+        texts.append(" ".join(rng.choices(TRICKY, k=rng.randrange(0, 40))))
+        if rng.random() < 0.2:
+            texts.append("")
+    return texts
+
+
+def _as_spans(found: Occurrences, strings: list[str], doc: int) -> dict[str, list[Any]]:
+    """One text's occurrences as DutchAnalyzer.spans gives them."""
+    spans: dict[str, list[Any]] = {}
+    for i in np.flatnonzero(found.docs == doc).tolist():
+        spans.setdefault(strings[found.terms[i]], []).append(
+            (int(found.positions[i]), int(found.starts[i]), int(found.ends[i])))
+    return spans
+
+
+def _inverter() -> Inverter:
+    return Inverter("dutch_porter", True, Vocabulary())
+
+
+@pytest.mark.parametrize("batch", [1, 3, 50])
+def test_inversion_gives_the_analyzers_occurrences(batch: int) -> None:
+    analyzer, inverter = DutchAnalyzer(), _inverter()
+    texts = _texts(60, batch)
+    for start in range(0, len(texts), batch):
+        chunk = texts[start:start + batch]
+        found = inverter.invert(chunk).occurrences
+        for i, text in enumerate(chunk):
+            assert _as_spans(found, inverter.terms.strings, i) == analyzer.spans(text), text
+
+
+def test_occurrences_are_sorted_by_text_term_and_position() -> None:
+    inverter = _inverter()
+    found = inverter.invert(_texts(20, 7)).occurrences
+    strings = inverter.terms.strings
+    keys = [(d, strings[t], p) for d, t, p in zip(found.docs.tolist(), found.terms.tolist(),
+                                                  found.positions.tolist())]
+    assert keys == sorted(keys) and len(keys) > 300
+
+
+def test_inversion_gives_the_words_as_written() -> None:
+    surfaces = Vocabulary()
+    inverter = Inverter("dutch_porter", True, surfaces)
+    titles, bodies = _texts(30, 3), _texts(30, 4)
+    docs, words = union_pairs([(i.word_docs, i.words) for i in
+                               (inverter.invert(titles), inverter.invert(bodies))])
+    for doc, (title, body) in enumerate(zip(titles, bodies)):
+        mine = sorted(surfaces.strings[w] for w in words[docs == doc].tolist())
+        assert mine == surface_words(title + "\n" + body)
+
+
+def test_an_inverter_that_forgets_its_words_gives_the_same(monkeypatch:
+                                                           pytest.MonkeyPatch) -> None:
+    """Past MAX_ENTRIES words an inverter starts again (bounded memory); the term numbers
+    it gave stay valid."""
+    texts = _texts(40, 5)
+    whole = _inverter()
+    expected = whole.invert(texts).occurrences
+    monkeypatch.setattr(inversion, "MAX_ENTRIES", 5)
+    forgetful = _inverter()
+    for start in range(0, len(texts), 4):
+        forgetful.invert(texts[start:start + 4])
+    assert len(forgetful.entries) < len(whole.entries)
+    found = forgetful.invert(texts).occurrences
+    for doc in range(len(texts)):
+        assert (_as_spans(found, forgetful.terms.strings, doc)
+                == _as_spans(expected, whole.terms.strings, doc))
+
+
+def test_batch_vectors_are_the_per_document_ones() -> None:
+    analyzer, inverter = DutchAnalyzer(), _inverter()
+    texts = _texts(20, 9)
+    vectors = inverter.invert(texts).occurrences.vectors(inverter.terms.strings, len(texts), 1)
+    for text, vector in zip(texts, vectors):
+        spans = analyzer.spans(text)
+        assert vector == (encode_vector(spans, 1) if spans else b"")
+        if spans:
+            assert decode_vector(vector) == {t: [(s, e) for _, s, e in p]
+                                             for t, p in spans.items()}
