@@ -32,7 +32,7 @@ SUFFIXES = frozenset(
     "ers ster sters aar aars heid ing ingen lijk baar isch tie ties ist isten".split())
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=1 << 14)
 def split_compound(word: str) -> tuple[str, ...]:
     """The lemmas of word's parts, modifiers first; () when it is not a compound."""
     if len(word) < MIN_WORD or not word.isalpha():
@@ -49,7 +49,7 @@ def split_compound(word: str) -> tuple[str, ...]:
     return best if min(lex.zipf(p) for p in best) > whole_zipf else ()
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=1 << 14)
 def _best_split(word: str, max_parts: int) -> tuple[str, ...] | None:
     """The split with the fewest parts, then the most frequent ones; None if none.
     (Cached: the same right-hand sides come up again and again.)"""

@@ -6,7 +6,7 @@ import unicodedata
 from functools import lru_cache
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=1 << 14)
 def fold(word: str) -> str:
     """Lowercase and strip diacritics: Één -> een, geëvalueerd -> geevalueerd, ĳs -> ijs."""
     lowered = word.lower()

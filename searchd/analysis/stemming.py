@@ -21,7 +21,7 @@ def _stemmer(algorithm: str) -> Any:
     return stemmers[algorithm]
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=1 << 14)
 def stem(word: str, algorithm: str = "dutch_porter") -> str:
     """Stem one folded word with the named Snowball algorithm (cached, thread-safe)."""
     return _stemmer(algorithm).stemWord(word)
