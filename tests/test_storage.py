@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -252,3 +253,77 @@ def test_every_segment_lists_the_words_of_its_term_index(tmp_path: Path) -> None
             blob, starts, counts = listed
             words = [blob[starts[i]:starts[i + 1] - 1] for i in range(len(counts))]
             assert list(zip(words, counts.tolist())) == list(field_terms(segment, WORDS))
+
+
+def test_pread_files_read_as_whooshs_do(tmp_path: Path) -> None:
+    """A file read with os.pread (pread.py) gives what Whoosh's StructFile over a real file
+    and its SubFile parts give: reads, seeks, lines, pickles, arrays and parts of parts."""
+    import pickle
+    from array import array
+
+    from whoosh.filedb.structfile import StructFile
+
+    from searchd.storage.pread import PreadStructFile, open_pread
+
+    data = b"header\nsecond line\n" + pickle.dumps({"a": [1, 2]}, protocol=0) + bytes(range(256))
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    ours = open_pread(str(path), "f.bin")
+    theirs = StructFile(path.open("rb"))
+    assert isinstance(ours, PreadStructFile)
+    for f in (ours, theirs):
+        assert f.file.readline() == b"header\n"
+        assert f.file.readline(4) == b"seco"
+        assert f.file.read(8) == b"nd line\n"
+        assert f.read_pickle() == {"a": [1, 2]}
+    assert ours.tell() == theirs.tell()
+    assert ours.get(3, 10) == theirs.get(3, 10) == data[3:13]
+    assert ours.get(len(data) - 2, 10) == data[-2:]
+    for start, length in ((0, len(data)), (7, 40), (len(data) - 256, 256)):
+        mine, whooshs = ours.subset(start, length), theirs.subset(start, length)
+        assert mine.read(length + 5) == whooshs.read(length + 5) == data[start:start + length]
+        assert mine.get(2, 3) == whooshs.get(2, 3)
+        assert mine.subset(1, 4).get(0, 10) == data[start + 1:start + 5]
+        assert (mine.get_array(0, "B", 4) == whooshs.get_array(0, "B", 4)
+                == array("B", data[start:start + 4]))
+        mine.seek(-3, 2)
+        assert mine.read() == data[start + length - 3:start + length]
+        mine.close()  # a part does not close the file
+    assert ours.get(0, 6) == b"header"
+    ours.close()
+    theirs.close()
+    with pytest.raises(OSError):
+        ours.source.get(0, 1)  # the descriptor is closed
+
+
+def test_an_index_is_read_with_pread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from whoosh.query import Term
+
+    from searchd.config import config_from_dict
+    from searchd.index import open_index
+    from searchd.storage import files, pread
+    from searchd.storage.pread import PreadStructFile
+    from searchd.sync import sync_index
+
+    from .conftest import DOCS, write_seeds
+
+    seeds = write_seeds(tmp_path / "seeds", DOCS)
+    config = config_from_dict({"paths": {"seeds": str(seeds), "index": str(tmp_path / "ix")}},
+                              tmp_path)
+    sync_index(config)
+    opened: list[str] = []
+    real_open = pread.open_pread
+
+    def spy(path: str, name: str, **kwargs: Any) -> PreadStructFile:
+        opened.append(name)
+        return real_open(path, name, **kwargs)
+
+    monkeypatch.setattr(pread, "open_pread", spy)
+    monkeypatch.setattr(files, "open_pread", spy)
+    ix = open_index(config.index)
+    with ix.searcher() as searcher:
+        titles = {fields["title"] for fields in searcher.all_stored_fields()}
+        assert "Fietsen in de stad" in titles
+        assert [hit["title"] for hit in searcher.search(Term("body", "fiets"))] == \
+            ["Fietsen in de stad"]
+    assert any(name.endswith(".seg") for name in opened)  # the segment, read with pread

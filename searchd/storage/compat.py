@@ -50,6 +50,8 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
         "_finalize_segment", "_lk"),
     "whoosh.query:MultiTerm": ("_btexts",),
     "whoosh.index:TOC": ("_latest_generation", "_filename"),
+    "whoosh.filedb.filestore:FileStorage": ("_fpath",),
+    "whoosh.filedb.structfile:StructFile": ("_name",),
 }
 
 

@@ -2,7 +2,8 @@
 
 Overrides of Whoosh 2.7.4's FileStorage (compat.py checks them): create_file, to remember
 and fsync what it writes; rename_file, to fsync the folder around the rename that publishes
-a commit; temp_storage, so that a writer's temporary files are tracked too.
+a commit; temp_storage, so that a writer's temporary files are tracked too; open_file, to
+read with os.pread (pread.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
+
+from .pread import open_pread
 
 # What opening an index written by another version (or a damaged one) may raise.
 OPEN_ERRORS: tuple[type[BaseException], ...] = (
@@ -76,6 +79,12 @@ class DurableStorage(TrackedStorage):
         """fsync a created file as it is closed."""
         sfile.file.flush()
         os.fsync(sfile.file.fileno())
+
+    def open_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """FileStorage.open_file, read with os.pread (pread.py) where there is one."""
+        if args or not hasattr(os, "pread"):
+            return super().open_file(name, *args, **kwargs)
+        return open_pread(self._fpath(name), name, **kwargs)
 
     def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
         """FileStorage.rename_file, made durable (the folder fsynced before and after)."""
