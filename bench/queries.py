@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
+from itertools import zip_longest
 
 from searchd.analysis.stopwords import STOP_WORDS
 
@@ -40,7 +41,11 @@ def make_queries(bodies: Sequence[str], per_class: int, seed: int = 7) -> dict[s
 
 
 def distinct_queries(bodies: Sequence[str], count: int, seed: int = 11) -> list[str]:
-    """About count different queries of every class, none repeated (for loads in which a
-    result cache must not help)."""
+    """About count different queries, none repeated (for loads in which a result cache must
+    not help), the classes taking turns: a load that uses part of the list gets the same
+    mix as one that uses all of it. (Listed class after class, the loads of an HTTP run
+    that came last got only the longest queries, and the faster searchd answered the
+    first loads, the harder the last one's queries were.)"""
     made = make_queries(bodies, count // len(CLASSES) + 1, seed)
-    return list(dict.fromkeys(q for name in CLASSES for q in made[name]))
+    turns = zip_longest(*(made[name] for name in CLASSES))
+    return list(dict.fromkeys(q for turn in turns for q in turn if q is not None))
