@@ -39,7 +39,7 @@ from whoosh.writing import SegmentWriter
 
 from .. import failpoints
 from ..documents import Document
-from ..schema import FIELDS, FIELDS_BY_NAME
+from ..schema import FIELDS, FIELDS_BY_NAME, Field
 from .blocks import SortedPostings, TermPostings, encode_postings, join_postings, position_deltas
 from .codec import VECTOR_LEVEL, SearchdCodec, write_terms
 from .inversion import Inverted, Inverter, Occurrences, Vocabulary, union_pairs
@@ -276,31 +276,37 @@ class SearchdWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh has no types
                                                               dict[str, list[bytes]]]:
         """The postings of a batch's text fields, into the pool: each text field's length
         in each document, and the term vectors of the fields that keep them."""
-        base, count = self.docnum, len(values)
         inverted: dict[str, Inverted] = {}
         lengths: dict[str, np.ndarray] = {}
         vectors: dict[str, list[bytes]] = {}
         for field in self.fields:
             if field.analysis == "dutch":
+                texts = [v[field.name] for v in values]
+                found = inverted[field.name] = self.pool.inverter(field.name).invert(texts)
                 postings = self.pool.field(field.name)
-                found = inverted[field.name] = self.pool.inverter(field.name).invert(
-                    [v[field.name] for v in values])
-                lengths[field.name] = postings.add_occurrences(base, count, found.occurrences)
+                lengths[field.name] = postings.add_occurrences(self.docnum, len(values),
+                                                               found.occurrences)
                 if self.schema[field.name].vector is not None:
                     vectors[field.name] = found.occurrences.vectors(
-                        postings.vocabulary.strings, count, VECTOR_LEVEL)
+                        postings.vocabulary.strings, len(values), VECTOR_LEVEL)
         for field in self.fields:
-            if field.analysis == "opening":  # its text opens field.of: its first occurrences
-                opened = inverted[field.of[0]].occurrences
-                ends = np.array([len(v[field.name]) for v in values], dtype=np.int64)
-                lengths[field.name] = self.pool.field(field.name).add_occurrences(
-                    base, count, opened.where(opened.ends <= ends[opened.docs]))
-            elif field.analysis == "surface":  # the words as written of fields field.of
-                docs, words = union_pairs([(inverted[name].word_docs, inverted[name].words)
-                                      for name in field.of])
-                lengths[field.name] = self.pool.field(field.name).add_once(base, count,
-                                                                           docs, words)
+            if field.analysis in ("opening", "surface"):
+                lengths[field.name] = self._add_derived(field, values, inverted)
         return lengths, vectors
+
+    def _add_derived(self, field: Field, values: list[dict[str, Any]],
+                     inverted: dict[str, Inverted]) -> np.ndarray:
+        """The postings of a field made from the inverted fields field.of (an opening:
+        their first occurrences; surface: their words as written); each document's length."""
+        postings = self.pool.field(field.name)
+        if field.analysis == "opening":
+            opened = inverted[field.of[0]].occurrences
+            ends = np.array([len(v[field.name]) for v in values], dtype=np.int64)
+            return postings.add_occurrences(self.docnum, len(values),
+                                            opened.where(opened.ends <= ends[opened.docs]))
+        docs, words = union_pairs([(inverted[name].word_docs, inverted[name].words)
+                                   for name in field.of])
+        return postings.add_once(self.docnum, len(values), docs, words)
 
     def _add_stored(self, name: str, text: str, length: int) -> None:
         """A text field's length (when it is scored) and stored value (when it is stored)."""
