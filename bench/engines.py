@@ -105,6 +105,20 @@ class Searchd(Engine):
         clear_caches()
 
 
+class SearchdOneProcess(Searchd):
+    """searchd building in one process (`[index] processes = 1`): one core against stock
+    Whoosh's one writer."""
+
+    name = "searchd-1proc"
+
+    def _config(self, corpus: Path, folder: Path) -> Any:
+        from searchd.config import config_from_dict
+
+        return config_from_dict({"paths": {"seeds": str(corpus), "index": str(folder)},
+                                 "search": {"result_cache_mb": 0}, "index": {"processes": 1}},
+                                folder)
+
+
 class StockWhoosh(Engine):
     """Whoosh as its documentation shows it, with its Dutch LanguageAnalyzer."""
 
@@ -244,7 +258,8 @@ class Fts5(Engine):
         return [row[0] for row in rows]
 
 
-ENGINES: dict[str, type[Engine]] = {e.name: e for e in (Searchd, StockWhoosh, Tantivy, Fts5)}
+ENGINES: dict[str, type[Engine]] = {e.name: e for e in (Searchd, SearchdOneProcess, StockWhoosh,
+                                                         Tantivy, Fts5)}
 
 
 def available(name: str) -> str | None:
