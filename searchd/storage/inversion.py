@@ -160,20 +160,18 @@ class Inverter:
         ids = np.array(entries, dtype=np.int64)
         docs = np.repeat(np.arange(len(texts)), counts)
         occurrences = self._occurrences(ids, docs, np.array(starts, dtype=np.int64), counts)
-        word_docs, surfaces = self._surfaces(ids, docs, len(texts))
+        word_docs, surfaces = self._surfaces(ids, docs)
         return Inverted(occurrences, word_docs, surfaces)
 
     def _occurrences(self, ids: np.ndarray, docs: np.ndarray, starts: np.ndarray,
                      counts: np.ndarray) -> Occurrences:
         """Every term occurrence of the words ids (their texts docs, their first
         characters starts; counts words in each text), sorted."""
-        width = np.frombuffer(self._width, dtype=np.int64)[ids]
-        ends = np.cumsum(width)
+        width = np.frombuffer(self._width, dtype=np.int64)[ids]  # positions a word takes
+        begin = np.cumsum(width) - width  # each word's first position in the batch
         firsts = np.cumsum(counts) - counts  # each text's first word
         # positions count from 0 in each text (an empty text's base is never read)
-        begin = ends - width
-        base = np.append(begin, ends[-1:] if len(ends) else [0])[firsts]
-        begin -= base[docs]
+        begin -= np.append(begin, 0)[firsts][docs]
         word, k = _expand(np.frombuffer(self._count, dtype=np.int64)[ids],
                           np.frombuffer(self._first, dtype=np.int64)[ids])
         terms = np.frombuffer(self._term, dtype=np.int64)[k]
@@ -186,17 +184,17 @@ class Inverter:
         return Occurrences(found.docs[order], found.terms[order], found.positions[order],
                            found.starts[order], found.ends[order])
 
-    def _surfaces(self, ids: np.ndarray, docs: np.ndarray,
-                  texts: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each text's distinct words as written: (text, word number) pairs, sorted."""
-        pairs = np.unique(docs * max(len(self.entries), 1) + ids)
-        distinct = pairs % max(len(self.entries), 1)
+    def _surfaces(self, ids: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's distinct words as written: (text, word number) pairs, sorted (a pair
+        is coded as one integer, text * count + number, for np.unique)."""
+        entries, surfaces = max(len(self.entries), 1), max(len(self.surfaces), 1)
+        pairs = np.unique(docs * entries + ids)  # each text's distinct entries
+        distinct = pairs % entries
         owner, k = _expand(np.frombuffer(self._word_count, dtype=np.int64)[distinct],
                            np.frombuffer(self._word_first, dtype=np.int64)[distinct])
-        known = max(len(self.surfaces), 1)
-        words = np.unique(pairs[owner] // max(len(self.entries), 1) * known
+        words = np.unique(pairs[owner] // entries * surfaces
                           + np.frombuffer(self._word, dtype=np.int64)[k])
-        return words // known, words % known
+        return words // surfaces, words % surfaces
 
     def _learn(self, word: str) -> None:
         """Analyse one new word into an entry."""
