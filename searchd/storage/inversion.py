@@ -15,7 +15,6 @@ give the same occurrences).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,15 +43,6 @@ class Vocabulary:
             number = self.numbers[string] = len(self.strings)
             self.strings.append(string)
         return number
-
-    def numbers_of(self, strings: Iterable[str]) -> list[int]:
-        """The numbers of many strings (looked up all at once: after the first documents
-        nearly every one is known)."""
-        strings = list(strings)
-        numbers = list(map(self.numbers.get, strings))
-        if None in numbers:
-            numbers = [self.number(s) for s in strings]
-        return numbers  # type: ignore[return-value]
 
     def ranks(self, numbers: np.ndarray) -> np.ndarray:
         """Each number's rank among the distinct numbers given, by their strings' order."""
