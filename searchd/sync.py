@@ -297,18 +297,17 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
     """Read and index the files in this process, in batches (BATCH_DOCS documents or
     BATCH_CHARS characters: the writer inverts a batch at once)."""
     outcomes: list[_Outcome] = []
-    batch: list[_Outcome] = []
+    batch: list[Document] = []
     chars = 0
     for done, (_, path) in enumerate(jobs, 1):
         outcome = _read(seeds, path, manifest)
         outcomes.append(outcome)
         if outcome.document is not None:
-            batch.append(outcome)
+            batch.append(outcome.document)
             chars += len(outcome.document.body)
+            outcome.document = None  # (the batch holds it until it is written)
         if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS or done == len(jobs):
-            writer.add_batch([o.document for o in batch])  # type: ignore[misc]
-            for written in batch:
-                written.document = None
+            writer.add_batch(batch)
             batch, chars = [], 0
         if progress is not None:
             progress(done, len(jobs))
