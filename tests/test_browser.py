@@ -236,3 +236,34 @@ def test_the_owner_signs_in_and_sees_what_people_searched(page, served: str) -> 
     page.screenshot(path=str(SCREENSHOTS / "beheer.png"), full_page=True)
     page.click("text=Uitloggen")
     assert page.locator("#token").count() == 1
+
+
+def test_escape_keeps_the_completions_closed_when_an_answer_comes_late(page,
+                                                                        served: str) -> None:
+    """An answer still on its way when Escape is pressed does not open the list again (it
+    did: the suite saw it once under load)."""
+    held = []
+
+    def hold_later_answers(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.endswith("q=fie"):
+            route.continue_()
+        else:
+            held.append(route)  # answered only after Escape
+
+    page.route("**/api/suggest*", hold_later_answers)
+    page.goto(served + "/")
+    page.get_by_label("Zoekterm").focus()
+    page.keyboard.type("fie")
+    page.wait_for_selector("#q-suggestions [role=option]")
+    page.keyboard.type("ts")
+    for _ in range(40):  # until the fetch for "fiets" is under way
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held
+    page.keyboard.press("Escape")
+    assert page.locator("#q-suggestions").is_hidden()
+    for route in held:
+        route.continue_()
+    page.wait_for_timeout(500)
+    assert page.locator("#q-suggestions").is_hidden()

@@ -18,6 +18,10 @@
   }
 
   function close() {
+    // an answer still on its way (or a fetch still waiting for the pause in typing) must
+    // not open the list again after Escape, a pick or leaving the field
+    clearTimeout(timer);
+    sequence += 1;
     list.hidden = true;
     list.textContent = "";
     items = [];
