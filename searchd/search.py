@@ -210,8 +210,10 @@ class Engine:
             return current
         ix = open_index(self.config.index)
         weighting = BM25F(B=self.config.bm25_b, K1=self.config.bm25_k1)
-        parser = build_parser(ix.schema, self.config.title_boost, self.config.lead_boost)
         searcher = ix.searcher(weighting=weighting)
+        # the schema of the table of contents the searcher read: ix.schema reads the newest
+        # one again, which a commit may have replaced (and deleted) in between
+        parser = build_parser(searcher.schema, self.config.title_boost, self.config.lead_boost)
         view = IndexView(name, searcher, parser, self._planner(searcher))
         with self._open_lock:
             self._open.add(view.searcher)
