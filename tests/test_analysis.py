@@ -98,11 +98,17 @@ def test_compound_parts_share_the_position_and_span() -> None:
     assert analyze("veiligheidsminister", compounds=False) == ["veiligheidsminister"]
 
 
-def test_sorted_table_finds_what_a_dict_finds() -> None:
+@pytest.mark.parametrize("window", [1, 8, 4096])
+def test_sorted_table_finds_what_a_dict_finds(window: int,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the windows of its sparse index: a line each, a few, or all of them."""
     from hypothesis import given
     from hypothesis import strategies as st
 
+    from searchd.analysis import lexicon
     from searchd.analysis.lexicon import SortedTable
+
+    monkeypatch.setattr(lexicon, "WINDOW", window)
 
     keys = st.text(st.characters(blacklist_characters="\t\n"), max_size=6)  # surrogates too
 
@@ -117,6 +123,17 @@ def test_sorted_table_finds_what_a_dict_finds() -> None:
     check()
 
 
+@pytest.mark.parametrize("window", [1, 4096])
+def test_a_sorted_table_line_may_have_no_value(window: int,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchd.analysis import lexicon
+
+    monkeypatch.setattr(lexicon, "WINDOW", window)
+    table = lexicon.SortedTable(b"a\nb\t2\nc")
+    assert [table.get(k) for k in ("a", "b", "c", "", "d", "ab")] == ["", "2", "", None, None,
+                                                                      None]
+
+
 def test_a_sorted_table_remembers_a_bounded_number_of_look_ups(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from searchd.analysis import lexicon
@@ -125,6 +142,19 @@ def test_a_sorted_table_remembers_a_bounded_number_of_look_ups(
     table = lexicon.SortedTable(b"a\t1\nb\t2\nc\t3\nd\t4")
     assert [table.get(k) for k in "abcdxa"] == ["1", "2", "3", "4", None, "1"]
     assert len(table._found) <= 3
+
+
+def test_the_compact_lexicon_finds_every_key_of_the_expanded_one() -> None:
+    from searchd.analysis.lexicon import _load
+
+    compact, expanded = _load(), _load()
+    expanded.expand()
+    for name in ("words", "forms", "other"):
+        table, pairs = getattr(compact, name), getattr(expanded, name)
+        keys = list(pairs)[::3]
+        assert [table.get(k) for k in keys] == [pairs[k] for k in keys]
+        misses = [k + "q" for k in keys[::50]] + [k[:-1] for k in keys[::50]]
+        assert [table.get(k) for k in misses] == [pairs.get(k) for k in misses]
 
 
 def test_the_compact_and_the_expanded_lexicon_agree() -> None:
