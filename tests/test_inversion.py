@@ -1,6 +1,6 @@
 """Inversion in bulk (storage/inversion.py) gives what the analyzer gives one text at a
-time: the same term occurrences (DutchAnalyzer.spans) and the same words as written
-(surface_words)."""
+time: the same term occurrences (the tokens DutchAnalyzer yields when indexing) and the
+same words as written (surface_words)."""
 
 from __future__ import annotations
 
@@ -33,8 +33,17 @@ def _texts(count: int, seed: int) -> list[str]:
     return texts
 
 
+def _analyzed(text: str) -> dict[str, list[Any]]:
+    """The tokens the analyzer yields for text when indexing, grouped by term: each one's
+    (position, startchar, endchar) in order."""
+    spans: dict[str, list[Any]] = {}
+    for token in DutchAnalyzer()(text, positions=True, chars=True, mode="index"):
+        spans.setdefault(token.text, []).append((token.pos, token.startchar, token.endchar))
+    return spans
+
+
 def _as_spans(found: Occurrences, strings: list[str], doc: int) -> dict[str, list[Any]]:
-    """One text's occurrences as DutchAnalyzer.spans gives them."""
+    """One text's occurrences, as _analyzed gives them."""
     spans: dict[str, list[Any]] = {}
     for i in np.flatnonzero(found.docs == doc).tolist():
         spans.setdefault(strings[found.terms[i]], []).append(
@@ -48,13 +57,13 @@ def _inverter() -> Inverter:
 
 @pytest.mark.parametrize("batch", [1, 3, 50])
 def test_inversion_gives_the_analyzers_occurrences(batch: int) -> None:
-    analyzer, inverter = DutchAnalyzer(), _inverter()
+    inverter = _inverter()
     texts = _texts(60, batch)
     for start in range(0, len(texts), batch):
         chunk = texts[start:start + batch]
         found = inverter.invert(chunk).occurrences
         for i, text in enumerate(chunk):
-            assert _as_spans(found, inverter.terms.strings, i) == analyzer.spans(text), text
+            assert _as_spans(found, inverter.terms.strings, i) == _analyzed(text), text
 
 
 def test_occurrences_are_sorted_by_text_term_and_position() -> None:
@@ -96,11 +105,11 @@ def test_an_inverter_that_forgets_its_words_gives_the_same(monkeypatch:
 
 
 def test_batch_vectors_are_the_per_document_ones() -> None:
-    analyzer, inverter = DutchAnalyzer(), _inverter()
+    inverter = _inverter()
     texts = _texts(20, 9)
     vectors = inverter.invert(texts).occurrences.vectors(inverter.terms.strings, len(texts), 1)
     for text, vector in zip(texts, vectors):
-        spans = analyzer.spans(text)
+        spans = _analyzed(text)
         assert vector == (encode_vector(spans, 1) if spans else b"")
         if spans:
             assert decode_vector(vector) == {t: [(s, e) for _, s, e in p]

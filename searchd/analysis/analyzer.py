@@ -17,7 +17,7 @@ from whoosh.analysis import Analyzer, Token
 from .folding import fold
 from .lemmas import PART_MARK, word_terms
 from .stopwords import STOP_WORDS
-from .tokenizer import iter_words, word_matches
+from .tokenizer import iter_words
 
 MAX_WORD = 64  # longer "words" are kept (cut) but not analysed: splitting them costs O(n^2)
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -75,34 +75,6 @@ class DutchAnalyzer(Analyzer):
                     if mode == "query" and term[0] == PART_MARK:  # also the part as a word
                         yield _set(token, term[1:], word, pos, begin, end, "part")
 
-    def spans(self, text: str) -> dict[str, list[tuple[int, int, int]]]:
-        """Each index term of text with the (position, startchar, endchar) of each of its
-        occurrences: the tokens __call__ yields when indexing, grouped by term, without
-        Whoosh's Token. (The bulk writer inverts batches of texts at once, in
-        storage/inversion.py; tests hold it to what this gives one text at a time.)"""
-        cache = _word_cache(self.fallback, self.compounds)
-        fallback, compounds = self.fallback, self.compounds
-        found: dict[str, list[tuple[int, int, int]]] = {}
-        words, starts, ends = word_matches(text)
-        pos = 0
-        for word, begin, end, plain in zip(words, starts, ends, map(str.isalnum, words)):
-            if not plain:  # apostrophes, hyphens, digit groups: iter_words' way, at pos
-                for (part, b, e, _), p in iter_words(word, start=(begin, pos)):
-                    _add(found, cached_terms(part, fallback, compounds), p, b, e)
-                    pos = p + 1
-                continue
-            terms = cache.get(word)
-            if terms is None:
-                terms = cached_terms(word, fallback, compounds)
-            for term in terms:
-                places = found.get(term)
-                if places is None:
-                    found[term] = [(pos, begin, end)]
-                else:
-                    places.append((pos, begin, end))
-            pos += 1
-        return found
-
 
 _WORD_CACHES: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {}
 MAX_CACHED_WORDS = 1 << 18
@@ -131,13 +103,6 @@ def cached_terms(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
             _cleared[0] += 1
         terms = cache[word] = terms_of(word, fallback, compounds)
     return terms
-
-
-def _add(found: dict[str, list[tuple[int, int, int]]], terms: tuple[str, ...], pos: int,
-         begin: int, end: int) -> None:
-    """Add one occurrence of each of terms to spans()'s table."""
-    for term in terms:
-        found.setdefault(term, []).append((pos, begin, end))
 
 
 def _set(token: Token, text: str, original: str, pos: int, startchar: int, endchar: int,

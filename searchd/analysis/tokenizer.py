@@ -48,13 +48,13 @@ def split_word(word: str, start: int) -> tuple[list[tuple[str, int, int]], str]:
     return parts, "".join(p[0] for p in parts)
 
 
-def word_matches(text: str) -> tuple[list[str], list[int], list[int]]:
-    """Every word match of text (as iter_words sees them, before splitting) with its start
-    and end characters, as three lists, from one pass of the regex in C (the bulk writer's
-    input: no Python step per word)."""
+def word_matches(text: str) -> tuple[list[str], list[int]]:
+    """Every word match of text (as iter_words sees them, before splitting) and its start
+    character, as two lists, from one pass of the regex in C (the bulk writer's input: no
+    Python step per word)."""
     pieces = _WORD_SPLIT.split(text)
     bounds = [0, *accumulate(map(len, pieces))]  # where each piece ends: gap, word, gap...
-    return pieces[1::2], bounds[1:-1:2], bounds[2::2]
+    return pieces[1::2], bounds[1:-1:2]
 
 
 Word = tuple[str, int, int, str]  # (text, startchar, endchar, kind)

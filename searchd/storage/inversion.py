@@ -8,8 +8,8 @@ text, one dictionary look-up per word (by map, in C) and a few numpy operations 
 whole batch. What comes out, every term occurrence sorted by document, term (as a string)
 and position, is at once the postings of the field and each document's term vector.
 
-This is what DutchAnalyzer.spans does per document with a Python step per word (tested to
-give the same occurrences).
+The occurrences are those of the tokens DutchAnalyzer yields when indexing, one per word
+and term (tests/test_inversion.py holds the two together).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class Inverter:
         starts: list[int] = []
         counts = np.zeros(len(texts), dtype=np.int64)
         for i, text in enumerate(texts):
-            found, begins, _ = word_matches(text)
+            found, begins = word_matches(text)
             words += found
             starts += begins
             counts[i] = len(found)
