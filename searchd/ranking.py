@@ -302,8 +302,7 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
     leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
               if sub.reader().segment() is not None]  # (not Whoosh's empty reader)
     segments = tuple(sub.reader() for sub, _ in leaves)
-    for sub, offset in leaves:
-        reader = sub.reader()
+    for (sub, offset), reader in zip(leaves, segments):
         leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting, segments)
         matches = evaluate(q, leaf)
         live = storage.live_documents(reader)

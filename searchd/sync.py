@@ -36,7 +36,7 @@ from .storage import SearchdWriter, abandon_open_files
 Progress = Callable[[int, int], None]
 _Share = tuple[list[Any], list["_Outcome"], word_table.Pairs]  # segments, outcomes, words
 PARALLEL_FROM = 100   # documents per process; fewer are written by this process alone
-EXPAND_FROM = 20      # documents; fewer are analysed with the compact lexicon (bisection)
+EXPAND_FROM = 20      # documents; fewer are analysed with the compact lexicon (no dicts built)
 PROGRESS_EVERY = 64   # documents between progress reports of a share
 BATCH_DOCS = 64       # documents the writer inverts at once (fewer numpy calls a document)
 BATCH_CHARS = 1 << 20  # ... or fewer, when they are long

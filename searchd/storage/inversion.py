@@ -44,15 +44,15 @@ class Vocabulary:
             self.strings.append(string)
         return number
 
-    def ranks(self, numbers: np.ndarray) -> np.ndarray:
-        """Each number's rank among the distinct numbers given, by their strings' order."""
+    def ranks(self, numbers: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Each number's rank among the distinct numbers given, by their strings' order,
+        and those strings in that order."""
         used, inverse = np.unique(numbers, return_inverse=True)
         strings = [self.strings[i] for i in used.tolist()]
         order = sorted(range(len(strings)), key=strings.__getitem__)
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
-        ranks: np.ndarray = rank[inverse.reshape(-1)]
-        return ranks
+        return rank[inverse.reshape(-1)], [strings[i] for i in order]
 
 
 @dataclass
@@ -170,7 +170,7 @@ class Inverter:
         found = Occurrences(docs[word], terms, positions,
                             first + np.frombuffer(self._start, dtype=np.int64)[k],
                             first + np.frombuffer(self._end, dtype=np.int64)[k])
-        order = np.lexsort((found.positions, self.terms.ranks(found.terms), found.docs))
+        order = np.lexsort((found.positions, self.terms.ranks(found.terms)[0], found.docs))
         return Occurrences(found.docs[order], found.terms[order], found.positions[order],
                            found.starts[order], found.ends[order])
 

@@ -112,19 +112,13 @@ class FieldPostings:
 
     def sorted_postings(self) -> SortedPostings:
         """The field's postings sorted by term and document."""
-        tids = np.frombuffer(self.tids, dtype=np.uint32)
-        used = np.unique(tids)
-        strings = [self.vocabulary.strings[i] for i in used.tolist()]
-        order = sorted(range(len(strings)), key=strings.__getitem__)
-        rank = np.zeros(len(self.vocabulary), dtype=np.int64)
-        rank[used[order]] = np.arange(len(order))
-        key = rank[tids]
+        key, terms = self.vocabulary.ranks(np.frombuffer(self.tids, dtype=np.uint32))
         docs = np.frombuffer(self.docs, dtype=np.uint32)
         perm = np.lexsort((docs, key))
         key = key[perm]
         firsts = np.append(np.flatnonzero(np.diff(key, prepend=-1)), len(key))
         freqs, deltas, starts = self._sorted_values(perm)
-        return SortedPostings([strings[i].encode(self.encoding) for i in order],
+        return SortedPostings([term.encode(self.encoding) for term in terms],
                               firsts, docs[perm],
                               np.frombuffer(self.weights, dtype=np.float32)[perm],
                               freqs, deltas, starts)
