@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class Occurrences:
 
     def vectors(self, strings: list[str], count: int, level: int) -> list[bytes]:
         """The term vector of each of count texts (b"" for none; terms named by strings)."""
-        firsts, counts = self.postings()
+        firsts, counts = self.postings
         bounds = np.searchsorted(self.docs[firsts], np.arange(count + 1))
         ends = np.append(firsts, len(self.docs))
         vectors = []
@@ -88,8 +89,10 @@ class Occurrences:
                                                 self.ends[first:last], level))
         return vectors
 
+    @cached_property
     def postings(self) -> tuple[np.ndarray, np.ndarray]:
-        """Where each posting (a run of one term in one text) begins, and its frequency."""
+        """Where each posting (a run of one term in one text) begins, and its frequency
+        (computed once: the field's postings and its term vectors both read it)."""
         change = (np.diff(self.docs) != 0) | (np.diff(self.terms) != 0)
         firsts = np.flatnonzero(np.concatenate(([len(self.docs) > 0], change)))
         counts = np.diff(np.append(firsts, len(self.docs)))

@@ -72,7 +72,7 @@ class FieldPostings:
     def add_occurrences(self, base: int, count: int, found: Occurrences) -> np.ndarray:
         """The postings of a batch of count documents (numbered from base) from their term
         occurrences (numbered in this field's vocabulary); each document's length."""
-        firsts, counts = found.postings()
+        firsts, counts = found.postings
         self._extend(self.tids, found.terms[firsts])
         self._extend(self.docs, found.docs[firsts] + base)
         self.weights.frombytes(counts.astype(np.float32).tobytes())
