@@ -36,6 +36,9 @@ def translate_errors(fn: F) -> F:
         except SearchdError as exc:
             hint = f" ({exc.hint})" if exc.hint else ""
             raise click.ClickException(f"{exc}{hint}") from None
+        except BrokenPipeError:  # the reader stopped (`| head`): stop too, without a word
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (at exit)
+            sys.exit(1)
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             raise click.ClickException(f"{exc.strerror or exc}{where}") from None

@@ -167,3 +167,23 @@ def test_eval_graded_figures_and_more_query_files(runner: CliRunner, built: Conf
     assert set(figures) == {str(tmp_path / "q.tsv"), str(tmp_path / "typo.tsv")}
     text = run(runner, built, "eval", str(tmp_path / "q.tsv"), str(tmp_path / "qrels.tsv"))
     assert "MAP@100     1.0000" in text.output and "P@10        0.1000" in text.output
+
+
+def test_a_reader_that_stops_ends_the_output_quietly(built: Config, tmp_path: Path) -> None:
+    """`searchd ... | head`: when the reader closes the pipe, searchd stops without an
+    error line (it printed "Error: Broken pipe")."""
+    import subprocess
+    import sys
+
+    conf = built.index.parent / "config.toml"
+    conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
+    queries = tmp_path / "q.tsv"
+    queries.write_text("".join(f"q{n}\tstrijders fietsen stad\n" for n in range(20_000)))
+    with subprocess.Popen([sys.executable, "-m", "searchd", "--config", str(conf), "search",
+                           "--queries", str(queries)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(100)  # more than a pipe holds is still to come
+        proc.stdout.close()
+        assert proc.stderr.read() == b""
+        assert proc.wait(timeout=60) != 0
