@@ -12,7 +12,7 @@ from typing import Any
 from whoosh.index import Index
 
 from . import failpoints, word_table
-from .analysis import analysis_key
+from .analysis import analysis_key, compounds
 from .analysis.lexicon import expanded_lexicon
 from .changes import Plan, plan_folder, plan_targets, seed_targets
 from .config import Config
@@ -189,7 +189,7 @@ def _apply(ix: Index, seeds: Path, plan: Plan, manifest: Manifest, report: SyncR
     words = _analysis(ix, manifest)
     large = len(plan.write) >= EXPAND_FROM
     if large:  # before the workers fork, so that they share them
-        expanded_lexicon()  # dict look-ups
+        compounds.prepare(expanded_lexicon())  # dict and set look-ups
         word_table.load(folder, words)  # the words the index's documents held so far
     writer = SearchdWriter(ix)
     try:

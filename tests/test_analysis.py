@@ -168,6 +168,22 @@ def test_the_compact_and_the_expanded_lexicon_agree() -> None:
         assert compact.pos(word) == expanded.pos(word)
 
 
+def test_compound_parts_are_the_same_with_the_compact_and_the_expanded_lexicon() -> None:
+    from searchd.analysis import compounds
+    from searchd.analysis.lexicon import _load
+
+    compact, expanded = _load(), _load()
+    expanded.expand()
+    assert compounds._part_test(expanded) == compounds._part_set(expanded).__contains__
+    words = list(expanded.words)
+    sample = words[::7] + [w for w in words if len(w) == 3] + sorted(compounds.NOT_PARTS)
+    sample += ["minister", "ambtenaren", "xyzzy", "boe", "ab"]
+    assert [compounds._is_part(w, compact) for w in sample] == \
+        [compounds._part_test(expanded)(w) for w in sample]
+    assert any(compounds._part_test(expanded)(w) for w in sample)
+    assert not all(compounds._part_test(expanded)(w) for w in sample)
+
+
 def test_the_unpacked_lexicon_is_used_only_when_it_matches(monkeypatch, tmp_path) -> None:
     from searchd.analysis import lexicon as lex
 

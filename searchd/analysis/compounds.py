@@ -11,7 +11,9 @@ kind-er-opvang).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
+from typing import cast
 
 from .lexicon import Lexicon, lexicon
 
@@ -21,6 +23,7 @@ MIN_PART_ZIPF = 2.5
 MIN_SHORT_PART_ZIPF = 3.5  # for three-letter parts, which match by chance more often
 MAX_PARTS = 4
 _LINKS = ("s", "en", "e", "er")
+_LINK_ENDS = frozenset(link[-1] for link in _LINKS)  # s, n, e, r
 # Function words and separable particles: never a part of a compound.
 NOT_PARTS = frozenset("""
 aan af al als achter bij binnen boven buiten daar dan dat de der die dit door een en er
@@ -54,13 +57,14 @@ def _best_split(word: str, max_parts: int) -> tuple[str, ...] | None:
     """The split with the fewest parts, then the most frequent ones; None if none.
     (Cached: the same right-hand sides come up again and again.)"""
     lex = lexicon()
+    is_part = _part_test(lex)
     best: tuple[str, ...] | None = None
     best_key: tuple[int, float] | None = None
     for i in range(MIN_PART, len(word) - MIN_PART + 1):
-        modifiers = _modifiers(word[:i], lex)  # first: the head may be split in turn
+        modifiers = _modifiers(word[:i], lex, is_part)  # first: the head may be split
         if not modifiers:
             continue
-        head = _head(word[i:], lex, max_parts - 1)
+        head = _head(word[i:], lex, is_part, max_parts - 1)
         if head is None:
             continue
         for modifier in modifiers:
@@ -71,27 +75,36 @@ def _best_split(word: str, max_parts: int) -> tuple[str, ...] | None:
     return best
 
 
-def _modifiers(left: str, lex: Lexicon) -> list[str]:
+def _modifiers(left: str, lex: Lexicon, is_part: Callable[[str], bool]) -> list[str]:
     """Lemmas the left side of a split can stand for, with or without a linking morpheme."""
-    found = [left] if _is_part(left, lex) else []
-    lemma = lex.lemma(left)  # a plural noun as modifier: ambtenaren-pensioen, boeken-kast
-    if lemma and lemma != left and left.endswith(("en", "s")) and "n" in lex.pos(lemma) \
-            and _is_part(lemma, lex):
-        found.append(lemma)
+    found = [left] if is_part(left) else []
+    if left[-1] not in _LINK_ENDS:  # most split points: no link, no plural
+        return found
+    if left.endswith(("en", "s")):  # a plural noun as modifier: ambtenaren-pensioen
+        lemma = lex.lemma(left)
+        if lemma and lemma != left and "n" in lex.pos(lemma) and is_part(lemma):
+            found.append(lemma)
     for link in _LINKS:
-        if left.endswith(link) and _is_part(left[: -len(link)], lex):
+        if left.endswith(link) and is_part(left[: -len(link)]):
             found.append(left[: -len(link)])
     return found
 
 
-def _head(right: str, lex: Lexicon, max_parts: int) -> tuple[str, ...] | None:
+def _head(right: str, lex: Lexicon, is_part: Callable[[str], bool],
+          max_parts: int) -> tuple[str, ...] | None:
     """The right side as one part (an inflected form allowed) or as a compound itself."""
     lemma = lex.lemma(right)
-    if lemma is not None and _is_part(lemma, lex) and right not in SUFFIXES:
+    if lemma is not None and is_part(lemma) and right not in SUFFIXES:
         return (lemma,)
     if max_parts >= 2 and len(right) >= MIN_WORD:
         return _best_split(right, max_parts)
     return None
+
+
+def _part_test(lex: Lexicon) -> Callable[[str], bool]:
+    """_is_part for lex: when its tables are dicts (indexing), a look-up in the set of
+    every part (a split tries a dozen candidates)."""
+    return _part_set(lex).__contains__ if lex.expanded else partial(_is_part, lex=lex)
 
 
 def _is_part(word: str, lex: Lexicon) -> bool:
@@ -99,6 +112,28 @@ def _is_part(word: str, lex: Lexicon) -> bool:
     if len(word) < MIN_PART or word in NOT_PARTS or not lex.pos(word):
         return False
     return lex.zipf(word) >= (MIN_SHORT_PART_ZIPF if len(word) == MIN_PART else MIN_PART_ZIPF)
+
+
+def _part_set(lex: Lexicon) -> frozenset[str]:
+    """Every word _is_part accepts, from an expanded lexicon's lemmas (made once, 0.1 s;
+    a lemma's entry is its Zipf frequency times ten, then its parts of speech)."""
+    parts: frozenset[str] | None = lex.derived.get("compound parts")
+    if parts is None:
+        lemmas = cast(dict[str, str], lex.words)  # (expanded)
+        least = {MIN_PART: round(MIN_SHORT_PART_ZIPF * 10)}
+        other = round(MIN_PART_ZIPF * 10)
+        parts = frozenset(
+            word for word, entry in lemmas.items()
+            if len(word) >= MIN_PART and entry[-1] in "nav"
+            and int(entry.rstrip("nav")) >= least.get(len(word), other)) - NOT_PARTS
+        lex.derived["compound parts"] = parts
+    return parts
+
+
+def prepare(lex: Lexicon) -> None:
+    """Make what splitting needs from an expanded lexicon now (before workers fork)."""
+    if lex.expanded:
+        _part_set(lex)
 
 
 def could_be_part(word: str) -> bool:

@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from importlib import resources
 from itertools import islice, takewhile
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .spelling import verb_stem
 
@@ -137,6 +137,12 @@ class Lexicon:
     def __init__(self, words: Table, forms: Table, other: Table) -> None:
         self.words, self.forms, self.other = words, forms, other
         self._keys: dict[str, list[str]] = {}  # an expanded table's keys, in order
+        self.derived: dict[str, Any] = {}  # what other stages compute from the tables
+
+    @property
+    def expanded(self) -> bool:
+        """True once the tables are dicts (expand())."""
+        return isinstance(self.words, dict)
 
     def expand(self) -> None:
         """Replace sorted tables by dicts (before analysing many documents)."""
@@ -144,6 +150,7 @@ class Lexicon:
             table = getattr(self, name)
             if isinstance(table, SortedTable):
                 setattr(self, name, table.to_dict())
+        self.derived.clear()
 
     def words_from(self, prefix: str) -> list[str]:
         """The lemmas and inflected forms that start with prefix."""
