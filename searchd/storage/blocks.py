@@ -18,6 +18,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -130,25 +131,30 @@ def encode_postings(postings: SortedPostings, length_bytes: np.ndarray, blocksiz
                 (postings.starts[begins] if postings.starts is not None else begins).tolist(),
                 (postings.starts[ends] if postings.starts is not None else begins).tolist(),
                 idws.tolist(), weightws.tolist())
-    for term, count, df in zip(postings.terms, nblocks.tolist(), sizes.tolist()):
-        blocks: list[bytes] = []
-        found = TermPostings(term, b"", 0, 0.0, df, _NO_LENGTH, 0, 0.0, -1, -1)
-        for i in range(count):
-            begin, end, lastid, top, weight, short, long_, pbegin, pend, idw, ww = next(stats)
-            if found.minid < 0:
-                found.minid = int(docs[begin])
-            found.weight += weight
-            found.maxweight = max(found.maxweight, top)
-            found.lowbyte = min(found.lowbyte, short)
-            found.highbyte = max(found.highbyte, long_)
-            found.maxid = lastid
-            part = ids_as[idw][idw * begin:idw * end] + weights_as[ww][ww * begin:ww * end]
-            held = values[4 * begin:4 * end] + positions[4 * pbegin:4 * pend]
-            found.last = sum(len(b) for b in blocks) if i == count - 1 else found.last
-            blocks.append(block_bytes(end - begin, lastid, top, short, long_, part,
-                                      (idw, ww), held, level, i == count - 1))
-        found.blocks = b"".join(blocks)
-        yield found
+    minids = docs[postings.firsts[:-1]].tolist()
+
+    def block(stat: tuple[Any, ...], last: bool) -> bytes:
+        begin, end, lastid, top, _, short, long_, pbegin, pend, idw, ww = stat
+        part = ids_as[idw][idw * begin:idw * end] + weights_as[ww][ww * begin:ww * end]
+        held = values[4 * begin:4 * end] + positions[4 * pbegin:4 * pend]
+        return block_bytes(end - begin, lastid, top, short, long_, part, (idw, ww), held,
+                           level, last)
+
+    for term, count, df, minid in zip(postings.terms, nblocks.tolist(), sizes.tolist(),
+                                      minids):
+        if count == 1:  # most terms
+            stat = next(stats)
+            yield TermPostings(term, block(stat, True), 0, 0.0 + stat[4], df,
+                               min(_NO_LENGTH, stat[5]), max(0, stat[6]), max(0.0, stat[3]),
+                               minid, stat[2])
+            continue
+        mine = list(islice(stats, count))
+        encoded = [block(stat, i == count - 1) for i, stat in enumerate(mine)]
+        yield TermPostings(term, b"".join(encoded), sum(map(len, encoded[:-1])),
+                           sum((stat[4] for stat in mine), 0.0), df,
+                           min(_NO_LENGTH, *(stat[5] for stat in mine)),
+                           max(0, *(stat[6] for stat in mine)),
+                           max(0.0, *(stat[3] for stat in mine)), minid, mine[-1][2])
 
 
 def join_postings(parts: list[TermPostings]) -> TermPostings:

@@ -28,7 +28,7 @@ import heapq
 import pickle
 import tempfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 from typing import IO, Any
@@ -335,13 +335,23 @@ class SearchdWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh has no types
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         failpoints.reached("writer:flush")
-        streams = [*map(_read_run, self.runs), self.pool.encoded(self.perdocwriter, self.codec)]
-        merged = heapq.merge(*streams, key=lambda record: (record[0], record[1].term))
-        for name, records in groupby(merged, key=itemgetter(0)):
-            terms = (join_postings([found for _, found in same])
-                     for _, same in groupby(records, key=lambda record: record[1].term))
+        for name, terms in self._field_terms():
             write_terms(self.fieldwriter, name, self.schema[name], terms)
         self.fieldwriter.close()
+
+    def _field_terms(self) -> Iterator[tuple[str, Iterable[TermPostings]]]:
+        """Each field's encoded posting lists, terms in order: the pool's, joined with
+        those of the runs when it spilled."""
+        encoded = self.pool.encoded(self.perdocwriter, self.codec)
+        if not self.runs:  # every term once
+            for name, records in groupby(encoded, key=itemgetter(0)):
+                yield name, map(itemgetter(1), records)
+            return
+        streams = [*map(_read_run, self.runs), encoded]
+        merged = heapq.merge(*streams, key=lambda record: (record[0], record[1].term))
+        for name, records in groupby(merged, key=itemgetter(0)):
+            yield name, (join_postings([found for _, found in same])
+                         for _, same in groupby(records, key=lambda record: record[1].term))
 
     def _close_segment(self) -> None:
         super()._close_segment()
