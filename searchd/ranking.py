@@ -69,16 +69,47 @@ class Ranked:
         return {"year": by_year, "month": by_month}
 
 
+class _Statistics:
+    """The whole index's statistics that scoring needs, each computed once per ranking
+    (Whoosh's searcher sums every segment again at each call, for every term and leaf):
+    the documents, a field's average length, a term's idf."""
+
+    def __init__(self, searcher: Searcher, segments: tuple[Any, ...]) -> None:
+        self.searcher = searcher
+        self.segments = segments  # the segment readers (for document frequencies)
+        self.documents = searcher.doc_count_all()
+        self._lengths: dict[str, float] = {}
+        self._idfs: dict[tuple[str, bytes], float] = {}
+
+    def average_length(self, field: str) -> float:
+        """The field's average length in the index (1 when it has none)."""
+        found = self._lengths.get(field)
+        if found is None:
+            found = self._lengths[field] = self.searcher.avg_field_length(field) or 1
+        return found
+
+    def idf(self, field: str, btext: bytes) -> float:
+        """Whoosh's idf of a term (Weighting.idf: log(N / (df + 1)) + 1), its document
+        frequency summed from the segments' posting arrays, which ranking reads (and
+        caches) anyway, deleted documents included as Whoosh counts them, rather than from
+        each segment's term index again."""
+        found = self._idfs.get((field, btext))
+        if found is None:
+            df = sum(len(term_postings(reader, field, btext)[0]) for reader in self.segments)
+            found = self._idfs[field, btext] = log(self.documents / (df + 1)) + 1
+        return found
+
+
 @dataclass(frozen=True)
 class _Leaf:
-    """One segment being searched: its searcher, the top searcher (for the statistics of
-    the whole index) and the segment's tables."""
+    """One segment being searched: its searcher, the top searcher, the index's statistics
+    and the segment's tables."""
 
     searcher: Searcher
     parent: Searcher
     tables: SegmentTables
     weighting: BM25F
-    segments: tuple[Any, ...]  # the parent's segment readers (for document frequencies)
+    statistics: _Statistics
 
     @property
     def size(self) -> int:
@@ -250,23 +281,14 @@ def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | Non
     if not len(ids):
         return _NO_SCORES
     k1, b = storage.bm25f_parameters(leaf.weighting, q.fieldname)
-    idf = _idf(leaf, q.fieldname, btext)
-    avgfl = leaf.parent.avg_field_length(q.fieldname) or 1
+    idf = leaf.statistics.idf(q.fieldname, btext)
+    avgfl = leaf.statistics.average_length(q.fieldname)
     tf = tfs.astype(np.float64)
     norm = _norms(k1, b, avgfl)[leaf.tables.length_bytes(q.fieldname, ids)]
     term_scores = idf * ((tf * (k1 + 1)) / (tf + norm))
     if q.boost != 1.0:
         term_scores = term_scores * q.boost
     return ids, term_scores
-
-
-def _idf(leaf: _Leaf, field: str, btext: bytes) -> float:
-    """Whoosh's idf of a term (Weighting.idf: log(N / (df + 1)) + 1), its document
-    frequency summed from the segments' posting arrays, which ranking reads (and caches)
-    anyway, deleted documents included as Whoosh counts them, rather than from each
-    segment's term index again."""
-    df = sum(len(term_postings(reader, field, btext)[0]) for reader in leaf.segments)
-    return log(leaf.parent.doc_count_all() / (df + 1)) + 1
 
 
 @lru_cache(maxsize=256)
@@ -302,8 +324,9 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
     leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
               if sub.reader().segment() is not None]  # (not Whoosh's empty reader)
     segments = tuple(sub.reader() for sub, _ in leaves)
+    statistics = _Statistics(searcher, segments)
     for (sub, offset), reader in zip(leaves, segments):
-        leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting, segments)
+        leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting, statistics)
         matches = evaluate(q, leaf)
         live = storage.live_documents(reader)
         mask = matches.mask & live & _in_months(leaf.tables.months, months)
