@@ -271,3 +271,22 @@ def test_the_json_of_a_result_has_every_field_in_order(engine: Engine) -> None:
     data["facets"]["year"]["1900"] = 1
     assert result.to_dict() == {**asdict(result), "hits": [h.to_dict() for h in result.hits]}
     assert "x" not in result.notices and "1900" not in result.facets["year"]
+
+
+@pytest.mark.parametrize("setting, asked", [(None, False), ("1", True)])
+def test_numpy_huge_pages_are_off_unless_the_user_asks_for_them(setting: str | None,
+                                                                asked: bool) -> None:
+    """(Faulting in huge pages for every large array made searches at 219k documents
+    4 times slower: searchd/__init__.py.)"""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if setting is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = setting
+    code = ("import searchd.search\nfrom numpy._core import multiarray\n"
+            "print(multiarray._get_madvise_hugepage())")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == str(asked)
