@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache, partial
-from typing import cast
 
 from .lexicon import Lexicon, lexicon
 
@@ -111,21 +110,20 @@ def _is_part(word: str, lex: Lexicon) -> bool:
     """True for a content word of the lexicon that is common enough to be a part."""
     if len(word) < MIN_PART or word in NOT_PARTS or not lex.pos(word):
         return False
-    return lex.zipf(word) >= (MIN_SHORT_PART_ZIPF if len(word) == MIN_PART else MIN_PART_ZIPF)
+    return _common_enough(word, lex.zipf(word))
+
+
+def _common_enough(word: str, zipf: float) -> bool:
+    """True when a lemma of word's length is frequent enough to be a part."""
+    return zipf >= (MIN_SHORT_PART_ZIPF if len(word) == MIN_PART else MIN_PART_ZIPF)
 
 
 def _part_set(lex: Lexicon) -> frozenset[str]:
-    """Every word _is_part accepts, from an expanded lexicon's lemmas (made once, 0.1 s;
-    a lemma's entry is its Zipf frequency times ten, then its parts of speech)."""
+    """Every word _is_part accepts, from an expanded lexicon's lemmas (made once)."""
     parts: frozenset[str] | None = lex.derived.get("compound parts")
     if parts is None:
-        lemmas = cast(dict[str, str], lex.words)  # (expanded)
-        least = {MIN_PART: round(MIN_SHORT_PART_ZIPF * 10)}
-        other = round(MIN_PART_ZIPF * 10)
-        parts = frozenset(
-            word for word, entry in lemmas.items()
-            if len(word) >= MIN_PART and entry[-1] in "nav"
-            and int(entry.rstrip("nav")) >= least.get(len(word), other)) - NOT_PARTS
+        parts = frozenset(word for word, zipf in lex.lemma_frequencies()
+                          if len(word) >= MIN_PART and _common_enough(word, zipf)) - NOT_PARTS
         lex.derived["compound parts"] = parts
     return parts
 

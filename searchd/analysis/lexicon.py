@@ -15,10 +15,11 @@ import gzip
 import struct
 import threading
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from importlib import resources
 from itertools import islice, takewhile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from .spelling import verb_stem
 
@@ -170,12 +171,20 @@ class Lexicon:
     def zipf(self, word: str) -> float:
         """Frequency of a lemma or other frequent word on the Zipf scale (0 when unknown)."""
         entry = self.words.get(word) or self.other.get(word)
-        return int(entry.rstrip("nav")) / 10 if entry else 0.0
+        return _zipf_of(entry) if entry else 0.0
 
     def pos(self, word: str) -> str:
         """Parts of speech of a lemma: letters from n (noun), a (adjective), v (verb)."""
         entry = self.words.get(word)
-        return entry.lstrip("0123456789") if entry else ""
+        return _pos_of(entry) if entry else ""
+
+    def lemma_frequencies(self) -> Iterator[tuple[str, float]]:
+        """Every lemma that has a part of speech, with its Zipf frequency (a scan of the
+        whole table: meant for an expanded lexicon)."""
+        table = self.words
+        words = table if isinstance(table, dict) else cast(SortedTable, table).to_dict()
+        return ((word, _zipf_of(entry)) for word, entry in words.items()
+                if entry and not entry.isdigit())  # (_pos_of(entry), faster in a scan)
 
     def lemma(self, word: str) -> str | None:
         """The lemma of a known word, else None.
@@ -244,6 +253,16 @@ def unpack() -> Path:
 def _unpacked_size(packed: bytes) -> int:
     """The size of the unpacked data, from the gzip trailer (modulo 4 GiB)."""
     return struct.unpack("<I", packed[-4:])[0]
+
+
+def _zipf_of(entry: str) -> float:
+    """The Zipf frequency of a lemma's entry ("<zipf x 10><pos letters>")."""
+    return int(entry.rstrip("nav")) / 10
+
+
+def _pos_of(entry: str) -> str:
+    """The parts of speech of a lemma's entry."""
+    return entry.lstrip("0123456789")
 
 
 def _ik_form(infinitive: str) -> str:
