@@ -68,6 +68,7 @@ class Searchd(Engine):
     """This project, through its library API (what the CLI and the server call)."""
 
     name = "searchd"
+    index_settings: dict[str, Any] = {}  # config.toml's [index], beside the defaults
 
     def _config(self, corpus: Path, folder: Path) -> Any:
         from searchd.config import config_from_dict
@@ -75,7 +76,8 @@ class Searchd(Engine):
         # no result cache: every query of the benchmark is searched (the HTTP figures show
         # the cache at work)
         return config_from_dict({"paths": {"seeds": str(corpus), "index": str(folder)},
-                                 "search": {"result_cache_mb": 0}}, folder)
+                                 "search": {"result_cache_mb": 0},
+                                 "index": self.index_settings}, folder)
 
     def build(self, corpus: Path, folder: Path) -> None:
         from searchd.sync import sync_index
@@ -110,13 +112,7 @@ class SearchdOneProcess(Searchd):
     Whoosh's one writer."""
 
     name = "searchd-1proc"
-
-    def _config(self, corpus: Path, folder: Path) -> Any:
-        from searchd.config import config_from_dict
-
-        return config_from_dict({"paths": {"seeds": str(corpus), "index": str(folder)},
-                                 "search": {"result_cache_mb": 0}, "index": {"processes": 1}},
-                                folder)
+    index_settings = {"processes": 1}
 
 
 class StockWhoosh(Engine):
