@@ -16,6 +16,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -86,9 +87,19 @@ class _Instruments:
     sync_duration: Any
 
 
-@lru_cache(maxsize=1)
+_making = threading.Lock()
+
+
 def _instruments() -> _Instruments:
-    """The metrics this process records (made on first use, after prepare())."""
+    """The metrics this process records (made on first use, after prepare(); by one
+    thread: the first requests of a worker come at once, and prometheus_client refuses a
+    metric registered twice)."""
+    with _making:
+        return _made_instruments()
+
+
+@lru_cache(maxsize=1)
+def _made_instruments() -> _Instruments:
     from prometheus_client import Counter, Histogram
 
     return _Instruments(

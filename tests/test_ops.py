@@ -160,3 +160,40 @@ def test_searches_just_before_a_stop_are_counted(tmp_path: Path) -> None:
             search(base, "fiets")
     found = report(tmp_path / "index", days=1, limit=5)
     assert [(c.query, c.count) for c in found.popular] == [("fiets", 5)]
+
+
+def test_the_first_searches_of_a_process_counted_at_once_are_all_counted(
+        tmp_path: Path) -> None:
+    """A worker's first requests come together: each thread that counts one must find the
+    metrics made once (prometheus_client refused the second registration, and those
+    searches went uncounted with a traceback in the log)."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import threading
+from searchd import metrics
+metrics.prepare()
+start, failed = threading.Barrier(16), []
+def count():
+    start.wait()
+    try:
+        metrics.count_search(0)
+    except Exception as exc:
+        failed.append(exc)
+threads = [threading.Thread(target=count) for _ in range(16)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+from prometheus_client import CollectorRegistry, multiprocess
+registry = CollectorRegistry()
+multiprocess.MultiProcessCollector(registry)
+print(len(failed), registry.get_sample_value("searchd_searches_total"))
+"""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PROMETHEUS_MULTIPROC_DIR", "SEARCHD_METRICS_PREPARED")}
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+    for _ in range(3):  # (the race needs threads that arrive together)
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, check=True)
+        assert done.stdout.split() == ["0", "16.0"], done.stdout + done.stderr
