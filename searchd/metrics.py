@@ -19,7 +19,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,19 +86,31 @@ class _Instruments:
     sync_duration: Any
 
 
+_made: list[_Instruments] = []
 _making = threading.Lock()
+
+
+def _new_lock() -> None:
+    global _making
+    _making = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock)
 
 
 def _instruments() -> _Instruments:
     """The metrics this process records (made on first use, after prepare(); by one
     thread: the first requests of a worker come at once, and prometheus_client refuses a
-    metric registered twice)."""
-    with _making:
-        return _made_instruments()
+    metric registered twice). A forked process gets a lock of its own: the parent's may
+    have been held by another of its threads."""
+    if not _made:
+        with _making:
+            if not _made:
+                _made.append(_make_instruments())
+    return _made[0]
 
 
-@lru_cache(maxsize=1)
-def _made_instruments() -> _Instruments:
+def _make_instruments() -> _Instruments:
     from prometheus_client import Counter, Histogram
 
     return _Instruments(
