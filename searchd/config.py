@@ -49,6 +49,7 @@ class Config:
     analytics: bool = True    # count searches by their text, per day (analytics.py)
     analytics_days: int = 90  # days of search counts kept
     admin_token: str | None = None  # /beheer is served only when set
+    snapshot_key_file: Path | None = None  # signs and checks snapshots (keys.py)
     source: Path | None = None
 
 
@@ -81,6 +82,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
     "admin": {
         "token": ("admin_token", lambda v: isinstance(v, str) and len(v.strip()) >= 16
                   and v.isprintable(), "a secret of at least 16 characters"),
+    },
+    "snapshot": {
+        "key_file": ("snapshot_key_file", str, "the path of the snapshot key file"),
     },
     "index": {
         "processes": ("index_processes", lambda v: isinstance(v, int)
@@ -139,7 +143,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = None) -> Config:
     """Validate parsed TOML and build a Config; relative paths are taken from base."""
-    values: dict[str, Any] = {"seeds": "seeds", "index": "index"}
+    values: dict[str, Any] = {"seeds": "seeds", "index": "index",
+                              "snapshot_key_file": "snapshot.key"}
     for section, table in data.items():
         known = _SCHEMA.get(section)
         if known is None:
@@ -153,7 +158,7 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
         raise ConfigError("[search] default_limit must not exceed max_limit")
     if values.get("typo_one", 5) > values.get("typo_two", 9):
         raise ConfigError("[search] typo_one must not exceed typo_two")
-    for key in ("seeds", "index", "synonyms"):
+    for key in ("seeds", "index", "synonyms", "snapshot_key_file"):
         if key in values:
             values[key] = (base / values[key]).resolve()
     return Config(source=source, **values)

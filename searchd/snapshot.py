@@ -9,6 +9,10 @@ copied then); the copy to its destination happens after. A restore checks the sn
 whole, copies it in under a new index name (so it never meets the files of the active index,
 which may be the same one), and switches to it atomically (index.activate), as a rebuild
 does; it refuses a snapshot of another analysis.
+
+Authenticity: snapshot.json is signed with the installation's key (keys.py), and a restore
+checks that signature before it reads anything else of the snapshot; the Whoosh pickles it
+then copies and opens are read by storage/unpickle.py, which runs no code from them either.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import manifest
+from . import keys, manifest
 from .config import Config
 from .errors import SearchdError
 from .index import CURRENT_FILE, activate, atomic_write, current_indexname, write_lock
 from .processes import alive
-from .storage import clone, fsync_dir
+from .storage import OPEN_ERRORS, clone, fsync_dir
 from .sync import index_key
 
 INFO_FILE = "snapshot.json"
@@ -71,7 +75,8 @@ def take(config: Config, destination: Path) -> SnapshotInfo:
             files[item.name] = (item.stat().st_size, _checksum(partial / item.name))
         (partial / CURRENT_FILE).write_text(name + "\n", encoding="ascii")
         found = SnapshotInfo(destination, name, analysis, gen, files, _version(), time.time())
-        atomic_write(partial / INFO_FILE, json.dumps(_to_json(found), indent=1))
+        atomic_write(partial / INFO_FILE, json.dumps(_signed(config, _to_json(found)),
+                                                     indent=1))
         if destination.exists():
             destination.rmdir()
         os.replace(partial, destination)
@@ -127,19 +132,63 @@ def _to_json(info: SnapshotInfo) -> dict[str, Any]:
             "created": info.created, "files": {k: list(v) for k, v in info.files.items()}}
 
 
-def read_info(source: Path) -> SnapshotInfo:
-    """The snapshot.json of a snapshot folder; SearchdError when it is none."""
+def _record(data: dict[str, Any]) -> bytes:
+    """The bytes a snapshot's signature covers: its snapshot.json without the signature."""
+    unsigned = {k: v for k, v in data.items() if k not in ("signature", "key")}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _signed(config: Config, data: dict[str, Any]) -> dict[str, Any]:
+    """data with its HMAC under the installation's signing key, and that key's id."""
+    key = keys.signing_key(config.snapshot_key_file)
+    return {**data, "key": keys.key_id(key), "signature": keys.sign(key, _record(data))}
+
+
+def _load(source: Path) -> dict[str, Any]:
+    """The parsed snapshot.json of source (read once: what is checked is what is used)."""
     try:
         data = json.loads((source / INFO_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SearchdError(f"{source} is not a searchd snapshot ({INFO_FILE}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise SearchdError(f"{source} is not a searchd snapshot ({INFO_FILE} is no record)")
+    return data
+
+
+def check_signature(config: Config, source: Path, data: dict[str, Any]) -> None:
+    """SearchdError unless data (source's snapshot.json) was signed with one of config's
+    keys."""
+    signature = data.get("signature")
+    if not isinstance(signature, str):
+        raise SearchdError(f"{source} is not a signed searchd snapshot (made by a searchd "
+                           "before snapshots were signed, or not by searchd); it is refused")
+    if not keys.verified(keys.verifying_keys(config.snapshot_key_file), _record(data),
+                         signature):
+        raise SearchdError(
+            f"the snapshot {source} was not signed with this installation's key (signed with "
+            f"key {str(data.get('key'))[:12]!r}); it is refused: restore only snapshots this "
+            "installation made, or add the key that signed it to the key file")
+
+
+def read_info(source: Path, data: dict[str, Any] | None = None) -> SnapshotInfo:
+    """The snapshot.json of a snapshot folder (data: as already read); SearchdError when it
+    is none."""
+    data = _load(source) if data is None else data
+    try:
         if data.get("format") != FORMAT:
             raise SearchdError(f"{source} is a snapshot of another format "
                                f"({data.get('format')!r}); this searchd reads {FORMAT}")
         files = {str(k): (int(v[0]), str(v[1])) for k, v in data["files"].items()}
-        return SnapshotInfo(source, str(data["indexname"]), str(data["analysis"]),
+        info = SnapshotInfo(source, str(data["indexname"]), str(data["analysis"]),
                             int(data["generation"]), files, str(data["searchd"]),
                             float(data["created"]))
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise SearchdError(f"{source} is not a searchd snapshot ({INFO_FILE}: {exc})") from exc
+    if any(not name or "/" in name or name.startswith(".") for name in files) or \
+            not info.indexname.isidentifier():
+        raise SearchdError(f"{source} is not a searchd snapshot (a file name in {INFO_FILE} "
+                           "is not one of an index folder)")
+    return info
 
 
 def verify(info: SnapshotInfo) -> None:
@@ -153,8 +202,10 @@ def verify(info: SnapshotInfo) -> None:
 
 def restore(config: Config, source: Path) -> SnapshotInfo:
     """Make the snapshot at source config's active index (atomically), after checking that
-    it is whole and of config's analysis."""
-    info = read_info(source)
+    it is signed with the installation's key, whole and of config's analysis."""
+    data = _load(source)
+    check_signature(config, source, data)
+    info = read_info(source, data)
     if info.analysis != index_key(config):
         raise SearchdError(
             f"the snapshot was made with another analysis ({info.analysis}; this config's "
@@ -168,9 +219,12 @@ def restore(config: Config, source: Path) -> SnapshotInfo:
             clone.clone(source, info.indexname, info.generation, config.index, name,
                         link=False)
             manifest.copy(source, info.indexname, config.index, name)
-        except BaseException:
+        except BaseException as exc:
             for leftover in config.index.glob(f"*{name}*"):
                 leftover.unlink(missing_ok=True)
+            if isinstance(exc, OPEN_ERRORS) and not isinstance(exc, OSError):
+                raise SearchdError(f"the snapshot {source} cannot be read as an index "
+                                   f"({exc}); the index is left as it was") from exc
             raise
         activate(config.index, name)
     return info

@@ -160,3 +160,114 @@ def test_a_snapshot_of_an_index_with_an_older_json_manifest(built: Config,
     restored = replace(built, index=tmp_path / "restored")
     snapshot.restore(restored, info.path)
     assert not sync_index(restored).changed
+
+
+class _CommandOnLoad:
+    """What a crafted pickle does: names os.system, so that loading it runs a command."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        import os
+        return (os.system, (self.command,))
+
+
+def _poison_toc(info: snapshot.SnapshotInfo, marker: Path) -> None:
+    """Write into the snapshot a table of contents whose schema pickle runs `touch marker`,
+    with the file's size and checksum in snapshot.json recomputed (not re-signed)."""
+    import json
+    import pickle
+
+    from whoosh.index import TOC
+
+    toc_name = TOC._filename(info.indexname, info.generation)
+    data = bytearray((info.path / toc_name).read_bytes())
+    from searchd.storage.files import DurableStorage
+
+    good = pickle.dumps(TOC.read(DurableStorage(str(info.path)), info.indexname,
+                                 info.generation).schema, 2)
+    evil = pickle.dumps(_CommandOnLoad(f"touch {marker}"), 2)
+    start = bytes(data).find(good)
+    assert start > 0
+    # the schema is a length-prefixed string (a varint of its length, then the pickle)
+    from whoosh.util.varints import varint
+    head = bytes(data[:start - len(varint(len(good)))])
+    (info.path / toc_name).write_bytes(head + varint(len(evil)) + evil
+                                       + bytes(data[start + len(good):]))
+    meta = json.loads((info.path / snapshot.INFO_FILE).read_text())
+    meta["files"][toc_name] = [(info.path / toc_name).stat().st_size,
+                               snapshot._checksum(info.path / toc_name)]
+    (info.path / snapshot.INFO_FILE).write_text(json.dumps(meta))
+
+
+def _resign(info: snapshot.SnapshotInfo, key: bytes) -> None:
+    import json
+
+    from searchd import keys
+    meta = json.loads((info.path / snapshot.INFO_FILE).read_text())
+    meta["signature"] = keys.sign(key, snapshot._record(meta))
+    (info.path / snapshot.INFO_FILE).write_text(json.dumps(meta))
+
+
+def test_a_crafted_snapshot_runs_no_code_on_restore(built: Config, tmp_path: Path) -> None:
+    """A table of contents whose pickle names os.system: refused for its signature when the
+    attacker lacks the key, and refused by the unpickler when the key is known (a leaked key,
+    an index folder written by hand): no command runs either way, the index is kept."""
+    from searchd import keys
+
+    info = snapshot.take(built, tmp_path / "snap")
+    before = answers(built)
+    marker = tmp_path / "pwned"
+    _poison_toc(info, marker)
+    with pytest.raises(SearchdError, match="not signed with this installation's key"):
+        snapshot.restore(built, info.path)
+    _resign(info, b"an attacker's own key, not ours")
+    with pytest.raises(SearchdError, match="not signed with this installation's key"):
+        snapshot.restore(built, info.path)
+    _resign(info, keys.signing_key(built.snapshot_key_file))
+    with pytest.raises(SearchdError, match="cannot be read as an index.*refused"):
+        snapshot.restore(built, info.path)
+    assert not marker.exists()
+    assert answers(built) == before
+    with pytest.raises(Exception, match="refused"):
+        Engine(replace(built, index=info.path)).search("stad")  # opened in place: the same
+    assert not marker.exists()
+
+
+def test_snapshots_are_signed_and_keys_rotate(built: Config, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first snapshot makes the key file (owner-only); a snapshot.json edited after
+    signing is refused; after a rotation (a new key on top) old snapshots still restore, and
+    once the old key is removed they are refused."""
+    import json
+    import stat
+
+    from searchd import keys
+
+    monkeypatch.delenv(keys.ENV, raising=False)
+    key_file = built.snapshot_key_file
+    assert key_file is not None
+    key_file.unlink(missing_ok=True)
+    old = snapshot.take(built, tmp_path / "old")
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    snapshot.restore(built, old.path)
+    meta = json.loads((old.path / snapshot.INFO_FILE).read_text())
+    edited = {**meta, "analysis": meta["analysis"] + " "}
+    (tmp_path / "edited").mkdir()
+    for item in old.path.iterdir():
+        (tmp_path / "edited" / item.name).write_bytes(item.read_bytes())
+    (tmp_path / "edited" / snapshot.INFO_FILE).write_text(json.dumps(edited))
+    with pytest.raises(SearchdError, match="not signed with this installation's key"):
+        snapshot.restore(built, tmp_path / "edited")
+    old_key = key_file.read_text().splitlines()[-1]
+    key_file.write_text("a-brand-new-key-0123456789abcdef\n" + old_key + "\n")
+    snapshot.restore(built, old.path)  # the old key still verifies
+    new = snapshot.take(built, tmp_path / "new")
+    key_file.write_text("a-brand-new-key-0123456789abcdef\n")
+    snapshot.restore(built, new.path)
+    with pytest.raises(SearchdError, match="not signed with this installation's key"):
+        snapshot.restore(built, old.path)
+    monkeypatch.setenv(keys.ENV, "a-key-from-the-environment-0123")
+    with pytest.raises(SearchdError, match="not signed with this installation's key"):
+        snapshot.restore(built, new.path)

@@ -13,6 +13,7 @@ Whoosh name they rely on):
   files.py     durable file storage; opening and creating Whoosh indexes
   qparser.py   Whoosh's query parser repaired; pattern expansions
   clone.py     a copy of an index's generation under a new name (snapshots)
+  unpickle.py  Whoosh's pickles read without running code from them
 Everything else uses the names exported here.
 """
 
@@ -21,9 +22,11 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from . import unpickle
 from .compat import IncompatibleWhoosh, check_version
 
 check_version()
+unpickle.install()  # no pickle of an index runs code (unpickle.py)
 
 # (after the version check: a Whoosh of another version fails here, clearly)
 from . import codec  # noqa: E402

@@ -94,8 +94,13 @@ class DurableStorage(TrackedStorage):
 
 
 def exists(folder: Path, name: str) -> bool:
-    """True when folder holds a Whoosh index called name."""
-    return bool(whoosh_index.exists_in(str(folder), indexname=name))
+    """True when folder holds a Whoosh index called name (a table of contents of it; not
+    read here: Whoosh's exists_in opened the whole index, through a file it left open when
+    the index could not be read)."""
+    if not folder.is_dir():
+        return False
+    found: int = whoosh_index.TOC._latest_generation(FileStorage(str(folder)), name)
+    return found > -1
 
 
 def open_whoosh(folder: Path, name: str) -> Index:
