@@ -10,9 +10,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import SEED_SUFFIX, scan_seeds
+from .documents import SEED_SUFFIX, file_kind, scan_seeds, valid_name
 from .errors import SearchdError
 from .manifest import Manifest
+
+BAD_NAME = "the file name is not valid UTF-8; rename it to have it indexed"
 
 
 @dataclass
@@ -32,6 +34,9 @@ def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
     seen: set[str] = set()
     unreadable: list[tuple[str, str]] = []
     for doc_id, path in scan_seeds(seeds, unreadable):
+        if not valid_name(doc_id):
+            plan.skipped.append((doc_id, BAD_NAME))
+            continue
         seen.add(doc_id)
         try:
             st = os.stat(path)
@@ -42,7 +47,7 @@ def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
     if not seeds.is_dir():  # gone while it was read: what was not seen is not deleted
         raise SearchdError(f"the seeds folder {seeds} vanished during the sync; the index "
                            "is left as it was")
-    plan.delete = {doc_id for doc_id in set(manifest.files) - seen
+    plan.delete |= {doc_id for doc_id in set(manifest.files) - seen
                    if not any(doc_id.startswith(prefix) for prefix, _ in unreadable)}
     plan.skipped.extend((f"{prefix}*", f"folder cannot be read ({reason}); its documents "
                            "are kept as they were") for prefix, reason in unreadable)
@@ -51,7 +56,14 @@ def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
 
 def _compare(doc_id: str, path: str, st: os.stat_result, manifest: Manifest,
              plan: Plan) -> None:
-    """Plan to write a seed file unless the manifest knows it with the same stat."""
+    """Plan to write a seed file unless the manifest knows it with the same stat; a FIFO,
+    socket or device is skipped (a former document of that name is deleted)."""
+    kind = file_kind(st.st_mode)
+    if kind is not None:
+        plan.skipped.append((doc_id, f"{kind}, not a regular file; not read"))
+        if manifest.get(doc_id) is not None:
+            plan.delete.add(doc_id)
+        return
     known = manifest.get(doc_id)
     if known is not None and known.same_stat(st):
         if known.skipped:
@@ -88,6 +100,9 @@ def plan_targets(targets: dict[str, Path], manifest: Manifest) -> Plan | None:
     one of them is now a folder (the whole folder must be checked)."""
     plan = Plan()
     for doc_id, path in targets.items():
+        if not valid_name(doc_id):
+            plan.skipped.append((doc_id, BAD_NAME))
+            continue
         try:
             st = os.stat(path)
         except OSError as exc:

@@ -20,6 +20,7 @@ import click
 
 from .config import Config, load_config
 from .errors import SearchdError
+from .logs import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -35,13 +36,13 @@ def translate_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except SearchdError as exc:
             hint = f" ({exc.hint})" if exc.hint else ""
-            raise click.ClickException(f"{exc}{hint}") from None
+            raise click.ClickException(printable(f"{exc}{hint}")) from None
         except BrokenPipeError:  # the reader stopped (`| head`): stop too, without a word
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (at exit)
             sys.exit(1)
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
-            raise click.ClickException(f"{exc.strerror or exc}{where}") from None
+            raise click.ClickException(printable(f"{exc.strerror or exc}{where}")) from None
     return wrapper  # type: ignore[return-value]
 
 
@@ -57,7 +58,7 @@ def run() -> None:
             where = f"details in {log}"
         except OSError:
             where = "no log could be written"
-        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} ({where})", err=True)
+        click.echo(printable(f"Error: unexpected {type(exc).__name__}: {exc} ({where})"), err=True)
         sys.exit(70)
 
 
@@ -108,9 +109,9 @@ def index_cmd(config: Config, rebuild: bool, wait: float, strict: bool) -> None:
 def _echo_problems(report: Any) -> None:
     """Name every skipped file with its reason, and every warning, on stderr."""
     for doc_id, reason in report.skipped:
-        click.echo(f"skipped {doc_id}: {reason}", err=True)
+        click.echo(printable(f"skipped {doc_id}: {reason}"), err=True)
     for doc_id, message in report.warnings:
-        click.echo(f"warning {doc_id}: {message}", err=True)
+        click.echo(printable(f"warning {doc_id}: {message}"), err=True)
 
 
 class _progress_bar:
@@ -162,9 +163,9 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
         return
     _print_result(result)
     for notice in result.notices:
-        click.echo(f"note: {notice}", err=True)
+        click.echo(printable(f"note: {notice}"), err=True)
     if result.suggestion:
-        click.echo(f"\nBedoelde u: {result.suggestion}")
+        click.echo(f"\nBedoelde u: {printable(result.suggestion)}")
 
 
 def _print_result(result: Any) -> None:
@@ -310,13 +311,13 @@ def analytics_cmd(config: Config, days: int, limit: int, as_json: bool) -> None:
         return
     click.echo(f"most frequent searches, last {days} days:")
     for c in found.popular or []:
-        click.echo(f"  {c.count:6d}  {c.query}")
+        click.echo(f"  {c.count:6d}  {printable(c.query)}")
     if not found.popular:
         click.echo("  (none)")
     click.echo(f"\nmost frequent searches that found nothing, last {days} days "
                "(and a line for the synonyms file):")
     for c in found.zero_results:
-        click.echo(f"  {c.count:6d}  {c.query:30s}  {lines[c.query]}")
+        click.echo(f"  {c.count:6d}  {printable(c.query):30s}  {printable(lines[c.query])}")
     if not found.zero_results:
         click.echo("  (none)")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,12 +99,55 @@ def read_seed(path: Path, root: Path) -> LoadedSeed:
     try:
         if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
             raise SeedError("a symbolic link to a file outside the seeds folder; not followed")
-        if path.stat().st_size > MAX_SEED_BYTES:
-            raise SeedError(f"larger than {MAX_SEED_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
+        data = read_regular(path, MAX_SEED_BYTES)
     except OSError as exc:
         raise SeedError(f"cannot read: {exc.strerror or exc}") from exc
     return parse_seed(data, document_id(path, root))
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most limit bytes; SeedError for anything else. It
+    is opened without blocking (a FIFO would wait for a writer forever) and checked after
+    opening (what was a file when the folder was scanned may be a FIFO or a device now)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        st = os.fstat(fd)
+        kind = file_kind(st.st_mode)
+        if kind is not None:
+            raise SeedError(f"{kind}, not a regular file")
+        if st.st_size > limit:
+            raise SeedError(f"larger than {limit // (1024 * 1024)} MB")
+        chunks, left = [], limit + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise SeedError(f"larger than {limit // (1024 * 1024)} MB (it grew while read)")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def file_kind(mode: int) -> str | None:
+    """None for a regular file, else what it is, in words (for a skip's reason)."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def valid_name(doc_id: str) -> bool:
+    """False for a path that is not valid UTF-8 (os gives its bad bytes as lone
+    surrogates): it cannot be a document id, a URL or a manifest key."""
+    try:
+        doc_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_seed(data: bytes, doc_id: str) -> LoadedSeed:

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from typing import Any
 
+# What must never reach an operator's terminal or a log as it is: control characters (C0,
+# DEL, C1: escape sequences, forged line breaks), lone surrogates (a file name that is not
+# valid UTF-8) and the bidirectional overrides that reorder what a line shows.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _FIELDS = "searchd_fields"  # the LogRecord attribute that holds an event's fields
 _HANDLER_NAME = "searchd"
 
@@ -26,8 +31,9 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": _timestamp(record.created), "level": record.levelname.lower(),
-            "logger": record.name, "message": record.getMessage()}
-        line.update(getattr(record, _FIELDS, {}))
+            "logger": record.name, "message": printable(record.getMessage())}
+        line.update({key: printable(value) if isinstance(value, str) else value
+                     for key, value in getattr(record, _FIELDS, {}).items()})
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
@@ -40,7 +46,7 @@ class TextFormatter(logging.Formatter):
         fields = getattr(record, _FIELDS, {})
         extra = "".join(f" {key}={_text_value(value)}" for key, value in fields.items())
         line = (f"{_timestamp(record.created)} {record.levelname.lower()} {record.name}: "
-                f"{record.getMessage()}{extra}")
+                f"{printable(record.getMessage())}{extra}")
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
@@ -52,10 +58,23 @@ def _timestamp(created: float) -> str:
         f".{int(created % 1 * 1000):03d}Z"
 
 
+def printable(text: str) -> str:
+    """text with every character that could act on a terminal or break a line shown as an
+    escape (\\x1b, \\n, \\udcff): what a searcher typed or a file was named, for the
+    operator's eyes."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _text_value(value: Any) -> str:
-    """A field's value for a text line: quoted when it holds a space or a quote."""
-    text = str(value)
-    if not text or any(c in text for c in ' "=\n'):
+    """A field's value for a text line: escaped, and quoted when it holds a space or a
+    quote."""
+    text = printable(str(value))
+    if not text or any(c in text for c in ' "='):
         return json.dumps(text, ensure_ascii=False)
     return text
 

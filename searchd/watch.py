@@ -40,6 +40,8 @@ LOCK_WAIT = 10.0
 BACKOFF_MAX = 60.0
 MAX_PATHS = 2000  # changed files noted for one sync; past them, the folder is checked
 STATUS_FILE = "watcher.json"
+STALL_AFTER = 300.0  # seconds a sync may go without progress before it is called stalled
+SAVE_EVERY = 5.0     # seconds between saves of a sync's progress
 
 
 @dataclass
@@ -54,6 +56,8 @@ class WatchStatus:
     last_sync_at: float | None = None  # the last successful sync (Unix time)
     retry_in: float | None = None
     skipped: int | None = None  # files the last successful sync skipped
+    syncing_since: float | None = None  # a sync under way since (Unix time)
+    progress_at: float | None = None  # ... its last sign of progress
 
     def save(self, index_dir: Path) -> None:
         """Write the status for other processes (atomically; losing it costs nothing)."""
@@ -74,6 +78,12 @@ def read_status(index_dir: Path) -> dict[str, Any]:
         return {"state": "starting"}
     if not isinstance(status, dict) or not alive(status.get("pid")):
         return {"state": "stopped"}
+    progress = status.get("progress_at")
+    if status.get("syncing_since") and isinstance(progress, (int, float)) and \
+            time.time() - progress > STALL_AFTER:
+        status["state"] = "stalled"
+        status["last_error"] = (f"a sync has made no progress for {time.time() - progress:.0f}"
+                                " s; new documents are not being indexed")
     return status
 
 
@@ -185,7 +195,9 @@ class SeedWatcher:
         the whole folder), never ends the watcher."""
         try:
             self._renew_observer()
-            report = sync_index(self.config, lock_wait=LOCK_WAIT, merge=merge, paths=paths)
+            self._started()
+            report = sync_index(self.config, lock_wait=LOCK_WAIT, merge=merge, paths=paths,
+                                progress=self._progressed)
             self.syncs += 1
             self.report(report)
         except IndexLockedError:
@@ -198,6 +210,20 @@ class SeedWatcher:
             return
         self._measure(True, report.seconds)
         self._succeeded(report)
+
+    def _started(self) -> None:
+        """Note that a sync has begun (/healthz calls it stalled if it stops progressing);
+        one that waits for the lock of another writer goes on from its first attempt."""
+        if self.status.syncing_since is None:
+            self.status.syncing_since = self.status.progress_at = time.time()
+            self.status.save(self.config.index)
+
+    def _progressed(self, done: int, total: int) -> None:
+        """A sync's progress: noted, and saved every SAVE_EVERY s."""
+        now = time.time()
+        if now - (self.status.progress_at or 0.0) >= SAVE_EVERY:
+            self.status.progress_at = now
+            self.status.save(self.config.index)
 
     def _measure(self, ok: bool, seconds: float) -> None:
         """Count the sync in the metrics (metrics.py), if they are on."""
@@ -216,6 +242,7 @@ class SeedWatcher:
         log.debug("sync failure", exc_info=exc)
         status.state, status.last_error, status.last_error_at = "failing", message, time.time()
         status.retry_in = delay
+        status.syncing_since = status.progress_at = None
         self._retry_at = time.monotonic() + delay
         status.save(self.config.index)
 
@@ -227,6 +254,7 @@ class SeedWatcher:
             log.warning("sync works again after %d failed attempts", status.failures)
             self._rewatch.set()
         status.state, status.failures, status.retry_in = "ok", 0, None
+        status.syncing_since = status.progress_at = None
         status.skipped = len(report.skipped)
         status.last_sync_at = time.time()
         status.save(self.config.index)

@@ -94,3 +94,78 @@ def test_exit_status_and_strict(runner: CliRunner, config: Config, seeds: Path) 
     assert lenient.exit_code == 0 and "skipped empty.txt: empty file" in lenient.output
     strict = runner.invoke(main, ["--config", str(conf), "index", "--strict"])
     assert strict.exit_code == 1 and "1 file(s) skipped" in strict.output
+
+
+def test_special_files_are_named_and_skipped_never_read(config: Config, seeds: Path,
+                                                        tmp_path: Path) -> None:
+    """A FIFO (reading it would wait for a writer forever), a socket and a device called
+    *.txt are skipped with what they are; the rest is indexed, at once."""
+    import socket
+    import threading
+
+    os.mkfifo(seeds / "pijp.txt")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(seeds / "sok.txt"))
+    (seeds / "nul-apparaat.txt").symlink_to("/dev/zero")  # a device inside the folder? no:
+    (seeds / "nul-apparaat.txt").unlink()                 # a link out is refused anyway
+    (seeds / "nieuw.txt").write_text(GOOD)
+    done: list[object] = []
+    worker = threading.Thread(target=lambda: done.append(sync_index(config)), daemon=True)
+    worker.start()
+    worker.join(20)
+    sock.close()
+    assert done, "the sync blocked on the FIFO"
+    report = done[0]
+    skipped = dict(report.skipped)  # type: ignore[attr-defined]
+    assert skipped["pijp.txt"].startswith("a FIFO (named pipe), not a regular file")
+    assert skipped["sok.txt"].startswith("a socket, not a regular file")
+    assert report.added == 5  # type: ignore[attr-defined]
+
+
+def test_a_file_that_turns_into_a_fifo_after_the_scan(config: Config, seeds: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked again after opening, without blocking: a race cannot wedge the sync."""
+    import searchd.sync as sync
+
+    real = sync.read_seed
+
+    def swapped(path: Path, root: Path):  # type: ignore[no-untyped-def]
+        if path.name == "fiets.txt":
+            path.unlink()
+            os.mkfifo(path)
+        return real(path, root)
+
+    monkeypatch.setattr(sync, "read_seed", swapped)
+    report = sync_index(config)
+    assert dict(report.skipped)["fiets.txt"].startswith("a FIFO")
+    assert report.added == 3
+
+
+def test_names_that_are_not_utf8_or_hold_control_characters(runner: CliRunner, config: Config,
+                                                            seeds: Path) -> None:
+    """A name that is not valid UTF-8 is skipped with its bytes escaped, one line; the other
+    new files of the same sync are indexed; a newline in a name cannot forge a line."""
+    folder = os.fsencode(seeds / "raar")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"slecht\xffnaam.txt"), "w") as fh:
+        fh.write(GOOD)
+    (seeds / "raar" / "regel\nskipped nep.txt: vals.txt").write_text("Antwerpen zonder kop.")
+    (seeds / "raar" / "kleur\x1b[31m.txt").write_text(GOOD)
+    for n in range(7):
+        (seeds / "raar" / f"goed{n}.txt").write_text(GOOD)
+    conf = config.index.parent / "config.toml"
+    conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
+    result = runner.invoke(main, ["--config", str(conf), "index"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "skipped raar/slecht\\udcffnaam.txt: the file name is not valid UTF-8; rename it " \
+           "to have it indexed" in lines
+    assert not any(line.startswith("skipped nep.txt") for line in lines)
+    assert any(line.startswith("warning raar/regel\\x0askipped nep.txt: vals.txt: no ")
+               for line in lines)
+    assert "\x1b" not in result.output
+    engine = Engine(config)
+    assert engine.search("antwerpen").total == 7 + 2  # the seven, and the two odd names
+    again = sync_index(config)  # and again: still skipped, nothing else
+    assert [reason for _, reason in again.skipped] == [
+        "the file name is not valid UTF-8; rename it to have it indexed"]

@@ -286,3 +286,42 @@ def test_no_merge_while_a_burst_goes_on(built: Config, seeds: Path,
     finally:
         watcher.stop()
     assert False in merges and merges[-1] is True
+
+
+def test_a_fifo_does_not_wedge_the_watcher(built: Config, seeds: Path) -> None:
+    """A FIFO named *.txt is skipped; the files after it are indexed, and the lock is free
+    for `searchd index` meanwhile."""
+    reports: list[SyncReport] = []
+    watcher = SeedWatcher(built, report=reports.append).start()
+    try:
+        os.mkfifo(seeds / "pijp.txt")
+        (seeds / "olifant.txt").write_text(" date 2018-01 Dier\n\nEen olifant.")
+        eventually(lambda: found(built, "olifant") == {"olifant.txt"})
+        assert any(doc_id == "pijp.txt" for report in reports for doc_id, _ in report.skipped)
+        (seeds / "giraf.txt").write_text(" date 2018-01 Dier\n\nEen giraf.")
+        eventually(lambda: found(built, "giraf") == {"giraf.txt"})
+        sync_index(built, lock_wait=10)
+    finally:
+        watcher.stop()
+
+
+def test_healthz_and_readyz_name_a_sync_that_makes_no_progress(built: Config) -> None:
+    import json
+
+    from searchd.watch import STALL_AFTER, STATUS_FILE
+    from searchd.web import create_app
+
+    app = create_app(built)
+    app.config["SEARCHD_WATCHED"] = True
+    client = app.test_client()
+    now = time.time()
+    status = {"state": "ok", "pid": os.getpid(), "failures": 0, "last_sync_at": now - 900,
+              "syncing_since": now - 900, "progress_at": now - STALL_AFTER - 5}
+    (built.index / STATUS_FILE).write_text(json.dumps(status))
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["watcher"]["state"] == "stalled"
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "no progress" in ready.get_json()["reason"]
+    (built.index / STATUS_FILE).write_text(json.dumps({**status, "progress_at": now - 1}))
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    assert client.get("/readyz").status_code == 200

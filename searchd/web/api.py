@@ -37,12 +37,13 @@ def document(doc_id: str) -> dict[str, Any]:
 @bp.get("/healthz")
 def healthz() -> dict[str, Any]:
     """Liveness, the number of documents searchable and, under `serve --watch`, the
-    watcher's state: "degraded" while its syncs fail or when it has stopped."""
+    watcher's state: "degraded" while its syncs fail, when one makes no progress, or when it
+    has stopped."""
     from ..watch import read_status
 
     body: dict[str, Any] = {"status": "ok", "documents": engine().searcher().doc_count()}
     if current_app.config.get("SEARCHD_WATCHED"):
         body["watcher"] = read_status(current_app.config["SEARCHD"].index)
-        if body["watcher"]["state"] in ("failing", "stopped"):
+        if body["watcher"]["state"] in ("failing", "stopped", "stalled"):
             body["status"] = "degraded"
     return body

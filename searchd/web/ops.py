@@ -147,7 +147,10 @@ def readyz() -> tuple[dict[str, Any], int]:
     except SearchdError as exc:
         return {"status": "not ready", "reason": str(exc)}, 503
     if current_app.config.get("SEARCHD_WATCHED"):
-        state = read_status(_config().index).get("state")
+        status = read_status(_config().index)
+        state = status.get("state")
+        if state == "stalled":
+            return {"status": "not ready", "reason": status["last_error"]}, 503
         if state not in ("ok", "failing"):
             return {"status": "not ready", "reason": f"the watcher is {state}"}, 503
     return {"status": "ready"}, 200
