@@ -9,6 +9,11 @@ Queries that are not plain words combined by AND/OR (phrases, patterns, NOT, ...
 of COSTLY_SLOTS per process; when none frees within COSTLY_WAIT the request is refused with
 BusyError (a 503 with Retry-After), so a flood of crafted queries holds at most that many
 threads of each worker and plain searches keep their own.
+
+Near spellings (typo tolerance while planning, "Bedoelde u" after ranking) cost a few ms a
+word, so they share one allowance per search (lookup()): FREE_LOOKUPS words freely, up to
+MAX_LOOKUPS when the search can take the costly slot as well, none past the CPU budget. A
+search that cannot look up more words is still answered, with the rest searched as typed.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ SEARCH_CPU_SECONDS = 0.5  # CPU time one search may use
 COSTLY_SLOTS = 1          # costly searches running at once in one process
 COSTLY_WAIT = 0.05        # seconds a costly search waits for a slot before it is refused
 CHECK_EVERY = 256         # postings between two checks in a matcher loop
+FREE_LOOKUPS = 2          # words of a search looked up for near spellings without the slot
+MAX_LOOKUPS = 6           # ... at most, with the slot
 
 _local = threading.local()
 _costly = threading.BoundedSemaphore(COSTLY_SLOTS)
@@ -32,13 +39,35 @@ _costly = threading.BoundedSemaphore(COSTLY_SLOTS)
 @contextmanager
 def limited(seconds: float | None = None) -> Iterator[None]:
     """Run the block under a budget of `seconds` (default SEARCH_CPU_SECONDS) of this
-    thread's CPU time."""
-    outer = getattr(_local, "deadline", None)
+    thread's CPU time, and one allowance of near-spelling look-ups."""
+    outer = (getattr(_local, "deadline", None), getattr(_local, "lookups", None),
+             getattr(_local, "slot", None))
     _local.deadline = time.thread_time() + (SEARCH_CPU_SECONDS if seconds is None else seconds)
+    _local.lookups, _local.slot = 0, "none"
     try:
         yield
     finally:
-        _local.deadline = outer
+        if _local.slot == "taken":  # taken by lookup() for this search
+            _costly.release()
+        _local.deadline, _local.lookups, _local.slot = outer
+
+
+def lookup() -> bool:
+    """May this search look up one more word's near spellings? Counts it when so. Past
+    FREE_LOOKUPS the search must hold the costly slot (taken here, without waiting long,
+    until the search ends); never past MAX_LOOKUPS or the CPU budget. Outside a search
+    (no budget set) always."""
+    done = getattr(_local, "lookups", None)
+    if done is None:
+        return True
+    if done >= MAX_LOOKUPS or time.thread_time() > _local.deadline:
+        return False
+    if done >= FREE_LOOKUPS and _local.slot == "none":
+        if not _costly.acquire(timeout=COSTLY_WAIT):
+            return False
+        _local.slot = "taken"
+    _local.lookups = done + 1
+    return True
 
 
 def check() -> None:
@@ -54,9 +83,15 @@ def check() -> None:
 def costly_slot(wait: float = COSTLY_WAIT) -> Iterator[None]:
     """Hold one of the process's slots for costly searches; BusyError when none frees
     within wait seconds."""
+    if getattr(_local, "slot", None) in ("taken", "held"):  # this search holds it already
+        yield
+        return
     if not _costly.acquire(timeout=wait):
         raise BusyError("too many complex searches are running; try again in a moment")
+    outer = getattr(_local, "slot", None)
+    _local.slot = "held"  # lookup() needs no slot of its own then
     try:
         yield
     finally:
+        _local.slot = outer
         _costly.release()

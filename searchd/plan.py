@@ -17,6 +17,7 @@ from typing import Any
 
 from whoosh import query as wq
 
+from . import budget
 from .analysis.compounds import could_be_part
 from .analysis.folding import fold
 from .analysis.lemmas import PART_MARK, own_and_part_terms
@@ -44,7 +45,6 @@ voor onder tegen zonder meer veel andere alles niets iemand altijd doen kunnen z
 welke welk waar wanneer waarom hoeveel hoe zoals
 """.split())
 MAX_TYPOS = 4  # near spellings a word is also searched as
-MAX_TYPO_WORDS = 5  # words of one query looked up for near spellings (each costs ms)
 
 
 @dataclass(frozen=True)
@@ -215,11 +215,11 @@ class Planner:
         seen = doc_count(self.tables, folded)
         if seen >= RARE:
             return []
-        self._looked_up += 1
-        if self._looked_up > MAX_TYPO_WORDS:
-            if self._looked_up == MAX_TYPO_WORDS + 1:
-                self.notices.append(f"more than {MAX_TYPO_WORDS} words are unknown; the "
-                                    "others were searched as typed")
+        if not budget.lookup():
+            if not self._looked_up:
+                self._looked_up = 1
+                self.notices.append("too many words are unknown to look up near spellings "
+                                    "of all of them; the others were searched as typed")
             return []
         shortest = self.typo_from[0]
         near = {w: n for w, n in near_words(self.tables, folded, edits).items()

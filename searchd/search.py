@@ -150,6 +150,12 @@ class IndexView:
         """The analyzer the index was built with (from its schema)."""
         return self.searcher.schema[BODY].analyzer
 
+    def free_text(self, text: str, synonyms: Any = None) -> bool:
+        """True when text is planned as free text (words only: plan.py), whose planning
+        costs little; False for query syntax (patterns expand, phrases read positions)."""
+        expanded = synonyms.expand(text) if synonyms else text
+        return self.planner is not None and is_free_text(expanded)
+
     def plan(self, text: str, synonyms: Any = None) -> tuple[wq.Query, list[str]]:
         """A user query parsed (text that does not parse is searched as plain words) and
         cut down to what one search may cost, with a notice for every cut. Free text
@@ -260,6 +266,10 @@ class Engine:
         """_search within one search's budget of work; a query that is not plain words
         waits for one of the process's few slots for costly searches (budget.py)."""
         with budget.limited():
+            if not view.free_text(text, self.synonyms):  # patterns, phrases, operators:
+                with budget.costly_slot():               # planning them costs already
+                    q, notices = view.plan(text, self.synonyms)
+                    return self._search(view, q, notices, text, *options)
             q, notices = view.plan(text, self.synonyms)
             if is_simple(q):
                 return self._search(view, q, notices, text, *options)
@@ -312,9 +322,14 @@ class Engine:
                        str(view.body(docnum)), fields.get(CHECKSUM, ""))
         terms: set[str] = set()
         if text.strip():
+            text = check_query(text)
             with budget.limited():
-                terms = query_terms(view.plan(check_query(text), self.synonyms)[0],
-                                    view.searcher)
+                if view.free_text(text, self.synonyms):
+                    terms = query_terms(view.plan(text, self.synonyms)[0], view.searcher)
+                else:
+                    with budget.costly_slot():
+                        terms = query_terms(view.plan(text, self.synonyms)[0],
+                                            view.searcher)
         spans = vector_spans(view.searcher.reader(), docnum, BODY, terms)
         title_spans = match_spans(doc.title, terms, view.analyzer)
         return DocumentView(doc, highlight_html(doc.body, spans),

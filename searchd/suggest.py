@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from whoosh.reading import IndexReader
 
+from . import budget
 from .analysis.folding import fold
 from .analysis.stopwords import STOP_WORDS
 from .cache import SizedLRU
@@ -195,12 +196,14 @@ def complete(tables: Sequence[WordTable], text: str, limit: int = 8) -> list[str
 
 
 def suggest(tables: Sequence[WordTable], text: str) -> str | None:
-    """The query with misspelled words replaced by frequent near spellings, or None."""
+    """The query with misspelled words replaced by frequent near spellings, or None. Each
+    word looked up spends the search's allowance (budget.lookup); once it is spent, the
+    other words stay as typed."""
     changed = False
 
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
-        better = better_spelling(tables, match.group())
+        better = better_spelling(tables, match.group(), budget.lookup)
         if better is None:
             return match.group()
         changed = True
@@ -316,13 +319,15 @@ def _first_letter_variants(word: str) -> set[str]:
     return {v for v in variants if v and v[0] != word[0]}
 
 
-def better_spelling(tables: Sequence[WordTable], word: str) -> str | None:
-    """A much more frequent word of the index within a small edit distance, or None."""
+def better_spelling(tables: Sequence[WordTable], word: str,
+                    allowed: Callable[[], bool] = lambda: True) -> str | None:
+    """A much more frequent word of the index within a small edit distance, or None (also
+    when the word would need a look-up and allowed() says no more)."""
     folded = fold(word)
     if word in _OPERATORS or folded in STOP_WORDS:
         return None
     seen = doc_count(tables, folded)
-    if seen >= RARE:
+    if seen >= RARE or not allowed():
         return None
     near = _same_first_letter(tables, folded, max_edits(len(folded)))
     if not near:

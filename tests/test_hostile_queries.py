@@ -178,3 +178,93 @@ def test_costly_queries_wait_for_a_slot_and_plain_ones_do_not(engine: Engine) ->
     assert plain.status_code == 200 and plain.get_json()["total"] >= 1
     again = client.get("/api/search", query_string={"q": '"strijders heroverden"'})
     assert again.status_code == 200
+
+
+def _count_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The words looked up for near spellings (typos and "Bedoelde u" alike)."""
+    import searchd.suggest as suggest
+
+    looked: list[str] = []
+    real = suggest._same_first_letter
+
+    def counting(tables, folded, edits):  # type: ignore[no-untyped-def]
+        looked.append(folded)
+        return real(tables, folded, edits)
+
+    monkeypatch.setattr(suggest, "_same_first_letter", counting)
+    return looked
+
+
+def test_near_spellings_share_one_allowance_per_search(engine: Engine,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hundred made-up words: typo tolerance and "Bedoelde u" together look up at most
+    MAX_LOOKUPS of them, and the search is answered."""
+    from searchd import budget
+
+    looked = _count_lookups(monkeypatch)
+    words = " ".join(f"q{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}zxwvkt" for n in range(100))
+    result = engine.search(words)
+    assert result.total == 0
+    assert 0 < len(looked) <= budget.MAX_LOOKUPS
+    assert any("near spellings" in notice for notice in result.notices)
+
+
+def test_past_the_free_lookups_a_search_needs_the_costly_slot(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While another search holds the process's costly slot, a search of many unknown words
+    looks up only FREE_LOOKUPS of them (and does not wait for the slot)."""
+    import threading
+
+    from searchd import budget
+
+    looked = _count_lookups(monkeypatch)
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with budget.costly_slot():
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    try:
+        engine.search("qaazxwvkt qbbzxwvkt qcczxwvkt qddzxwvkt qeezxwvkt qffzxwvkt")
+    finally:
+        release.set()
+        thread.join()
+    assert len(looked) == budget.FREE_LOOKUPS
+
+
+def test_the_document_page_plans_patterns_in_the_costly_slot(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchd import budget
+    from searchd.errors import BusyError
+
+    taken: list[bool] = []
+    real = budget.costly_slot
+
+    def spying(*args, **kwargs):  # type: ignore[no-untyped-def]
+        taken.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(budget, "costly_slot", spying)
+    engine.document("kat.txt", "str* stad* he* ter* bu*")
+    assert taken
+    taken.clear()
+    engine.document("kat.txt", "strijders stad")
+    assert not taken
+    with real():  # held elsewhere: the page with patterns is refused, not slowed
+        import threading
+        errors: list[BaseException] = []
+
+        def other() -> None:
+            try:
+                engine.document("kat.txt", "str* stad*")
+            except BusyError as exc:
+                errors.append(exc)
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert errors
