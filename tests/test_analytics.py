@@ -4,6 +4,7 @@ the owner's page /beheer."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
@@ -165,7 +166,8 @@ def test_beheer_shows_the_lists_with_the_token(owner) -> None:  # type: ignore[n
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "fiets" in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
-    assert owner.post("/beheer/logout").status_code == 303
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+    assert owner.post("/beheer/logout", data={"csrf": csrf}).status_code == 303
     assert owner.get("/beheer").status_code == 401
 
 
@@ -190,3 +192,67 @@ def test_a_flood_of_made_up_searches_cannot_grow_a_day_without_bound(
     recorder.flush()
     counted = {r[1]: r[2] for r in rows(tmp_path)}
     assert len(counted) == 5 and counted["woord0"] == 2
+
+
+def _signed_in(owner):  # type: ignore[no-untyped-def]
+    """Sign owner in; (the cookie's value, the page's CSRF token)."""
+    owner.post("/beheer/login", data={"token": TOKEN})
+    page = owner.get("/beheer")
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+    return owner.get_cookie("searchd_beheer", path="/beheer").value, csrf
+
+
+def test_signing_out_ends_the_session_on_the_server(owner) -> None:  # type: ignore[no-untyped-def]
+    """The cookie of a session that signed out is refused, even when sent again; the cookie
+    is a random id, nothing derived from the token."""
+    import hashlib
+
+    cookie, csrf = _signed_in(owner)
+    assert hashlib.sha256(b"searchd beheer " + TOKEN.encode()).hexdigest() not in cookie
+    assert TOKEN not in cookie and len(cookie) >= 40
+    assert owner.post("/beheer/logout", data={"csrf": csrf}).status_code == 303
+    owner.set_cookie("searchd_beheer", cookie, path="/beheer")  # a stolen copy of it
+    assert owner.get("/beheer").status_code == 401
+    again, _ = _signed_in(owner)
+    assert again != cookie
+
+
+def test_posts_from_another_site_are_refused(owner) -> None:  # type: ignore[no-untyped-def]
+    _, csrf = _signed_in(owner)
+    evil = {"Origin": "https://evil.example"}
+    assert owner.post("/beheer/logout", data={"csrf": csrf}, headers=evil).status_code == 403
+    assert owner.post("/beheer/logout", headers={
+        "Referer": "https://evil.example/page"}).status_code == 403
+    assert owner.post("/beheer/logout", data={"csrf": "guessed"}).status_code == 403
+    assert owner.get("/beheer").status_code == 200  # still signed in
+    assert owner.post("/beheer/login", data={"token": TOKEN}, headers=evil).status_code == 403
+    assert owner.post("/beheer/logout", data={"csrf": csrf}, headers={
+        "Origin": "http://localhost"}).status_code == 303
+
+
+def test_sign_in_attempts_are_throttled_per_client_and_overall(
+        owner, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    """Past PER_CLIENT wrong tokens a client is refused with 429 and Retry-After, the right
+    token too; other clients may still try until OVERALL; a flood logs a line, not one per
+    attempt."""
+    from searchd import sessions
+
+    def attempt(token: str, client: str):  # type: ignore[no-untyped-def]
+        return owner.post("/beheer/login", data={"token": token},
+                          environ_base={"REMOTE_ADDR": client})
+
+    with caplog.at_level("WARNING", logger="searchd.admin"):
+        for _ in range(sessions.PER_CLIENT):
+            assert attempt("fout-fout-fout-fout", "10.0.0.1").status_code == 401
+        for _ in range(50):
+            refused = attempt("fout-fout-fout-fout", "10.0.0.1")
+            assert refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= sessions.WINDOW + 1
+        assert "Te veel mislukte pogingen" in refused.text
+        assert attempt(TOKEN, "10.0.0.1").status_code == 429
+        assert attempt(TOKEN, "10.0.0.2").status_code == 303  # another client: not locked
+        for n in range(sessions.OVERALL):
+            attempt("fout-fout-fout-fout", f"10.1.{n // 4}.{n % 4}")
+        assert attempt(TOKEN, "10.0.0.3").status_code == 429  # the overall limit
+    assert len(caplog.records) <= 12

@@ -1,18 +1,22 @@
 """/beheer: the owner's page of search analytics (analytics.py).
 
 Served only when [admin] token is set (404 otherwise, as for any unknown page). The owner
-signs in with the token in a form; a correct one (compared in constant time) puts a signed
-session cookie on /beheer only, so visitors of the search pages never get a cookie. The
-cookie's signing key is derived from the token: the same in every worker process, and a new
-token signs everyone out.
+signs in with the token in a form; its protections (sessions.py):
+- a correct token (compared in constant time) opens a session held on the server; the
+  cookie (on /beheer only, HttpOnly, SameSite=Strict) is a random id, nothing derived from
+  the token; signing out, or a new token, ends it;
+- sign-in attempts are limited per client and overall (429 with Retry-After), and a
+  refusal is logged once per throttled spell, not once per attempt;
+- every POST must come from this site's own pages: an Origin (or Referer) of another site is
+  refused, and a signed-in form carries the session's CSRF token.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -24,30 +28,24 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
 from .. import analytics, logs
 from ..config import Config
+from ..sessions import Session, SessionStore
 from .common import engine
 
 bp = Blueprint("admin", __name__)
 log = logging.getLogger("searchd.admin")
 MAX_TOKEN_CHARS = 256
 LIST_LIMIT = 25
-_SESSION_KEY = "beheer"
+COOKIE = "searchd_beheer"
+_STORE = "searchd.sessions"
 
 
 def install(app: Flask) -> None:
-    """Register /beheer; with a token configured, sign sessions with a key of it."""
-    token = app.config["SEARCHD"].admin_token
-    if token:
-        app.secret_key = hmac.new(token.encode(), b"searchd session key",
-                                  hashlib.sha256).hexdigest()
-        app.config.update(SESSION_COOKIE_NAME="searchd_beheer", SESSION_COOKIE_PATH="/beheer",
-                          SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
-                          PERMANENT_SESSION_LIFETIME=12 * 3600)
+    """Register /beheer (its session store is opened on first use)."""
     app.register_blueprint(bp)
 
 
@@ -59,28 +57,48 @@ def _token() -> str:
     return str(token)
 
 
-def _signed_in(token: str) -> bool:
-    mark = session.get(_SESSION_KEY)
-    return isinstance(mark, str) and hmac.compare_digest(mark, _mark(token))
+def _store() -> SessionStore:
+    """This app's session store (made once per process)."""
+    store: SessionStore | None = current_app.extensions.get(_STORE)
+    if store is None:
+        config: Config = current_app.config["SEARCHD"]
+        store = current_app.extensions.setdefault(
+            _STORE, SessionStore(config.index, _token()))
+    return store
 
 
-def _mark(token: str) -> str:
-    """What the session holds of a signed-in owner: a digest of the token, never the token."""
-    return hashlib.sha256(b"searchd beheer " + token.encode()).hexdigest()
+def _session() -> Session | None:
+    """The signed-in owner's session of this request, or None."""
+    return _store().find(request.cookies.get(COOKIE))
+
+
+@bp.before_request
+def _same_site_posts_only() -> None:
+    """Refuse a POST whose Origin (or else Referer) names another site (CSRF)."""
+    if request.method != "POST":
+        return
+    claimed = request.headers.get("Origin") or request.headers.get("Referer")
+    if claimed is None:
+        return  # not sent by a browser's cross-site form; logout checks its CSRF token too
+    here = urlsplit(request.host_url)
+    there = urlsplit(claimed)
+    if (there.scheme, there.netloc) != (here.scheme, here.netloc):
+        abort(403)
 
 
 @bp.get("/beheer")
 def page() -> Response:
     """The analytics for a signed-in owner; the sign-in form otherwise."""
-    token = _token()
-    if not _signed_in(token):
+    _token()
+    session = _session()
+    if session is None:
         return _private(render_template("login.html", error=None), 401)
     config: Config = current_app.config["SEARCHD"]
     days = _days(config)
     found = analytics.report(config.index, days, LIST_LIMIT)
     lines = analytics.synonyms_lines(engine(), found)
     return _private(render_template("beheer.html", report=found, lines=lines,
-                                    enabled=config.analytics,
+                                    enabled=config.analytics, csrf=session.csrf,
                                     choices=sorted({7, 30, config.analytics_days})), 200)
 
 
@@ -93,24 +111,42 @@ def _days(config: Config) -> int:
 
 @bp.post("/beheer/login")
 def login() -> Response:
-    """Sign in with the token."""
-    token = _token()
+    """Sign in with the token (throttled per client and overall)."""
+    token, store = _token(), _store()
+    client = request.remote_addr or "?"
+    wait = store.retry_after(client)
+    if wait:
+        response = _private(render_template(
+            "login.html", error=f"Te veel mislukte pogingen; probeer het over {wait} "
+            "seconden opnieuw."), 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     given = request.form.get("token", "")[:MAX_TOKEN_CHARS]
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        logs.event(log, "admin sign-in refused", logging.WARNING)
+    if not store.check_token(given, token):
+        store.failed(client)
+        if store.retry_after(client):  # this failure started a throttled spell: one line
+            logs.event(log, "admin sign-in throttled after repeated wrong tokens",
+                       logging.WARNING)
         return _private(render_template("login.html", error="Onjuist token."), 401)
-    session.clear()
-    session[_SESSION_KEY] = _mark(token)
-    session.permanent = True
-    return _private(redirect(url_for("admin.page")), 303)
+    cookie, _ = store.open()
+    response = _private(redirect(url_for("admin.page")), 303)
+    response.set_cookie(COOKIE, cookie, max_age=None, path="/beheer", httponly=True,
+                        samesite="Strict", secure=request.is_secure)
+    return response
 
 
 @bp.post("/beheer/logout")
 def logout() -> Response:
-    """Sign out."""
+    """Sign out: the session ends on the server (the old cookie is worth nothing)."""
     _token()
-    session.clear()
-    return _private(redirect(url_for("admin.page")), 303)
+    session = _session()
+    if session is not None:
+        if not hmac.compare_digest(request.form.get("csrf", ""), session.csrf):
+            abort(403)
+        _store().close(request.cookies.get(COOKIE))
+    response = _private(redirect(url_for("admin.page")), 303)
+    response.delete_cookie(COOKIE, path="/beheer")
+    return response
 
 
 def _private(body: Any, status: int) -> Response:
