@@ -1,14 +1,40 @@
-"""A thread-safe least-recently-used cache bounded by the summed size of its values (used
-for decoded postings, segment tables and whole search results)."""
+"""Caches bounded in bytes: a thread-safe least-recently-used cache bounded by the summed
+size of its values (decoded postings, segment tables, whole search results), and word_cache,
+functools.lru_cache for the functions of one word that keeps only short words (a cache of
+16,384 entries keyed by words of up to 1,000 characters held tens of MB each, and a stream
+of distinct made-up words filled every one of them)."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from functools import lru_cache, wraps
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_KEY_CHARS = 40  # words longer than this are analysed each time, not kept
+WORD_CACHE_SIZE = 1 << 14
+
+
+def word_cache(maxsize: int = WORD_CACHE_SIZE) -> Callable[[F], F]:
+    """functools.lru_cache(maxsize) for a function whose first argument is a word; a word
+    of more than MAX_KEY_CHARS characters is computed each time and not kept, so the cache
+    holds at most maxsize short keys (Dutch words of more letters are rare)."""
+    def decorate(fn: F) -> F:
+        cached = lru_cache(maxsize=maxsize)(fn)
+
+        @wraps(fn)
+        def call(word: str, *args: Any) -> Any:
+            if len(word) > MAX_KEY_CHARS:
+                return fn(word, *args)
+            return cached(word, *args)
+
+        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        return cast(F, call)
+    return decorate
 
 
 class SizedLRU:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from whoosh import query as wq
@@ -24,6 +23,7 @@ from .analysis.lemmas import PART_MARK, own_and_part_terms
 from .analysis.lexicon import lexicon
 from .analysis.stopwords import STOP_WORDS
 from .analysis.tokenizer import _WORD, split_word
+from .cache import word_cache
 from .schema import LEAD
 from .suggest import (
     BETTER,
@@ -238,7 +238,7 @@ class Planner:
 _DERIVATIONS = (("ing", "en", "v"), ("atie", "eren", "v"), ("heid", "", "a"))
 
 
-@lru_cache(maxsize=10_000)
+@word_cache(10_000)
 def derived_terms(lemma: str, fallback: str) -> tuple[str, ...]:
     """The term of the verb or adjective a Dutch noun is derived from: -ing and -atie
     from a verb (aflossing: aflossen, arrestatie: arresteren), -heid from an adjective

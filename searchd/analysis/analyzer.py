@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Analyzer, Token
 
+from ..cache import MAX_KEY_CHARS
 from .folding import fold
 from .lemmas import PART_MARK, word_terms
 from .stopwords import STOP_WORDS
@@ -61,8 +62,12 @@ class DutchAnalyzer(Analyzer):
             return
         in_phrase = mode == "query" and chars
         fallback, compounds = self.fallback, self.compounds
+        # a query's words go to the caches of short words alone (cache.word_cache): the
+        # words' cache below grows to MAX_CACHED_WORDS, sized for indexing, not for a
+        # stream of distinct made-up words
+        analyse = terms_of if mode == "query" else cached_terms
         for (word, begin, end, kind), pos in iter_words(value, joined=not in_phrase):
-            terms = cached_terms(word, fallback, compounds)
+            terms = analyse(word, fallback, compounds)
             begin, end, pos = begin + start_char, end + start_char, pos + start_pos
             if not terms:
                 if not removestops:
@@ -95,6 +100,8 @@ def word_cache(fallback: str, compounds: bool) -> tuple[dict[str, tuple[str, ...
 def cached_terms(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
     """terms_of(word), from the words' cache (emptied when full; thread-safe enough: a
     word analysed twice at once is stored twice with the same terms)."""
+    if len(word) > MAX_KEY_CHARS:  # (a long one is cut and not analysed: cheap, rare)
+        return terms_of(word, fallback, compounds)
     cache = _word_cache(fallback, compounds)
     terms = cache.get(word)
     if terms is None:

@@ -12,8 +12,9 @@ kind-er-opvang).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import partial
 
+from ..cache import word_cache
 from .lexicon import Lexicon, lexicon
 
 MIN_WORD = 6        # shorter words are not split
@@ -34,7 +35,7 @@ SUFFIXES = frozenset(
     "ers ster sters aar aars heid ing ingen lijk baar isch tie ties ist isten".split())
 
 
-@lru_cache(maxsize=1 << 14)
+@word_cache()
 def split_compound(word: str) -> tuple[str, ...]:
     """The lemmas of word's parts, modifiers first; () when it is not a compound."""
     if len(word) < MIN_WORD or not word.isalpha():
@@ -51,7 +52,7 @@ def split_compound(word: str) -> tuple[str, ...]:
     return best if min(lex.zipf(p) for p in best) > whole_zipf else ()
 
 
-@lru_cache(maxsize=1 << 14)
+@word_cache()
 def _best_split(word: str, max_parts: int) -> tuple[str, ...] | None:
     """The split with the fewest parts, then the most frequent ones; None if none.
     (Cached: the same right-hand sides come up again and again.)"""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
+
+from ..cache import word_cache
 
 
-@lru_cache(maxsize=1 << 14)
+@word_cache()
 def fold(word: str) -> str:
     """Lowercase and strip diacritics: Één -> een, geëvalueerd -> geevalueerd, ĳs -> ijs."""
     lowered = word.lower()

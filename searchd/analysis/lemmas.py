@@ -13,8 +13,7 @@ words took 11.5-13.1 s either way).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from ..cache import word_cache
 from .compounds import split_compound
 from .lexicon import Lexicon, lexicon
 from .spelling import base_forms, verb_stem
@@ -25,7 +24,7 @@ _PARTICLES = ("aan", "af", "bij", "door", "in", "mee", "na", "om", "op", "over",
               "toe", "uit", "voor", "weg", "samen", "tegen", "vast", "los", "neer")
 
 
-@lru_cache(maxsize=1 << 14)
+@word_cache()
 def word_terms(word: str, fallback: str = "dutch_porter",
                compounds: bool = True) -> tuple[str, ...]:
     """All index terms of one folded word: its own term first, then those of its parts."""
@@ -36,7 +35,7 @@ def word_terms(word: str, fallback: str = "dutch_porter",
 PART_MARK = "~"  # the index term of a compound's part is its lemma marked: ~minister
 
 
-@lru_cache(maxsize=1 << 14)
+@word_cache()
 def own_and_part_terms(word: str, fallback: str = "dutch_porter",
                        compounds: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The terms of one folded word itself (its lemma, and the verb without its particle),
@@ -50,7 +49,7 @@ def own_and_part_terms(word: str, fallback: str = "dutch_porter",
     return tuple(own), parts
 
 
-@lru_cache(maxsize=1 << 14)
+@word_cache()
 def lemma_term(word: str, fallback: str = "dutch_porter") -> str:
     """The index term of one folded word: its lemma (verbs as their stem) or a Snowball stem."""
     lex = lexicon()
@@ -71,7 +70,7 @@ def rule_lemma(word: str, lex: Lexicon) -> str | None:
     return lex.lemma(best)
 
 
-@lru_cache(maxsize=1 << 14)
+@word_cache()
 def particle_verb_stem(word: str) -> str | None:
     """For a form of a separable verb, the stem of the verb without its particle
     (aankondigen -> kondig), so that "kondigde ... aan" is found; else None."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 from typing import Any
+
+from ..cache import word_cache
 
 _local = threading.local()
 
@@ -21,7 +22,7 @@ def _stemmer(algorithm: str) -> Any:
     return stemmers[algorithm]
 
 
-@lru_cache(maxsize=1 << 14)
+@word_cache()
 def stem(word: str, algorithm: str = "dutch_porter") -> str:
     """Stem one folded word with the named Snowball algorithm (cached, thread-safe)."""
     return _stemmer(algorithm).stemWord(word)
