@@ -10,15 +10,27 @@ each process writes what gathered once a second, in one transaction. When the da
 cannot be written (locked too long, a full disk), the counts wait for the next round, up to
 MAX_PENDING distinct searches; past that, new ones are dropped and the loss is logged. A day
 counts at most MAX_QUERIES_A_DAY distinct searches, so the database stays bounded
-(about 25 MB a day) whatever is sent.
+whatever is sent.
+
+Reports stay fast at those limits: a report adds up each day's TOP_A_DAY most frequent
+searches (and zero-result searches), read through an index on (day, count), never a
+GROUP BY over every row of the window. Once a day is two days old, its top lists are kept
+as a summary and its other rows are deleted, so the file holds two days of rows and small
+summaries (a few MB, not 22 MB a day at the cap). A search outside a day's top TOP_A_DAY
+counts for nothing that day: the totals are exact for every search that was among the
+TOP_A_DAY of each day it was made. A damaged file is set aside (renamed, with its
+journal) and counting starts anew; the report says so.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import sqlite3
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -38,13 +50,22 @@ MAX_PENDING = 10_000   # distinct (day, query) counts a process holds while it c
 MAX_QUERY_CHARS = 200  # a longer search is counted by its first 200 characters
 MAX_QUERIES_A_DAY = 100_000  # distinct searches counted a day (a flood of made-up ones
 #                              cannot fill the disk); past them, only those already counted
+TOP_A_DAY = 1000       # searches (and zero-result searches) of a day that a report adds up
 _BUSY_MS = 2000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS searches (
     day TEXT NOT NULL, query TEXT NOT NULL, count INTEGER NOT NULL,
     zero INTEGER NOT NULL, results INTEGER NOT NULL, PRIMARY KEY (day, query)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS searches_by_count ON searches (day, count);
+CREATE INDEX IF NOT EXISTS searches_by_zero ON searches (day, zero);
+CREATE TABLE IF NOT EXISTS summaries (
+    day TEXT NOT NULL, kind TEXT NOT NULL, query TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (day, kind, query)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS summarised (day TEXT PRIMARY KEY) WITHOUT ROWID;
 """
+_KINDS = {"count": "searches_by_count", "zero": "searches_by_zero"}
 log = logging.getLogger(__name__)
 
 
@@ -139,6 +160,14 @@ class Recorder:
         try:
             with closing(_connect(self.path)) as conn:
                 self._write(conn, batch)
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                log.warning("search analytics: cannot write %s (%s); will retry", self.path,
+                            exc)
+                self._keep(batch)
+                return
+            log.error("search analytics: %s", set_aside(self.path, exc))
+            self._keep(batch)
         except (sqlite3.Error, OSError) as exc:
             log.warning("search analytics: cannot write %s (%s); will retry", self.path, exc)
             self._keep(batch)
@@ -161,7 +190,10 @@ class Recorder:
                  if day in full])
             today = date.today().isoformat()
             if self._pruned_on != today:
-                conn.execute("DELETE FROM searches WHERE day < ?", (_first_day(self.days),))
+                first = _first_day(self.days)
+                for table in ("searches", "summaries", "summarised"):
+                    conn.execute(f"DELETE FROM {table} WHERE day < ?", (first,))
+                _summarise(conn, _first_day(2))
                 self._pruned_on = today
 
     def _keep(self, batch: dict[tuple[str, str], _Pending]) -> None:
@@ -195,30 +227,97 @@ def _first_day(days: int, today: date | None = None) -> str:
     return ((today or date.today()) - timedelta(days=days - 1)).isoformat()
 
 
+def _summarise(conn: sqlite3.Connection, before: str) -> None:
+    """Keep the top lists of every day before `before` not summarised yet, and delete its
+    other rows (no search of that day is still on its way by then)."""
+    days = [day for (day,) in conn.execute(
+        "SELECT DISTINCT day FROM searches WHERE day < ? AND day NOT IN "
+        "(SELECT day FROM summarised)", (before,)).fetchall()]
+    for day in days:
+        for kind in _KINDS:
+            conn.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?)",
+                             [(day, kind, query, n) for query, n in _day_top(conn, day, kind)])
+        conn.execute("DELETE FROM searches WHERE day = ?", (day,))
+        conn.execute("INSERT OR IGNORE INTO summarised VALUES (?)", (day,))
+
+
+def _day_top(conn: sqlite3.Connection, day: str, kind: str) -> list[tuple[str, int]]:
+    """The TOP_A_DAY searches of one day's rows by kind ("count" or "zero"), through the
+    index on (day, kind)."""
+    return conn.execute(
+        f"SELECT query, {kind} FROM searches INDEXED BY {_KINDS[kind]} WHERE day = ? AND "
+        f"{kind} > 0 ORDER BY {kind} DESC LIMIT ?", (day, TOP_A_DAY)).fetchall()
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """True for the errors of a file that is not (or no longer) a sound database."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.OperationalError) or "malformed" in text or "not a database" in text
+
+
+def set_aside(path: Path, exc: Exception) -> str:
+    """Rename a damaged analytics file (and its journal) out of the way; what happened, in
+    one line."""
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        for suffix in ("-wal", "-shm"):
+            journal = path.with_name(path.name + suffix)
+            if journal.exists():
+                os.replace(journal, aside.with_name(aside.name + suffix))
+        os.replace(path, aside)
+    except OSError as move:
+        return f"{path} is damaged ({exc}) and cannot be set aside ({move})"
+    return f"{path} was damaged ({exc}); set aside as {aside.name}, counting starts anew"
+
+
 @dataclass(frozen=True)
 class Report:
-    """The most frequent searches, and the most frequent that found nothing."""
+    """The most frequent searches, and the most frequent that found nothing; problem: why
+    there are none to show (a damaged file), if so."""
 
     days: int
     popular: list[Count]
     zero_results: list[Count]
+    problem: str | None = None
 
 
 def report(index_dir: Path, days: int, limit: int) -> Report:
-    """The top `limit` searches and zero-result searches of the last `days` days."""
+    """The top `limit` searches and zero-result searches of the last `days` days (module
+    docstring: each day's TOP_A_DAY added up)."""
     path = index_dir / FILE
     if not path.exists():
         return Report(days, [], [])
-    since = _first_day(days)
-    with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True,
-                                 timeout=_BUSY_MS / 1000)) as conn:
-        popular = conn.execute(
-            "SELECT query, SUM(count) AS n FROM searches WHERE day >= ? GROUP BY query "
-            "ORDER BY n DESC, query LIMIT ?", (since, limit)).fetchall()
-        zero = conn.execute(
-            "SELECT query, SUM(zero) AS n FROM searches WHERE day >= ? GROUP BY query "
-            "HAVING n > 0 ORDER BY n DESC, query LIMIT ?", (since, limit)).fetchall()
-    return Report(days, [Count(q, n) for q, n in popular], [Count(q, n) for q, n in zero])
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True,
+                                     timeout=_BUSY_MS / 1000)) as conn:
+            totals = {kind: _window_totals(conn, _first_day(days), kind) for kind in _KINDS}
+    except sqlite3.DatabaseError as exc:
+        if not _damaged(exc):
+            raise SearchdError(f"cannot read the search analytics in {path}: {exc}") from exc
+        return Report(days, [], [], problem=set_aside(path, exc))
+    return Report(days, _top(totals["count"], limit), _top(totals["zero"], limit))
+
+
+def _window_totals(conn: sqlite3.Connection, since: str, kind: str) -> Counter[str]:
+    """Per search, its kind's total over the days from `since`: summaries where a day has
+    one, the day's top rows otherwise."""
+    totals: Counter[str] = Counter()
+    for query, n in conn.execute("SELECT query, n FROM summaries WHERE day >= ? AND kind = ?",
+                                 (since, kind)):
+        totals[query] += n
+    days = [day for (day,) in conn.execute(
+        "SELECT DISTINCT day FROM searches WHERE day >= ?", (since,)).fetchall()]
+    for day in days:
+        for query, n in _day_top(conn, day, kind):
+            totals[query] += n
+    return totals
+
+
+def _top(totals: Counter[str], limit: int) -> list[Count]:
+    """The limit largest totals, ties by text."""
+    ranked = sorted(totals.items(), key=lambda qn: (-qn[1], qn[0]))[:limit]
+    return [Count(query, n) for query, n in ranked]
 
 
 def synonyms_line(query: str, better: str | None) -> str:

@@ -302,6 +302,8 @@ def analytics_cmd(config: Config, days: int, limit: int, as_json: bool) -> None:
     from .search import Engine
 
     found = analytics.report(config.index, days, limit)
+    if found.problem:
+        raise SearchdError(found.problem)
     lines = analytics.synonyms_lines(Engine(config), found)
     if as_json:
         click.echo(json.dumps({

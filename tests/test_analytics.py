@@ -66,7 +66,9 @@ def test_old_days_are_deleted(tmp_path: Path) -> None:
     again = analytics.Recorder(tmp_path, days=7)  # (prunes on its first write of a day)
     again.record("vandaag", 1)
     again.flush()
-    assert [r[1] for r in rows(tmp_path)] == ["nog net", "vandaag"]
+    assert [r[1] for r in rows(tmp_path)] == ["vandaag"]  # "nog net": kept as a summary
+    found = analytics.report(tmp_path, 7, 10)
+    assert [(c.query, c.count) for c in found.popular] == [("vandaag", 2), ("nog net", 1)]
 
 
 def test_the_report_lists_popular_and_zero_result_searches(tmp_path: Path) -> None:
@@ -256,3 +258,53 @@ def test_sign_in_attempts_are_throttled_per_client_and_overall(
             attempt("fout-fout-fout-fout", f"10.1.{n // 4}.{n % 4}")
         assert attempt(TOKEN, "10.0.0.3").status_code == 429  # the overall limit
     assert len(caplog.records) <= 12
+
+
+def test_reports_add_up_each_days_top_and_old_days_shrink_to_summaries(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Days two days old keep their top lists only; a report adds those up with the days
+    still in rows: exact for searches among each day's top."""
+    monkeypatch.setattr(analytics, "TOP_A_DAY", 3)
+    with closing(analytics._connect(tmp_path / analytics.FILE)) as conn:
+        for back in range(10):
+            day = (date.today() - timedelta(days=back)).isoformat()
+            conn.executemany("INSERT INTO searches VALUES (?, ?, ?, ?, 0)", [
+                (day, "fiets", 5, 0), (day, "kat", 3, 3), (day, "olifant", 2, 1),
+                (day, f"eenmalig{back}", 1, 1), (day, f"ook{back}", 1, 0)])
+    before = analytics.report(tmp_path, 30, 5)
+    recorder = analytics.Recorder(tmp_path, days=30)
+    recorder.record("fiets", 1)
+    recorder.flush()
+    assert {r[0] for r in rows(tmp_path)} == {date.today().isoformat(),
+                                              (date.today() - timedelta(days=1)).isoformat()}
+    after = analytics.report(tmp_path, 30, 5)
+    assert [(c.query, c.count) for c in after.popular][:3] == [
+        ("fiets", 51), ("kat", 30), ("olifant", 20)]
+    assert [(c.query, c.count) for c in after.zero_results][:2] == [("kat", 30),
+                                                                     ("olifant", 10)]
+    assert before.popular[:3] == [analytics.Count("fiets", 50), analytics.Count("kat", 30),
+                                  analytics.Count("olifant", 20)]
+    week = analytics.report(tmp_path, 7, 5)
+    assert week.popular[0] == analytics.Count("fiets", 36)
+
+
+def test_a_damaged_file_is_set_aside_with_one_line(built: Config, runner: CliRunner) -> None:
+    """The page works and says so, the CLI gives one line (not the exit-70 bug path), the
+    file is renamed out of the way and counting starts anew."""
+    path = built.index / analytics.FILE
+    path.write_bytes(b"SQLite format 3\x00" + b"\x13" * 5000)
+    conf = built.index.parent / "config.toml"
+    conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
+    result = runner.invoke(main, ["--config", str(conf), "analytics"])
+    assert result.exit_code == 1, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "set aside" in result.output
+    assert not path.exists() and list(built.index.glob(f"{analytics.FILE}.damaged-*"))
+    path.write_bytes(b"this is no database at all" * 100)
+    client = create_app(replace(built, admin_token=TOKEN)).test_client()
+    client.post("/beheer/login", data={"token": TOKEN})
+    page = client.get("/beheer")
+    assert page.status_code == 200 and "beschadigd" in page.text
+    recorder = analytics.Recorder(built.index, days=90)
+    recorder.record("fiets", 1)
+    recorder.flush()
+    assert analytics.report(built.index, 7, 5).popular == [analytics.Count("fiets", 1)]
