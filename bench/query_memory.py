@@ -11,7 +11,6 @@ after, and the difference between the last and the first (issue 24's bound: 100 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import subprocess

@@ -373,10 +373,13 @@ def _in_body(view: IndexView, terms: set[str]) -> set[str]:
 
 
 def _sized(result: SearchResult) -> tuple[SearchResult, int]:
-    """A result and about the bytes it takes (for the result cache)."""
-    texts = sum(len(h.id) + len(h.title) + len(h.snippet) for h in result.hits)
+    """A result and about the bytes it takes in the result cache, its key (which holds the
+    query's text) included: strings at 2 bytes a character and 60 of overhead, 150 a hit
+    or facet entry, 1,500 for the objects of an empty result and its key."""
+    strings = [result.query, result.query, result.suggestion or "", *result.notices,
+               *(text for h in result.hits for text in (h.id, h.title, h.snippet))]
     entries = len(result.hits) + sum(len(counts) for counts in result.facets.values())
-    return result, 2 * texts + 150 * entries + 1000
+    return result, sum(2 * len(s) + 60 for s in strings) + 150 * entries + 1500
 
 
 def _terms(view: IndexView, text: str) -> list[str]:

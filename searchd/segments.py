@@ -13,11 +13,17 @@ from . import storage
 from .cache import SizedLRU
 from .schema import MONTH_COLUMN
 
-CACHED_POSTINGS = 1_000_000  # postings kept decoded, over all terms (8 bytes each)
+CACHED_POSTINGS_BYTES = 12 << 20  # decoded postings kept, with what each entry costs
+ENTRY_BYTES = 400  # an entry beyond its arrays: its key, the arrays' objects, the LRU's node
 CACHED_SEGMENTS = 64
+_ABSENT = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+for _array in _ABSENT:
+    _array.setflags(write=False)
 
 
-_postings = SizedLRU(CACHED_POSTINGS)
+# bounded in bytes, absent terms included: counted as one posting each, a stream of made-up
+# words kept a million of them (about 900 MB in a server worker)
+_postings = SizedLRU(CACHED_POSTINGS_BYTES)
 _tables = SizedLRU(CACHED_SEGMENTS)
 
 
@@ -59,9 +65,9 @@ def term_postings(reader: Any, field: str, btext: bytes) -> tuple[np.ndarray, np
 
 def _read_postings(reader: Any, field: str,
                    btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], int]:
-    """(document numbers, frequencies) of a term and their count (at least 1, the size of
-    an absent term in the cache)."""
+    """(document numbers, frequencies) of a term (one shared empty pair for a term the
+    segment lacks) and the bytes the cache entry takes."""
     found = storage.posting_arrays(reader, field, btext)
     if found is None:
-        return (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)), 1
-    return found, max(1, len(found[0]))
+        return _ABSENT, ENTRY_BYTES + len(btext)
+    return found, ENTRY_BYTES + len(btext) + found[0].nbytes + found[1].nbytes

@@ -62,12 +62,12 @@ class DutchAnalyzer(Analyzer):
             return
         in_phrase = mode == "query" and chars
         fallback, compounds = self.fallback, self.compounds
-        # a query's words go to the caches of short words alone (cache.word_cache): the
-        # words' cache below grows to MAX_CACHED_WORDS, sized for indexing, not for a
-        # stream of distinct made-up words
-        analyse = terms_of if mode == "query" else cached_terms
+        # Whoosh's calls (queries, snippets, more-like-this) use the caches of short words
+        # alone (cache.word_cache): the words' cache of cached_terms grows to
+        # MAX_CACHED_WORDS, sized for the indexer (storage/inversion.py), not for a stream
+        # of distinct made-up words a server is sent
         for (word, begin, end, kind), pos in iter_words(value, joined=not in_phrase):
-            terms = analyse(word, fallback, compounds)
+            terms = terms_of(word, fallback, compounds)
             begin, end, pos = begin + start_char, end + start_char, pos + start_pos
             if not terms:
                 if not removestops:
