@@ -269,7 +269,8 @@ def eval_cmd(config: Config, queries_file: str, qrels_file: str, more: tuple[str
 
 @main.command("serve")
 @click.option("--host", help="Address to listen on (default: config [server] host).")
-@click.option("--port", type=int, help="Port (default: config [server] port).")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port, 1-65535 (default: config [server] port).")
 @click.option("--watch", is_flag=True, help="Also follow the seeds folder and sync the index.")
 @click.pass_obj
 @translate_errors
@@ -280,7 +281,7 @@ def serve_cmd(config: Config, host: str | None, port: int | None, watch: bool) -
     process (gunicorn reaps every child of its own process, the indexer's workers too)."""
     from .web.server import serve, serve_watching
 
-    address = (config, host or config.host, port or config.port)
+    address = (config, host or config.host, config.port if port is None else port)
     if watch:
         serve_watching(*address, start_watcher=lambda: _start_watcher(config))
     else:

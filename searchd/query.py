@@ -13,9 +13,12 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from .bounds import MAX_QUERY_CHARS, syntax_notice, term_text
-from .errors import ConfigError, QueryError
+from .documents import read_regular
+from .errors import ConfigError, QueryError, SeedError
 from .schema import BODY, LEAD, SEARCH_FIELDS, TITLE
 from .storage import repair_parser
+
+MAX_SYNONYMS_BYTES = 4 * 1024 * 1024
 
 # "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not, nor
 # does the Dutch elision hyphen after en/of/tot ("herstelexamens en -onderzoeken").
@@ -69,10 +72,12 @@ def load_synonyms(path: Path | None) -> Synonyms:
     """Read a synonyms file: one group a line, members separated by commas, # comments."""
     if path is None:
         return Synonyms()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+    try:  # a regular file of a bounded size: /dev/zero or a FIFO must not hang a search
+        lines = read_regular(path, MAX_SYNONYMS_BYTES).decode("utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(f"cannot read synonyms file {path}: {exc.strerror or exc}") from exc
+    except (SeedError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read synonyms file {path}: {exc}") from exc
     groups = []
     for line in lines:
         members = [m.strip() for m in line.split("#", 1)[0].split(",") if m.strip()]

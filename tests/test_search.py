@@ -1,5 +1,8 @@
 """Search: ranking on a tiny Dutch index, the query language, dates, paging, snippets."""
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from searchd.config import Config
@@ -290,3 +293,24 @@ def test_numpy_huge_pages_are_off_unless_the_user_asks_for_them(setting: str | N
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, check=True)
     assert done.stdout.strip() == str(asked)
+
+
+def test_a_synonyms_file_that_is_no_regular_file_is_a_clear_error(built: Config,
+                                                                   tmp_path: Path) -> None:
+    """/dev/zero (endless) or a FIFO (waits for a writer) as the synonyms file: a config
+    error at once, not a hang."""
+    import os
+
+    from searchd.errors import ConfigError
+
+    os.mkfifo(tmp_path / "pijp.txt")
+    for path in (Path("/dev/zero"), tmp_path / "pijp.txt"):
+        with pytest.raises(ConfigError, match="not a regular file"):
+            Engine(replace(built, synonyms=path))
+
+
+def test_serve_refuses_port_0(runner, built: Config) -> None:  # type: ignore[no-untyped-def]
+    from searchd.cli import main
+
+    result = runner.invoke(main, ["serve", "--port", "0"])
+    assert result.exit_code == 2 and "1<=x<=65535" in result.output
