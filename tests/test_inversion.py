@@ -114,3 +114,21 @@ def test_batch_vectors_are_the_per_document_ones() -> None:
         if spans:
             assert decode_vector(vector) == {t: [(s, e) for _, s, e in p]
                                              for t, p in spans.items()}
+
+
+def test_a_long_text_inverted_in_pieces_gives_the_analyzers_occurrences(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words of a long text are matched a piece at a time (memory): cut at whitespace,
+    whatever the piece size, the occurrences are the analyzer's."""
+    texts = _texts(40, 9)
+    long_text = "\n\n".join(texts) + " " + "x" * 50
+    for size in (64, 1000):
+        monkeypatch.setattr(inversion, "PIECE_CHARS", size)
+        inverter = _inverter()
+        found = inverter.invert([texts[0], long_text]).occurrences
+        assert _as_spans(found, inverter.terms.strings, 1) == _analyzed(long_text)
+        assert _as_spans(found, inverter.terms.strings, 0) == _analyzed(texts[0])
+    # a run longer than a piece without a space is cut where the piece ends
+    monkeypatch.setattr(inversion, "PIECE_CHARS", 64)
+    found = _inverter().invert(["a" * 200]).occurrences
+    assert sorted(found.starts.tolist()) == [0, 64, 128, 192]

@@ -15,6 +15,7 @@ and term (tests/test_inversion.py holds the two together).
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -25,6 +26,7 @@ from ..analysis.tokenizer import iter_words, word_matches
 from .vectors import encode_vector_arrays
 
 MAX_ENTRIES = 1 << 18  # words an inverter remembers; past it, it starts again
+PIECE_CHARS = 1 << 18  # characters of a text whose words are matched at once
 
 
 class Vocabulary:
@@ -137,51 +139,73 @@ class Inverter:
         """The term occurrences and the words as written of a batch of texts."""
         if len(self.entries) > MAX_ENTRIES:
             self._forget()
-        words: list[str] = []
-        starts: list[int] = []
+        id_parts: list[np.ndarray] = []
+        start_parts: list[np.ndarray] = []
         counts = np.zeros(len(texts), dtype=np.int64)
         for i, text in enumerate(texts):
-            found, begins = word_matches(text)
-            words += found
-            starts += begins
-            counts[i] = len(found)
+            for offset, piece in _pieces(text):
+                ids, begins = self._entries_of(piece)
+                id_parts.append(ids)
+                start_parts.append(begins + np.int32(offset))
+                counts[i] += len(ids)
+        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int32)
+        starts = np.concatenate(start_parts) if start_parts else np.zeros(0, dtype=np.int32)
+        del id_parts, start_parts
+        docs = np.repeat(np.arange(len(texts), dtype=np.int32), counts)
+        occurrences = self._occurrences(ids, docs, starts, counts)
+        word_docs, surfaces = self._surfaces(ids, docs)
+        return Inverted(occurrences, word_docs, surfaces)
+
+    def _entries_of(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The entry number of every word of text (new words analysed) and its first
+        character, as arrays (the Python lists of words live for one piece only)."""
+        words, starts = word_matches(text)
         entries = list(map(self.entries.get, words))
         if None in entries:
             for word in dict.fromkeys(w for w, e in zip(words, entries) if e is None):
                 self._learn(word)
             entries = list(map(self.entries.__getitem__, words))
-        ids = np.array(entries, dtype=np.int64)
-        docs = np.repeat(np.arange(len(texts)), counts)
-        occurrences = self._occurrences(ids, docs, np.array(starts, dtype=np.int64), counts)
-        word_docs, surfaces = self._surfaces(ids, docs)
-        return Inverted(occurrences, word_docs, surfaces)
+        return np.array(entries, dtype=np.int32), np.array(starts, dtype=np.int32)
 
     def _occurrences(self, ids: np.ndarray, docs: np.ndarray, starts: np.ndarray,
                      counts: np.ndarray) -> Occurrences:
         """Every term occurrence of the words ids (their texts docs, their first
-        characters starts; counts words in each text), sorted."""
-        width = np.frombuffer(self._width, dtype=np.int64)[ids]  # positions a word takes
-        begin = np.cumsum(width) - width  # each word's first position in the batch
+        characters starts; counts words in each text), sorted. Positions, characters and
+        term numbers are int32 (a text has at most 32 MB) and every intermediate array is
+        let go as soon as it is used: a batch of one 31 MB text peaked at 675 MB here."""
+        width = self._column(self._width)[ids]  # positions a word takes
+        begin = np.cumsum(width, dtype=np.int32) - width  # each word's first position
+        del width
         firsts = np.cumsum(counts) - counts  # each text's first word
         # positions count from 0 in each text (an empty text's base is never read)
         begin -= np.append(begin, 0)[firsts][docs]
-        word, k = _expand(np.frombuffer(self._count, dtype=np.int64)[ids],
-                          np.frombuffer(self._first, dtype=np.int64)[ids])
-        terms = np.frombuffer(self._term, dtype=np.int64)[k]
-        positions = begin[word] + np.frombuffer(self._pos, dtype=np.int64)[k]
-        first = starts[word]
-        found = Occurrences(docs[word], terms, positions,
-                            first + np.frombuffer(self._start, dtype=np.int64)[k],
-                            first + np.frombuffer(self._end, dtype=np.int64)[k])
-        order = np.lexsort((found.positions, self.terms.ranks(found.terms)[0], found.docs))
-        return Occurrences(found.docs[order], found.terms[order], found.positions[order],
-                           found.starts[order], found.ends[order])
+        word, k = _expand(self._column(self._count)[ids], self._column(self._first)[ids])
+        positions = begin[word] + self._column(self._pos)[k]
+        del begin
+        first = starts[word].astype(np.int32)
+        found_starts = first + self._column(self._start)[k]
+        found_ends = first + self._column(self._end)[k]
+        del first
+        terms = self._column(self._term)[k]
+        del k
+        found_docs = docs[word].astype(np.int32)
+        del word
+        order = np.lexsort((positions, self.terms.ranks(terms)[0].astype(np.int32),
+                            found_docs))
+        return Occurrences(found_docs[order], terms[order], positions[order],
+                           found_starts[order], found_ends[order])
+
+    @staticmethod
+    def _column(values: array) -> np.ndarray:  # type: ignore[type-arg]
+        """One of the entries' arrays as int32 (numbers of entries, terms, positions and
+        characters within a word are all small)."""
+        return np.frombuffer(values, dtype=np.int64).astype(np.int32)
 
     def _surfaces(self, ids: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each text's distinct words as written: (text, word number) pairs, sorted (a pair
         is coded as one integer, text * count + number, for np.unique)."""
         entries, surfaces = max(len(self.entries), 1), max(len(self.surfaces), 1)
-        pairs = np.unique(docs * entries + ids)  # each text's distinct entries
+        pairs = np.unique(docs.astype(np.int64) * entries + ids)  # distinct entries of each
         distinct = pairs % entries
         owner, k = _expand(np.frombuffer(self._word_count, dtype=np.int64)[distinct],
                            np.frombuffer(self._word_first, dtype=np.int64)[distinct])
@@ -219,6 +243,25 @@ class Inverter:
         return cached_terms(word, self.fallback, self.compounds)
 
 
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """text in pieces of about PIECE_CHARS characters, cut after a whitespace (so that no word is
+    cut; a run of PIECE_CHARS characters without one is cut where it is): (offset, piece). A long
+    text's words are matched a piece at a time, so that their Python objects (about 100
+    bytes a word) never exist for the whole text at once."""
+    size = PIECE_CHARS
+    if len(text) <= size:
+        yield 0, text
+        return
+    begin = 0
+    while begin < len(text):
+        end = min(begin + size, len(text))
+        if end < len(text):
+            cut = max(text.rfind(" ", begin, end), text.rfind("\n", begin, end))
+            end = cut + 1 if cut > begin else end
+        yield begin, text[begin:end]
+        begin = end
+
+
 def union_pairs(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (document, number) pairs of several lists of them, sorted."""
     docs = np.concatenate([d for d, _ in pairs])
@@ -230,7 +273,9 @@ def union_pairs(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
 
 def _expand(counts: np.ndarray, firsts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For items with counts[i] elements from firsts[i] in a flat array: for every
-    element, its item and its index in the flat array."""
-    item = np.repeat(np.arange(len(counts)), counts)
-    offsets = np.arange(len(item)) - (np.cumsum(counts) - counts)[item]
-    return item, firsts[item] + offsets
+    element, its item and its index in the flat array (int32)."""
+    item = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    offsets = np.arange(len(item), dtype=np.int32)
+    offsets -= (np.cumsum(counts, dtype=np.int32) - counts)[item]
+    offsets += firsts[item]
+    return item, offsets
