@@ -198,9 +198,10 @@ def show_cmd(config: Config, doc_id: str, as_json: bool) -> None:
     """Print a stored document by id."""
     from .search import Engine
 
-    doc = Engine(config).document(doc_id).document
+    view = Engine(config).document(doc_id)  # (the whole body: no part asked for)
+    doc = view.document
     if as_json:
-        click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
         return
     click.secho(doc.title or doc.id, bold=True)
     click.echo(f"{doc.id}  {doc.month or 'no date'}\n")

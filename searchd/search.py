@@ -16,17 +16,19 @@ from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import bodytext, budget, months
+from . import bodytext, budget
 from .bodytext import StoredText
 from .bounds import bound_query, is_simple
 from .cache import SizedLRU
 from .config import Config
 from .documents import Document
-from .errors import DocumentNotFound, QueryError
+from .errors import DocumentNotFound
 from .index import current_indexname, open_index
+from .parts import DocumentView, count_parts, part_bound, part_of
 from .plan import FieldSet, Planner, WordsQuery, correct
 from .query import build_parser, check_query, is_free_text, load_synonyms, parse_query, query_terms
-from .ranking import SORTS, rank
+from .ranking import rank
+from .requests import check_paging, check_sort, month_range
 from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
 from .segments import term_postings
 from .snippets import (
@@ -40,7 +42,6 @@ from .snippets import (
 from .suggest import LazyTables, complete, suggest, word_tables
 
 T = TypeVar("T")
-MAX_PAGE = 10_000
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
 MORE_LIKE_CHARS = 20_000  # "more like this" picks its key terms from this much of the body
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
@@ -91,49 +92,6 @@ class SearchResult:
                 "hits": [hit.to_dict() for hit in self.hits], "suggestion": self.suggestion,
                 "notices": list(self.notices), "sort": self.sort,
                 "facets": {name: dict(counts) for name, counts in self.facets.items()}}
-
-
-@dataclass(frozen=True)
-class DocumentView:
-    """A whole stored document, with the query's matches marked."""
-
-    document: Document
-    body_html: str
-    title_html: str
-    matches: int
-    similar: list[Hit] = field(default_factory=list)  # "more like this"
-
-
-def parse_month(value: str | None, name: str) -> tuple[int, int] | None:
-    """Parse YYYY-MM (or None); QueryError naming the parameter otherwise."""
-    if value is None or value == "":
-        return None
-    parsed = months.parse(value.strip())
-    if parsed is None:
-        raise QueryError(f"{name} must be a month as YYYY-MM, got {value[:20]!r}")
-    return parsed
-
-
-def month_range(since: str | None, until: str | None) -> tuple[int | None, int | None]:
-    """The month codes of since..until (YYYY-MM or None; whole months, inclusive)."""
-    start, end = parse_month(since, "since"), parse_month(until, "until")
-    if start and end and start > end:
-        raise QueryError(f"since ({since}) is after until ({until})")
-    return (months.code(*start) if start else None, months.code(*end) if end else None)
-
-
-def check_sort(sort: str) -> None:
-    """QueryError unless sort is one of SORTS."""
-    if sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}")
-
-
-def check_paging(page: int, limit: int, max_limit: int) -> None:
-    """QueryError unless 1 <= page <= MAX_PAGE and 1 <= limit <= max_limit."""
-    if not 1 <= page <= MAX_PAGE:
-        raise QueryError(f"page must be between 1 and {MAX_PAGE}, got {page}")
-    if not 1 <= limit <= max_limit:
-        raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}")
 
 
 @dataclass(frozen=True)
@@ -308,42 +266,57 @@ class Engine:
                 raise
             return action(self.view())
 
-    def document(self, doc_id: str, text: str = "") -> DocumentView:
-        """A stored document by id, with the matches of query text (if any) marked."""
-        return self._retrying(lambda view: self._document(view, doc_id, text))
+    def document(self, doc_id: str, text: str = "", part: int | None = None) -> DocumentView:
+        """A stored document by id, with the matches of query text (if any) marked: part
+        number `part` of it (PART_CHARS characters each; past the last, the last), or the
+        whole body when part is None."""
+        return self._retrying(lambda view: self._document(view, doc_id, text, part))
 
-    def _document(self, view: IndexView, doc_id: str, text: str) -> DocumentView:
+    def _document(self, view: IndexView, doc_id: str, text: str,
+                  part: int | None) -> DocumentView:
         """document() on one view of the index."""
         fields = view.searcher.document(id=doc_id)
         if fields is None:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         docnum = view.searcher.document_number(id=doc_id)
+        stored = view.body(docnum)
+        parts = 1 if part is None else count_parts(stored)
+        shown = 1 if part is None else min(max(part, 1), parts)
+        start, end = ((0, len(stored)) if part is None else
+                      (part_bound(stored, shown - 1), part_bound(stored, shown)))
         doc = Document(fields[ID], fields.get(TITLE, ""), fields.get(MONTH),
-                       str(view.body(docnum)), fields.get(CHECKSUM, ""))
-        terms: set[str] = set()
-        if text.strip():
-            text = check_query(text)
-            with budget.limited():
-                if view.free_text(text, self.synonyms):
-                    terms = query_terms(view.plan(text, self.synonyms)[0], view.searcher)
-                else:
-                    with budget.costly_slot():
-                        terms = query_terms(view.plan(text, self.synonyms)[0],
-                                            view.searcher)
+                       stored[start:end], fields.get(CHECKSUM, ""))
+        terms = self._highlighted_terms(view, text)
         spans = vector_spans(view.searcher.reader(), docnum, BODY, terms)
+        inside = [(max(a, start) - start, min(b, end) - start) for a, b in spans
+                  if a < end and b > start]
+        first = None if not spans or part is None else part_of(stored, spans[0][0], parts)
         title_spans = match_spans(doc.title, terms, view.analyzer)
-        return DocumentView(doc, highlight_html(doc.body, spans),
+        return DocumentView(doc, highlight_html(doc.body, inside, "m1" if first == shown or
+                                                part is None else None),
                             highlight_html(doc.title, title_spans, anchor=None), len(spans),
-                            self._similar(view, doc, docnum))
+                            self._similar(view, stored[:MORE_LIKE_CHARS], docnum),
+                            shown, parts, first)
 
-    def _similar(self, view: IndexView, doc: Document, docnum: int,
+    def _highlighted_terms(self, view: IndexView, text: str) -> set[str]:
+        """The index terms of query text to mark in a document (planning a query of
+        patterns, phrases or operators takes the costly slot)."""
+        if not text.strip():
+            return set()
+        text = check_query(text)
+        with budget.limited():
+            if view.free_text(text, self.synonyms):
+                return query_terms(view.plan(text, self.synonyms)[0], view.searcher)
+            with budget.costly_slot():
+                return query_terms(view.plan(text, self.synonyms)[0], view.searcher)
+
+    def _similar(self, view: IndexView, opening: str, docnum: int,
                  count: int = 5) -> list[Hit]:
-        """Documents like doc: Whoosh's more_like_this over the key terms of its body
-        (from the first MORE_LIKE_CHARS characters, so a huge document stays cheap)."""
-        if not doc.body.strip():
+        """Documents like docnum: Whoosh's more_like_this over the key terms of its body's
+        opening (its first MORE_LIKE_CHARS characters, so a huge document stays cheap)."""
+        if not opening.strip():
             return []
-        results = view.searcher.more_like(docnum, BODY, text=doc.body[:MORE_LIKE_CHARS],
-                                          top=count)
+        results = view.searcher.more_like(docnum, BODY, text=opening, top=count)
         return [_hit(view, r.docnum, r.score, None) for r in results]
 
     def complete(self, text: str, limit: int = 8) -> list[str]:

@@ -112,7 +112,7 @@ def test_show_json_is_the_api_shape(runner: CliRunner, built: Config) -> None:
 
     cli = json.loads(run(runner, built, "show", "kat.txt", "--json").output)
     api = create_app(built).test_client().get("/api/doc/kat.txt").get_json()
-    assert cli == api and list(cli) == ["id", "title", "date", "body"]
+    assert cli == api and list(cli) == ["id", "title", "date", "body", "part", "parts"]
 
 
 def test_an_unexpected_error_is_one_line_and_a_log(config: Config, monkeypatch,

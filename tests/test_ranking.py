@@ -233,3 +233,35 @@ def test_other_query_types_are_scored_by_whoosh_s_matcher(view, make) -> None:
     assert ranked.total == len(expected) > 0
     assert ranked.docnums.tolist() == [d for d, _ in expected]
     assert np.allclose(ranked.scores, [s for _, s in expected], rtol=1e-12, atol=0)
+
+
+def test_a_long_document_is_shown_a_part_at_a_time(built: Config, seeds: Path) -> None:
+    """The page and /api/doc give PART_CHARS at a time, cut at a line break; the matches
+    are counted over the whole document and the first one is found in its part."""
+    from searchd import parts as search_module
+    from searchd.web import create_app
+
+    paragraphs = [f"Alinea {n} over de haven." for n in range(30_000)]
+    paragraphs[20_000] = "Hier staat de fietsenmaker."
+    body = "\n\n".join(paragraphs)
+    write_seeds(seeds, {"lang.txt": f" date 2020-01 Lang\n\n{body}"})
+    sync_index(built)
+    engine = Engine(built)
+    first = engine.document("lang.txt", "fietsenmaker", 1)
+    parts = first.parts
+    assert parts == -(-len(body) // search_module.PART_CHARS) and parts >= 7
+    assert len(first.document.body) <= search_module.PART_CHARS
+    assert first.document.body.endswith("\n") and first.matches == 1
+    assert first.first_match_part is not None and "<mark" not in first.body_html
+    holder = engine.document("lang.txt", "fietsenmaker", first.first_match_part)
+    assert '<mark id="m1">fietsenmaker</mark>' in holder.body_html
+    whole = "".join(engine.document("lang.txt", "", n).document.body
+                    for n in range(1, parts + 1))
+    assert whole == body
+    assert engine.document("lang.txt", "", 10_000).part == parts  # past the end: the last
+    client = create_app(built).test_client()
+    api = client.get("/api/doc/lang.txt?deel=2").get_json()
+    assert api["part"] == 2 and api["parts"] == parts and len(api["body"]) <= 100_000
+    page = client.get(f"/doc/lang.txt?q=fietsenmaker&deel={first.first_match_part}")
+    assert page.status_code == 200 and f"Deel {first.first_match_part} van {parts}" in page.text
+    assert 'rel="next"' in page.text and len(page.data) < 300_000

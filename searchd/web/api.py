@@ -30,8 +30,11 @@ def suggest() -> dict[str, Any]:
 
 @bp.get("/api/doc/<path:doc_id>")
 def document(doc_id: str) -> dict[str, Any]:
-    """One stored document."""
-    return engine().document(doc_id).document.to_dict()
+    """One stored document: its body a part at a time (?deel=, from 1; "parts" says how
+    many), so a document of 30 MB is never one answer."""
+    from .pages import _part_arg
+
+    return engine().document(doc_id, part=_part_arg()).to_dict()
 
 
 @bp.get("/healthz")

@@ -53,9 +53,15 @@ def index() -> tuple[str, int]:
 @bp.get("/doc/<path:doc_id>")
 def document(doc_id: str) -> str:
     """A whole document, with the query's matches highlighted, and similar documents."""
-    query = request.args.get("q", "")
+    query, part = request.args.get("q", ""), _part_arg()
     try:
-        view = engine().document(doc_id, query)
+        view = engine().document(doc_id, query, part)
     except QueryError:
-        view = engine().document(doc_id)
+        view = engine().document(doc_id, part=part)
     return render_template("doc.html", view=view, query=query)
+
+
+def _part_arg() -> int:
+    """?deel= of a long document (1 when absent or not a number)."""
+    raw = request.args.get("deel", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1

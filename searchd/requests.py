@@ -1,0 +1,42 @@
+"""The parameters of a search request, checked: paging, sort order and months. A bad one is
+a QueryError that names it."""
+
+from __future__ import annotations
+
+from . import months
+from .errors import QueryError
+from .ranking import SORTS
+
+MAX_PAGE = 10_000
+
+
+def parse_month(value: str | None, name: str) -> tuple[int, int] | None:
+    """Parse YYYY-MM (or None); QueryError naming the parameter otherwise."""
+    if value is None or value == "":
+        return None
+    parsed = months.parse(value.strip())
+    if parsed is None:
+        raise QueryError(f"{name} must be a month as YYYY-MM, got {value[:20]!r}")
+    return parsed
+
+
+def month_range(since: str | None, until: str | None) -> tuple[int | None, int | None]:
+    """The month codes of since..until (YYYY-MM or None; whole months, inclusive)."""
+    start, end = parse_month(since, "since"), parse_month(until, "until")
+    if start and end and start > end:
+        raise QueryError(f"since ({since}) is after until ({until})")
+    return (months.code(*start) if start else None, months.code(*end) if end else None)
+
+
+def check_sort(sort: str) -> None:
+    """QueryError unless sort is one of SORTS."""
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}")
+
+
+def check_paging(page: int, limit: int, max_limit: int) -> None:
+    """QueryError unless 1 <= page <= MAX_PAGE and 1 <= limit <= max_limit."""
+    if not 1 <= page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}, got {page}")
+    if not 1 <= limit <= max_limit:
+        raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}")
