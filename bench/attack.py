@@ -11,6 +11,9 @@ max) and how many failed; the same probes with no attack come first. Scenarios:
 - crafted:   16 clients repeating costly queries (nested operators, `*`, ranges, many
              patterns, many common-word phrases), each a little different
 - silent:    SLOW sockets that connect and send nothing
+- madeup:    16 clients each sending searches of 100 made-up words, never the same twice
+             (the costliest free text found: every word unknown, so every one is a
+             candidate for typo look-ups and "Bedoelde u")
 
 Only loopback addresses are attacked; every loop is bounded in time.
 """
@@ -45,6 +48,12 @@ def crafted_queries(seed: int) -> list[str]:
         "(" * 40 + word + ")" * 40,
         " ".join(f"+{rnd.choice(WORDS)}" for _ in range(60)),
     ]
+
+
+def made_up_query(rnd: random.Random, words: int = 100) -> str:
+    """words made-up words of 6-14 letters (long enough to be looked up for typos)."""
+    return " ".join("".join(rnd.choice("bcdfghklmnprstvz") + rnd.choice("aeiou")
+                            for _ in range(rnd.randint(3, 7))) for _ in range(words))
 
 
 def get(url: str, timeout: float = 5.0) -> tuple[float, int]:
@@ -126,6 +135,14 @@ def crafted(base: str, client: int, stop: threading.Event, statuses: list[int]) 
         n += 1
 
 
+def made_up(base: str, client: int, stop: threading.Event, statuses: list[int]) -> None:
+    """One client sending searches of made-up words until stop."""
+    rnd = random.Random(client)
+    while not stop.is_set():
+        query = urllib.parse.quote(made_up_query(rnd))
+        statuses.append(get(f"{base}/api/search?q={query}", timeout=30)[1])
+
+
 def run(base: str, scenario: str, seconds: float, slow: int) -> dict[str, object]:
     """Probe figures while one attack scenario runs."""
     parsed = urllib.parse.urlparse(base)
@@ -137,8 +154,9 @@ def run(base: str, scenario: str, seconds: float, slow: int) -> dict[str, object
     if scenario in ("slowloris", "silent"):
         threads.append(threading.Thread(target=slowloris, args=(
             parsed.hostname, parsed.port, slow, stop, scenario == "slowloris")))
-    elif scenario == "crafted":
-        threads += [threading.Thread(target=crafted, args=(base, n, stop, statuses))
+    elif scenario in ("crafted", "madeup"):
+        client = crafted if scenario == "crafted" else made_up
+        threads += [threading.Thread(target=client, args=(base, n, stop, statuses))
                     for n in range(16)]
     for thread in threads:
         thread.start()
@@ -156,13 +174,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8080")
     parser.add_argument("--scenario", action="append",
-                        choices=["idle", "slowloris", "silent", "crafted"])
+                        choices=["idle", "slowloris", "silent", "crafted", "madeup"])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--slow", type=int, default=200, help="slow sockets")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     results = {}
-    for scenario in args.scenario or ["idle", "slowloris", "silent", "crafted"]:
+    for scenario in args.scenario or ["idle", "slowloris", "silent", "crafted", "madeup"]:
         results[scenario] = run(args.url.rstrip("/"), scenario, args.seconds, args.slow)
         print(f"{scenario:>10}: {json.dumps(results[scenario])}", flush=True)
         time.sleep(2.0)
