@@ -120,16 +120,20 @@ class StockWhoosh(Engine):
 
     name = "whoosh"
 
-    def build(self, corpus: Path, folder: Path) -> None:
-        from whoosh import index
+    @staticmethod
+    def _schema() -> Any:
         from whoosh.analysis import LanguageAnalyzer
         from whoosh.fields import ID, TEXT, Schema
 
         analyzer = LanguageAnalyzer("nl")
-        schema = Schema(id=ID(stored=True, unique=True),
-                        title=TEXT(analyzer=analyzer, stored=True),
-                        body=TEXT(analyzer=analyzer, stored=True))
-        ix = index.create_in(str(folder), schema)
+        return Schema(id=ID(stored=True, unique=True),
+                      title=TEXT(analyzer=analyzer, stored=True),
+                      body=TEXT(analyzer=analyzer, stored=True))
+
+    def build(self, corpus: Path, folder: Path) -> None:
+        from whoosh import index
+
+        ix = index.create_in(str(folder), self._schema())
         writer = ix.writer()
         for doc in read_docs(corpus):
             writer.add_document(id=doc.id, title=doc.title, body=doc.body)
@@ -139,7 +143,9 @@ class StockWhoosh(Engine):
         from whoosh import index
         from whoosh.qparser import MultifieldParser, OrGroup
 
-        self.ix = index.open_dir(str(folder))
+        # (its schema given, not read: the pickle of its analyzers names classes that
+        # searchd's restricted unpickler, installed in this process, refuses)
+        self.ix = index.open_dir(str(folder), schema=self._schema())
         self.parser = MultifieldParser(["title", "body"], self.ix.schema, group=OrGroup)
         self.searcher = self.ix.searcher()
 

@@ -16,7 +16,7 @@ from .bounds import MAX_QUERY_CHARS, syntax_notice, term_text
 from .documents import read_regular
 from .errors import ConfigError, QueryError, SeedError
 from .schema import BODY, LEAD, SEARCH_FIELDS, TITLE
-from .storage import repair_parser
+from .storage import repair_parser, use_gapped_phrases
 
 MAX_SYNONYMS_BYTES = 4 * 1024 * 1024
 
@@ -109,6 +109,7 @@ def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>title|body):"))
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
+    use_gapped_phrases(parser)  # "minister van Justitie": the gap of `van` kept
     return parser
 
 

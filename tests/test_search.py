@@ -314,3 +314,48 @@ def test_serve_refuses_port_0(runner, built: Config) -> None:  # type: ignore[no
 
     result = runner.invoke(main, ["serve", "--port", "0"])
     assert result.exit_code == 2 and "1<=x<=65535" in result.output
+
+
+PHRASE_DOCS = {
+    "justitie.txt": " date 2020-01 Vraag\n\nDe minister van Justitie antwoordt. De Raad van "
+                    "State gaf advies over de bescherming van de persoonlijke levenssfeer.",
+    "naast.txt": " date 2020-01 Naast\n\nDe minister justitie; de raad state.",
+    "ver.txt": " date 2020-01 Ver\n\nDe minister sprak met de raad over justitie in de staat.",
+    "meervoud.txt": " date 2020-01 Meer\n\nDe ministers van justitie kwamen samen.",
+}
+
+
+@pytest.fixture(scope="module")
+def phrases(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    from .conftest import module_index
+
+    return Engine(module_index(tmp_path_factory, "phrases", PHRASE_DOCS))
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('"minister van Justitie"', {"justitie.txt", "meervoud.txt"}),
+    ('"ministers van justitie"', {"justitie.txt", "meervoud.txt"}),  # other forms too
+    ('"Raad van State"', {"justitie.txt"}),
+    ('"bescherming van de persoonlijke levenssfeer"', {"justitie.txt"}),
+    ('"de minister van Justitie"', {"justitie.txt", "meervoud.txt"}),  # (a stop word first)
+    ('"minister justitie"', {"naast.txt"}),  # no gap asked for: side by side
+    ('"minister van Justitie" -kwamen', {"justitie.txt"}),
+    ('"raad van state" minister', {"justitie.txt"}),
+])
+def test_phrases_keep_the_gap_of_a_stop_word(phrases: Engine, query: str,
+                                             expected: set[str]) -> None:
+    """The index keeps the position of a stop word; a quoted phrase asks for it too (it
+    asked for its other words side by side and found nothing)."""
+    found = phrases.search(query, limit=20)
+    assert {h.id for h in found.hits} >= expected
+    if not query.endswith("minister"):
+        assert {h.id for h in found.hits} == expected
+
+
+def test_a_gapped_phrase_is_cut_down_and_bounded_like_any(phrases: Engine) -> None:
+    from searchd.storage import GappedPhrase
+
+    q, _ = phrases.view().plan('"Raad van State"')
+    leaves = [leaf for leaf in q.leaves() if isinstance(leaf, GappedPhrase)]
+    assert leaves and all(leaf.offsets == (0, 2) for leaf in leaves)
+    assert leaves[0].normalize() == leaves[0]

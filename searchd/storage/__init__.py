@@ -12,6 +12,7 @@ Whoosh name they rely on):
   writer.py    the bulk segment writer, and the segment commit of parallel writers
   files.py     durable file storage; opening and creating Whoosh indexes
   qparser.py   Whoosh's query parser repaired; pattern expansions
+  phrases.py   phrases across the gaps stop words leave
   clone.py     a copy of an index's generation under a new name (snapshots)
   unpickle.py  Whoosh's pickles read without running code from them
 Everything else uses the names exported here.
@@ -39,6 +40,7 @@ from .columns import (  # noqa: E402
                       segment_key,
 )
 from .files import OPEN_ERRORS, abandon_open_files, create_whoosh, exists, fsync_dir, open_whoosh  # noqa: E402
+from .phrases import GappedPhrase, use_gapped_phrases  # noqa: E402
 from .qparser import expansions, repair_parser  # noqa: E402
 from .reading import (  # noqa: E402
     each_posting,
@@ -68,9 +70,9 @@ if TYPE_CHECKING:
 sys.modules.setdefault("searchd.codec", codec)
 
 __all__ = [
-    "IncompatibleWhoosh", "LENGTHS", "OPEN_ERRORS", "SearchdWriter", "Spans",
+    "GappedPhrase", "IncompatibleWhoosh", "LENGTHS", "OPEN_ERRORS", "SearchdWriter", "Spans",
     "abandon_open_files", "bm25f_parameters", "create_whoosh", "each_posting", "exists",
     "expansions", "field_length_bytes", "field_terms", "fsync_dir", "live_documents",
     "month_codes", "open_whoosh", "posting_arrays", "posting_blocks", "repair_parser",
-    "segment_key", "vector_spans", "word_list", "Span",
+    "segment_key", "use_gapped_phrases", "vector_spans", "word_list", "Span",
 ]
