@@ -30,6 +30,10 @@ SITE = {
     # a second document about cycling, for "Meer zoals dit"
     "fiets2.txt": " date 2016-04 Fietspaden\n\nNieuwe fietspaden voor mensen die naar het "
                   "werk fietsen.",
+    # a long document (shown a part at a time); its one match in its third part
+    "lang.txt": " date 2019-05 Een lang verslag\n\n" + "\n\n".join(
+        "Hier staat de voetgangersbrug van Zwolle." if n == 6_000 else
+        f"Alinea {n} van het verslag over de haven." for n in range(8_000)),
 }
 
 
@@ -267,3 +271,21 @@ def test_escape_keeps_the_completions_closed_when_an_answer_comes_late(page,
         route.continue_()
     page.wait_for_timeout(500)
     assert page.locator("#q-suggestions").is_hidden()
+
+
+def test_a_long_document_is_read_a_part_at_a_time(page, served: str) -> None:
+    """The page shows "Deel 1 van N" with a link on; "naar de eerste treffer" leads to the
+    part that holds it, where the match is marked."""
+    page.goto(f"{served}/doc/lang.txt?q=voetgangersbrug")
+    nav = page.locator("nav.parts").first
+    assert nav.inner_text().startswith("Deel 1 van ")
+    assert page.locator("mark").count() == 0
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "document-parts.png"))
+    page.click("text=naar de eerste treffer")
+    page.wait_for_load_state()
+    assert "deel=" in page.url and page.locator("mark#m1").inner_text() == "voetgangersbrug"
+    assert page.locator("nav.parts").first.inner_text().startswith("Deel ")
+    page.screenshot(path=str(SCREENSHOTS / "document-part-match.png"))
+    page.click("nav.parts >> nth=0 >> text=volgende deel")
+    assert page.locator("mark").count() == 0
