@@ -38,6 +38,18 @@ def wait_for(url: str, deadline: float = 20.0) -> None:
             time.sleep(0.1)
 
 
+def wait_for_text(path: Path, *texts: str, deadline: float = 15.0) -> str:
+    """The content of a log file once it holds every one of texts (written by another
+    process a moment after it answered); fails after deadline seconds."""
+    end = time.monotonic() + deadline
+    while True:
+        content = path.read_text("utf-8") if path.exists() else ""
+        if all(text in content for text in texts):
+            return content
+        assert time.monotonic() < end, f"{texts} not in {path.name} within {deadline} s"
+        time.sleep(0.05)
+
+
 @contextmanager
 def running_server(folder: Path, *options: str, server: str = "", more: str = "",
                    env: dict[str, str] | None = None) -> Iterator[tuple[str, Path]]:
