@@ -308,3 +308,19 @@ def test_a_damaged_file_is_set_aside_with_one_line(built: Config, runner: CliRun
     recorder.record("fiets", 1)
     recorder.flush()
     assert analytics.report(built.index, 7, 5).popular == [analytics.Count("fiets", 1)]
+
+
+def test_searches_reach_the_operators_terminal_escaped(built: Config,
+                                                       runner: CliRunner) -> None:
+    """An escape sequence a searcher typed (one that sets the window title) is shown as
+    text by `searchd analytics`, in both lists."""
+    recorder = analytics.Recorder(built.index, days=90)
+    recorder.record("\x1b]0;gehackt\x07 zoek \x9b31m", 0)
+    recorder.flush()
+    conf = built.index.parent / "config.toml"
+    conf.write_text('[paths]\nseeds = "seeds"\nindex = "index"\n')
+    result = runner.invoke(main, ["--config", str(conf), "analytics"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\x9b" not in result.output
+    assert "\\x1b]0;gehackt\\x07 zoek \\x9b31m" in result.output
