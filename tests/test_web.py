@@ -135,3 +135,13 @@ def test_the_app_never_runs_the_debugger(built: Config, monkeypatch: pytest.Monk
     app = create_app(built)
     assert app.debug is False
     assert app.test_client().get("/?q=stad").status_code == 200
+
+
+def test_a_page_past_the_last_shows_the_last_and_the_icon_is_served(client) -> None:  # type: ignore[no-untyped-def]
+    past = client.get("/?q=strijders&page=500")
+    assert past.status_code == 302 and "page=" in past.headers["Location"]
+    last = client.get(past.headers["Location"])
+    assert last.status_code == 200 and "Pagina 500" not in last.text
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert 'rel="icon"' in client.get("/").text

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from .. import months
 from ..errors import QueryError
@@ -37,8 +46,9 @@ def month_name(value: str | None) -> str:
 
 
 @bp.get("/")
-def index() -> tuple[str, int]:
-    """The search box, and the results when there is a query."""
+def index() -> Any:
+    """The search box, and the results when there is a query (a page past the last one
+    redirects to the last)."""
     args: dict[str, Any] = {"text": request.args.get("q", ""), "sort": "relevance"}
     try:
         args = search_args()
@@ -46,6 +56,8 @@ def index() -> tuple[str, int]:
     except QueryError as exc:  # shown beside the search box, so it can be corrected
         return render_template("search.html", result=None, args=args, error=str(exc),
                                sorts=SORT_LABELS), 400
+    if result is not None and result.total and result.page > result.pages:
+        return redirect(search_url(page=result.pages), 302)
     return render_template("search.html", result=result, args=args, error=None,
                            sorts=SORT_LABELS), 200
 
@@ -65,3 +77,11 @@ def _part_arg() -> int:
     """?deel= of a long document (1 when absent or not a number)."""
     raw = request.args.get("deel", "")
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """The icon browsers ask for by this name (an SVG: every current browser shows it)."""
+    icon = Path(current_app.static_folder or "") / "favicon.svg"
+    return Response(icon.read_bytes(), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
