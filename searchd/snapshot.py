@@ -62,6 +62,11 @@ def take(config: Config, destination: Path) -> SnapshotInfo:
     """Write a snapshot of config's active index to destination (a new folder)."""
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise SearchdError(f"{destination} exists and is not an empty folder")
+    if current_indexname(config.index) is None:  # (checked before the lock: it makes
+        raise SearchdError(                          # the folder and its lock file)
+            f"no index in {config.index} to take a snapshot of (the paths come from "
+            f"{config.source or 'the defaults: no config.toml in this folder'}; "
+            "pass --config to name another)")
     _remove_stale_staging(config.index)
     staging = config.index / f"{_STAGING}{os.getpid()}"
     try:

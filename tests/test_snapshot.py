@@ -271,3 +271,14 @@ def test_snapshots_are_signed_and_keys_rotate(built: Config, tmp_path: Path,
     monkeypatch.setenv(keys.ENV, "a-key-from-the-environment-0123")
     with pytest.raises(SearchdError, match="not signed with this installation's key"):
         snapshot.restore(built, new.path)
+
+
+def test_a_snapshot_without_an_index_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Run from a folder without config.toml: a clear error, and no index folder or lock
+    file made there."""
+    from searchd.config import config_from_dict
+
+    config = config_from_dict({}, tmp_path)
+    with pytest.raises(SearchdError, match="no index in .* pass --config"):
+        snapshot.take(config, tmp_path / "snap")
+    assert not (tmp_path / "index").exists()
