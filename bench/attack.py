@@ -51,9 +51,11 @@ def crafted_queries(seed: int) -> list[str]:
 
 
 def made_up_query(rnd: random.Random, words: int = 100) -> str:
-    """words made-up words of 6-14 letters (long enough to be looked up for typos)."""
-    return " ".join("".join(rnd.choice("bcdfghklmnprstvz") + rnd.choice("aeiou")
-                            for _ in range(rnd.randint(3, 7))) for _ in range(words))
+    """words made-up words of 6-8 letters (long enough to be looked up for typos), within
+    the 1,000 characters a query may have."""
+    text = " ".join("".join(rnd.choice("bcdfghklmnprstvz") + rnd.choice("aeiou")
+                            for _ in range(rnd.randint(3, 4))) for _ in range(words))
+    return text[:1000].rsplit(" ", 1)[0]
 
 
 def get(url: str, timeout: float = 5.0) -> tuple[float, int]:

@@ -5,10 +5,11 @@ disk does not count, so a busy machine does not make ordinary queries fail). The
 could run long (Whoosh's matchers, which score phrases one document at a time) call
 check(); past the budget the search stops with QueryCostError.
 
-Queries that are not plain words combined by AND/OR (phrases, patterns, NOT, ...) take one
-of COSTLY_SLOTS per process; when none frees within COSTLY_WAIT the request is refused with
-BusyError (a 503 with Retry-After), so a flood of crafted queries holds at most that many
-threads of each worker and plain searches keep their own.
+Queries that are not plain words combined by AND/OR (phrases, patterns, NOT, ...), and
+free text of more than CHEAP_WORDS words, take one of COSTLY_SLOTS per process; when none
+frees within COSTLY_WAIT the request is refused with BusyError (a 503 with Retry-After), so
+a flood of crafted queries holds at most that many threads of each worker and plain
+searches keep their own.
 
 Near spellings (typo tolerance while planning, "Bedoelde u" after ranking) cost a few ms a
 word, so they share one allowance per search (lookup()): FREE_LOOKUPS words freely, up to
@@ -29,11 +30,33 @@ SEARCH_CPU_SECONDS = 0.5  # CPU time one search may use
 COSTLY_SLOTS = 1          # costly searches running at once in one process
 COSTLY_WAIT = 0.05        # seconds a costly search waits for a slot before it is refused
 CHECK_EVERY = 256         # postings between two checks in a matcher loop
+CHEAP_WORDS = 12          # words of free text a search may have outside the costly slot
 FREE_LOOKUPS = 2          # words of a search looked up for near spellings without the slot
 MAX_LOOKUPS = 6           # ... at most, with the slot
 
 _local = threading.local()
 _costly = threading.BoundedSemaphore(COSTLY_SLOTS)
+MAX_WAITING = 1           # searches of a process that may wait for the slot at once
+_waiting = [0]
+_waiting_lock = threading.Lock()
+
+
+def _acquire_slot(wait: float) -> bool:
+    """Take a costly slot: at once if one is free, else by waiting up to `wait` s, which
+    only MAX_WAITING searches may do at a time (the others are refused at once: a flood of
+    costly searches that each waited held every thread of a worker, and /healthz queued
+    behind them)."""
+    if _costly.acquire(blocking=False):
+        return True
+    with _waiting_lock:
+        if _waiting[0] >= MAX_WAITING:
+            return False
+        _waiting[0] += 1
+    try:
+        return _costly.acquire(timeout=wait)
+    finally:
+        with _waiting_lock:
+            _waiting[0] -= 1
 
 
 @contextmanager
@@ -63,7 +86,7 @@ def lookup() -> bool:
     if done >= MAX_LOOKUPS or time.thread_time() > _local.deadline:
         return False
     if done >= FREE_LOOKUPS and _local.slot == "none":
-        if not _costly.acquire(timeout=COSTLY_WAIT):
+        if not _acquire_slot(COSTLY_WAIT):
             return False
         _local.slot = "taken"
     _local.lookups = done + 1
@@ -86,7 +109,7 @@ def costly_slot(wait: float = COSTLY_WAIT) -> Iterator[None]:
     if getattr(_local, "slot", None) in ("taken", "held"):  # this search holds it already
         yield
         return
-    if not _costly.acquire(timeout=wait):
+    if not _acquire_slot(wait):
         raise BusyError("too many complex searches are running; try again in a moment")
     outer = getattr(_local, "slot", None)
     _local.slot = "held"  # lookup() needs no slot of its own then

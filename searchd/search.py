@@ -108,11 +108,14 @@ class IndexView:
         """The analyzer the index was built with (from its schema)."""
         return self.searcher.schema[BODY].analyzer
 
-    def free_text(self, text: str, synonyms: Any = None) -> bool:
-        """True when text is planned as free text (words only: plan.py), whose planning
-        costs little; False for query syntax (patterns expand, phrases read positions)."""
+    def cheap(self, text: str, synonyms: Any = None) -> bool:
+        """True when planning text is known to cost little: free text (words only: plan.py)
+        of at most budget.CHEAP_WORDS words. Query syntax (patterns expand, phrases read
+        positions) and long texts (each unknown word is analysed and split: 100 made-up
+        words cost 15-30 ms) are not."""
         expanded = synonyms.expand(text) if synonyms else text
-        return self.planner is not None and is_free_text(expanded)
+        return self.planner is not None and is_free_text(expanded) and \
+            len(expanded.split(maxsplit=budget.CHEAP_WORDS)) <= budget.CHEAP_WORDS
 
     def plan(self, text: str, synonyms: Any = None) -> tuple[wq.Query, list[str]]:
         """A user query parsed (text that does not parse is searched as plain words) and
@@ -222,10 +225,11 @@ class Engine:
 
     def _bounded_search(self, view: IndexView, text: str, *options: Any) -> SearchResult:
         """_search within one search's budget of work; a query that is not plain words
-        waits for one of the process's few slots for costly searches (budget.py)."""
+        waits for one of the process's few slots for costly searches (budget.py), and so
+        does one of many words."""
         with budget.limited():
-            if not view.free_text(text, self.synonyms):  # patterns, phrases, operators:
-                with budget.costly_slot():               # planning them costs already
+            if not view.cheap(text, self.synonyms):  # patterns, phrases, operators, many
+                with budget.costly_slot():           # words: planning them costs already
                     q, notices = view.plan(text, self.synonyms)
                     return self._search(view, q, notices, text, *options)
             q, notices = view.plan(text, self.synonyms)
@@ -305,7 +309,7 @@ class Engine:
             return set()
         text = check_query(text)
         with budget.limited():
-            if view.free_text(text, self.synonyms):
+            if view.cheap(text, self.synonyms):
                 return query_terms(view.plan(text, self.synonyms)[0], view.searcher)
             with budget.costly_slot():
                 return query_terms(view.plan(text, self.synonyms)[0], view.searcher)

@@ -268,3 +268,65 @@ def test_the_document_page_plans_patterns_in_the_costly_slot(
         t.start()
         t.join()
     assert errors
+
+
+def test_only_one_search_waits_for_the_costly_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the slot is held and one search waits for it, the next is refused at once
+    (waiting ones held every thread of a worker, and /healthz queued behind them)."""
+    import threading
+    import time
+
+    from searchd import budget
+    from searchd.errors import BusyError
+
+    monkeypatch.setattr(budget, "COSTLY_WAIT", 2.0)
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with budget.costly_slot():
+            held.set()
+            release.wait(10)
+
+    def waiter() -> None:
+        with budget.costly_slot(wait=2.0):
+            pass
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    held.wait(5)
+    threads.append(threading.Thread(target=waiter))
+    threads[1].start()
+    deadline = time.monotonic() + 5
+    while budget._waiting[0] < 1:  # the waiter is waiting for the slot
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    started = time.monotonic()
+    with pytest.raises(BusyError):
+        with budget.costly_slot(wait=2.0):
+            pass
+    assert time.monotonic() - started < 0.5
+    release.set()
+    for t in threads:
+        t.join()
+
+
+def test_a_search_of_many_words_takes_the_costly_slot(engine: Engine) -> None:
+    import threading
+
+    from searchd import budget
+    from searchd.errors import BusyError
+
+    with budget.costly_slot():  # held here: the search of another thread finds it taken
+        outcome: list[object] = []
+
+        def long_search() -> None:
+            try:
+                outcome.append(engine.search(" ".join(["fiets"] * 13) + " stad"))
+            except BusyError as exc:
+                outcome.append(exc)
+
+        t = threading.Thread(target=long_search)
+        t.start()
+        t.join()
+        short = engine.search("fiets stad strijders")  # a few words: no slot needed
+    assert isinstance(outcome[0], BusyError) and short.total >= 1
