@@ -55,6 +55,15 @@ class Ranked:
     docnums: np.ndarray
     scores: np.ndarray
     months: np.ndarray  # month code of every match (year * 12 + month - 1), UNDATED if none
+    matched: np.ndarray | None = None  # the document number of every match, as months
+
+    def keeping(self, kept: np.ndarray) -> Ranked:
+        """These matches less those not in kept (document numbers in order): its total,
+        page and months (facets) alike."""
+        docs = self.matched if self.matched is not None else self.docnums
+        keep = np.isin(self.docnums, kept)
+        return Ranked(len(kept), self.docnums[keep], self.scores[keep],
+                      self.months[np.isin(docs, kept)], docs[np.isin(docs, kept)])
 
     def facets(self) -> dict[str, dict[str, int]]:
         """{"year": {"2017": 40, ...}, "month": {"2017-11": 3, ...}}, newest first; documents
@@ -338,7 +347,7 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
     all_scores = np.concatenate(scores) if scores else np.zeros(0)
     all_months = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
     order = _order(all_docs, all_scores, all_months, sort, wanted)
-    return Ranked(len(all_docs), all_docs[order], all_scores[order], all_months)
+    return Ranked(len(all_docs), all_docs[order], all_scores[order], all_months, all_docs)
 
 
 def _in_months(codes: np.ndarray, months: tuple[int | None, int | None]) -> np.ndarray | bool:

@@ -23,6 +23,7 @@ from .cache import SizedLRU
 from .config import Config
 from .documents import Document
 from .errors import DocumentNotFound
+from .exact import EXACT_DEPTH, exact_first, gapped_phrases, holds_as_typed
 from .index import current_indexname, open_index
 from .parts import DocumentView, count_parts, part_bound, part_of
 from .plan import FieldSet, Planner, WordsQuery, correct
@@ -243,12 +244,18 @@ class Engine:
                 snippets: bool, facets: bool) -> SearchResult:
         """search() of the planned query q on one view of the index (took_ms is left for
         search() to set)."""
-        ranked = rank(view.searcher, q, page * limit, sort, months)
+        phrases = gapped_phrases(q) if sort == "relevance" else []
+        ranked = rank(view.searcher, q, max(page * limit, EXACT_DEPTH if phrases else 0),
+                      sort, months)
+        if phrases:  # the phrase as typed (its stop words too) first
+            ranked = exact_first(ranked, phrases, lambda d, p: holds_as_typed(
+                view.searcher.reader(), view.body, view.analyzer, d, p))
         count = ranked.total
         terms = _in_body(view, query_terms(q, view.searcher)) if snippets else None
         first = (page - 1) * limit
+        last = first + limit
         hits = [_hit(view, docnum, score, terms) for docnum, score in
-                zip(ranked.docnums[first:].tolist(), ranked.scores[first:].tolist())]
+                zip(ranked.docnums[first:last].tolist(), ranked.scores[first:last].tolist())]
         suggestion = correct(text, q.clauses) if isinstance(q, WordsQuery) else None
         if suggestion is None and count < SUGGEST_BELOW and text:
             suggestion = suggest(word_tables(view.searcher.reader()), text)

@@ -359,3 +359,20 @@ def test_a_gapped_phrase_is_cut_down_and_bounded_like_any(phrases: Engine) -> No
     leaves = [leaf for leaf in q.leaves() if isinstance(leaf, GappedPhrase)]
     assert leaves and all(leaf.offsets == (0, 2) for leaf in leaves)
     assert leaves[0].normalize() == leaves[0]
+
+
+def test_a_phrase_keeps_its_stop_words_as_typed(tmp_path: Path) -> None:
+    """The index keeps the gap of a stop word, not the word: "minister en justitie" would
+    match "minister van justitie" by position; the stored text decides."""
+    from searchd.config import config_from_dict
+    from searchd.sync import sync_index
+
+    write_seeds(tmp_path / "seeds", {**PHRASE_DOCS,
+                                     "en.txt": " date 2020-01 En\n\nDe minister en justitie."})
+    config = config_from_dict({}, tmp_path)
+    sync_index(config)
+    engine = Engine(config)
+    found = engine.search('"minister van Justitie"')
+    assert {h.id for h in found.hits} == {"justitie.txt", "meervoud.txt"}
+    assert found.total == 2 and found.facets["year"] == {"2020": 2}
+    assert {h.id for h in engine.search('"minister en Justitie"').hits} == {"en.txt"}

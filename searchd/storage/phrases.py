@@ -30,9 +30,11 @@ class GappedPhrase(wq.Phrase):  # type: ignore[misc]  # Whoosh has no types
     query leaves a gap, as it did in the index); with no gap, Whoosh's own phrase."""
 
     def __init__(self, fieldname: str, words: list[str], slop: int = 1, boost: float = 1.0,
-                 char_ranges: Any = None, offsets: tuple[int, ...] | None = None) -> None:
+                 char_ranges: Any = None, offsets: tuple[int, ...] | None = None,
+                 surface: str = "") -> None:
         super().__init__(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
         self.offsets = tuple(range(len(words))) if offsets is None else tuple(offsets)
+        self.surface = surface  # the phrase as typed (its stop words too)
 
     def __eq__(self, other: object) -> bool:
         return super().__eq__(other) and self.offsets == getattr(other, "offsets", None)
@@ -57,7 +59,7 @@ class GappedPhrase(wq.Phrase):  # type: ignore[misc]  # Whoosh has no types
             return wq.Term(self.fieldname, self.words[0], boost=self.boost)
         return self.__class__(self.fieldname, list(self.words), slop=self.slop,
                               boost=self.boost, char_ranges=self.char_ranges,
-                              offsets=self.offsets)
+                              offsets=self.offsets, surface=self.surface)
 
     def matcher(self, searcher: Any, context: Any = None) -> matching.Matcher:
         """Whoosh's phrase matcher without a gap (or with a slop asked for), else one that
@@ -127,7 +129,7 @@ class _PositionsPhraseNode(qparser.PhrasePlugin.PhraseNode):  # type: ignore[mis
             positions.append(t.pos)
         offsets = tuple(p - positions[0] for p in positions) if positions else ()
         q = GappedPhrase(fieldname, words, slop=self.slop, boost=self.boost,
-                         char_ranges=char_ranges, offsets=offsets)
+                         char_ranges=char_ranges, offsets=offsets, surface=self.text)
         return syntax.attach(q, self)
 
 

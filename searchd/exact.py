@@ -1,0 +1,74 @@
+"""Quoted phrases as typed first: "kenbaar heeft gemaakt" before "kenbaar had gemaakt".
+
+The index keeps no stop words, only the gaps they leave (storage/phrases.py), so a phrase
+with a stop word inside matches wherever its other words stand at their offsets, whatever
+stop word fills the gap. When a phrase query has at most EXACT_DEPTH matches, only those
+where the phrase stands with the very stop words typed are kept; with more, they rank
+first among the first EXACT_DEPTH (in score order), the others after them. Whether a
+document holds it: its positional match is read from the term vector of the phrase's first word, and
+the words at each of its places from the stored text around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .ranking import Ranked
+from .schema import BODY
+from .snippets import vector_spans
+from .storage import GappedPhrase
+
+EXACT_DEPTH = 100  # matches of a phrase query checked for the phrase as typed
+_WINDOW = 12       # characters of text read per character of the phrase, around a match
+
+
+def gapped_phrases(q: Any) -> list[GappedPhrase]:
+    """The phrases of the body field in q whose gaps a stop word filled."""
+    return [leaf for leaf in q.leaves() if isinstance(leaf, GappedPhrase) and leaf.gapped
+            and leaf.fieldname == BODY and leaf.surface]
+
+
+def exact_first(ranked: Ranked, phrases: list[GappedPhrase],
+                holds: Callable[[int, GappedPhrase], bool]) -> Ranked:
+    """ranked with the documents that hold every phrase as typed first (each group in its
+    order); when every match was checked (at most EXACT_DEPTH), only those."""
+    exact = np.array([all(holds(int(d), p) for p in phrases)
+                      for d in ranked.docnums.tolist()], dtype=bool)
+    if ranked.total <= len(ranked.docnums):
+        return ranked.keeping(ranked.docnums[exact])
+    order = np.concatenate([np.flatnonzero(exact), np.flatnonzero(~exact)])
+    return replace(ranked, docnums=ranked.docnums[order], scores=ranked.scores[order])
+
+
+def holds_as_typed(reader: Any, body: Callable[[int], Any], analyzer: Any, docnum: int,
+                   phrase: GappedPhrase) -> bool:
+    """True when the stored body of docnum holds phrase with its stop words as typed."""
+    wanted = _stop_words_by_offset(analyzer, phrase.surface)
+    text = body(docnum)
+    reach = _WINDOW * len(phrase.surface) + 40
+    for start, _ in vector_spans(reader, docnum, BODY, {phrase.words[0]}):
+        found = _words_by_offset(analyzer, text[start:start + reach])
+        if all(word in found.get(offset, ()) for offset, word in wanted.items()):
+            return True
+    return False
+
+
+def _stop_words_by_offset(analyzer: Any, text: str) -> dict[int, str]:
+    """The stop words of a phrase, by their offset from its first indexed word."""
+    tokens = [(t.pos, t.text, t.stopped) for t in
+              analyzer(text, positions=True, removestops=False, mode="query", chars=True)]
+    first = next((pos for pos, _, stopped in tokens if not stopped), 0)
+    return {pos - first: word for pos, word, stopped in tokens if stopped and pos > first}
+
+
+def _words_by_offset(analyzer: Any, text: str) -> dict[int, set[str]]:
+    """The folded words of a text by their offset from its first word."""
+    found: dict[int, set[str]] = {}
+    tokens = analyzer(text, positions=True, removestops=False, mode="query", chars=True)
+    for token in tokens:
+        found.setdefault(token.pos, set()).add(token.text)
+    return found
