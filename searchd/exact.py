@@ -11,12 +11,14 @@ the words at each of its places from the stored text around it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from .budget import check
 from .ranking import Ranked
 from .schema import BODY
 from .snippets import vector_spans
@@ -24,6 +26,7 @@ from .storage import GappedPhrase
 
 EXACT_DEPTH = 100  # matches of a phrase query checked for the phrase as typed
 _WINDOW = 12       # characters of text read per character of the phrase, around a match
+MAX_PLACES = 200   # places of a phrase in one document read at most
 
 
 def gapped_phrases(q: Any) -> list[GappedPhrase]:
@@ -47,10 +50,15 @@ def exact_first(ranked: Ranked, phrases: list[GappedPhrase],
 def holds_as_typed(reader: Any, body: Callable[[int], Any], analyzer: Any, docnum: int,
                    phrase: GappedPhrase) -> bool:
     """True when the stored body of docnum holds phrase with its stop words as typed."""
+    check()  # (a phrase query's work is bounded like any search's)
     wanted = _stop_words_by_offset(analyzer, phrase.surface)
     text = body(docnum)
     reach = _WINDOW * len(phrase.surface) + 40
-    for start, _ in vector_spans(reader, docnum, BODY, {phrase.words[0]}):
+    lasts = [a for a, _ in vector_spans(reader, docnum, BODY, {phrase.words[-1]})]
+    # only where the last word follows within reach: the places the phrase may stand
+    places = [a for a, _ in vector_spans(reader, docnum, BODY, {phrase.words[0]})
+              if bisect_right(lasts, a + reach) > bisect_right(lasts, a)]
+    for start in places[:MAX_PLACES]:
         found = _words_by_offset(analyzer, text[start:start + reach])
         if all(word in found.get(offset, ()) for offset, word in wanted.items()):
             return True
