@@ -169,10 +169,14 @@ def check_signature(config: Config, source: Path, data: dict[str, Any]) -> None:
                            "before snapshots were signed, or not by searchd); it is refused")
     if not keys.verified(keys.verifying_keys(config.snapshot_key_file), _record(data),
                          signature):
+        named = str(data.get("key"))[:12]
+        ours = any(keys.key_id(k) == named for k in keys.verifying_keys(config.snapshot_key_file))
+        why = (f"its {INFO_FILE} was changed after it was signed with this installation's "
+               f"key {named!r}" if ours else f"signed with key {named!r}")
         raise SearchdError(
-            f"the snapshot {source} was not signed with this installation's key (signed with "
-            f"key {str(data.get('key'))[:12]!r}); it is refused: restore only snapshots this "
-            "installation made, or add the key that signed it to the key file")
+            f"the snapshot {source} was not signed with this installation's key ({why}); it "
+            "is refused: restore only snapshots this installation made, unchanged, or add the "
+            "key that signed it to the key file")
 
 
 def read_info(source: Path, data: dict[str, Any] | None = None) -> SnapshotInfo:

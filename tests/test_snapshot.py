@@ -258,7 +258,7 @@ def test_snapshots_are_signed_and_keys_rotate(built: Config, tmp_path: Path,
     for item in old.path.iterdir():
         (tmp_path / "edited" / item.name).write_bytes(item.read_bytes())
     (tmp_path / "edited" / snapshot.INFO_FILE).write_text(json.dumps(edited))
-    with pytest.raises(SearchdError, match="not signed with this installation's key"):
+    with pytest.raises(SearchdError, match="was changed after it was signed"):
         snapshot.restore(built, tmp_path / "edited")
     old_key = key_file.read_text().splitlines()[-1]
     key_file.write_text("a-brand-new-key-0123456789abcdef\n" + old_key + "\n")
