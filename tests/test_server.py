@@ -154,3 +154,19 @@ def test_a_client_that_expects_100_continue_gets_it(server: str) -> None:
             answer += chunk
     # searchd takes no POST there, but it answers, and says "100 Continue" only once
     assert answer.startswith(b"HTTP/1.1 405") and b"100 Continue" not in answer
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    from .server import free_port, searchd
+
+    port = free_port()
+    conf = tmp_path / "config.toml"
+    conf.write_text(f'[paths]\nseeds = "seeds"\nindex = "index"\n[server]\nport = {port}\n')
+    (tmp_path / "seeds").mkdir()
+    with socket.create_server(("127.0.0.1", port)):
+        result = searchd(conf, "serve")
+    assert result.returncode == 1
+    assert "in use" in result.stderr.lower() or "another program uses it" in result.stderr
+    assert "--port" in result.stderr and len(result.stderr.strip().splitlines()) == 1

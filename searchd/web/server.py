@@ -53,6 +53,7 @@ def worker_count(config: Config) -> int:
 def serve(config: Config, host: str, port: int, watched: bool = False) -> None:
     """Serve the web front end until SIGTERM or Ctrl-C; watched: a watcher follows the
     seeds folder (in the parent process), and /healthz reports on it."""
+    _check_free(host, port)
     _limit_malloc_arenas()
     raise_open_files_limit()
     _prepare_operations(config)
@@ -113,6 +114,20 @@ def _serve_child(config: Config, host: str, port: int, parent: int) -> None:
     """The server process of serve_watching(): it stops when its parent dies (Linux)."""
     die_with_parent(parent, signal.SIGTERM)  # gunicorn then stops its workers too
     serve(config, host, port, watched=True)
+
+
+def _check_free(host: str, port: int) -> None:
+    """SearchdError in one line when the address is taken (gunicorn retried for 5 s with
+    ten lines of tracebacks, after searchd had announced it was serving there)."""
+    import socket
+
+    try:
+        with socket.create_server((host, port), reuse_port=False):
+            pass
+    except OSError as exc:
+        raise SearchdError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): another program uses "
+            "it; set [server] port in config.toml or pass --port") from None
 
 
 def _prepare_operations(config: Config) -> None:
