@@ -76,6 +76,9 @@ def install() -> None:
     whoosh.filedb.structfile.load_pickle = load
     for module in (whoosh.codec.whoosh3, whoosh.columns, whoosh.formats):
         module.loads = loads
+    # tables of contents of Whoosh 1.x go through whoosh.legacy's unrestricted unpickler:
+    # searchd never wrote one, so none is read (an attacker's version -110 ran code)
+    whoosh.index.toc_loaders.clear()
     # whoosh.index reads the schema with pickle.loads through its own name of the module
     whoosh.index.pickle = types.SimpleNamespace(
         loads=loads, dumps=pickle.dumps, PicklingError=pickle.PicklingError)
