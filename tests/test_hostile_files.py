@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,18 +62,25 @@ def test_every_hostile_file_is_reported_and_the_rest_indexed(config: Config,
     assert engine.searcher().doc_count() == 4 + 8
 
 
-def test_a_file_deleted_between_listing_and_reading(config: Config, seeds: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def before_reading(monkeypatch: pytest.MonkeyPatch, name: str,
+                   action: Callable[[Path], None]) -> None:
+    """Run action on the seed file called name just before a sync reads it (after the
+    folder was scanned)."""
     import searchd.sync as sync
 
     real = sync.read_seed
 
-    def vanishing(path: Path, root: Path):  # type: ignore[no-untyped-def]
-        if path.name == "fiets.txt":
-            path.unlink()
+    def reading(path: Path, root: Path):  # type: ignore[no-untyped-def]
+        if path.name == name:
+            action(path)
         return real(path, root)
 
-    monkeypatch.setattr(sync, "read_seed", vanishing)
+    monkeypatch.setattr(sync, "read_seed", reading)
+
+
+def test_a_file_deleted_between_listing_and_reading(config: Config, seeds: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    before_reading(monkeypatch, "fiets.txt", lambda path: path.unlink())
     report = sync_index(config)
     assert [doc_id for doc_id, _ in report.skipped] == ["fiets.txt"]
     assert report.added == 3
@@ -125,17 +133,11 @@ def test_special_files_are_named_and_skipped_never_read(config: Config, seeds: P
 def test_a_file_that_turns_into_a_fifo_after_the_scan(config: Config, seeds: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Checked again after opening, without blocking: a race cannot wedge the sync."""
-    import searchd.sync as sync
+    def swap(path: Path) -> None:
+        path.unlink()
+        os.mkfifo(path)
 
-    real = sync.read_seed
-
-    def swapped(path: Path, root: Path):  # type: ignore[no-untyped-def]
-        if path.name == "fiets.txt":
-            path.unlink()
-            os.mkfifo(path)
-        return real(path, root)
-
-    monkeypatch.setattr(sync, "read_seed", swapped)
+    before_reading(monkeypatch, "fiets.txt", swap)
     report = sync_index(config)
     assert dict(report.skipped)["fiets.txt"].startswith("a FIFO")
     assert report.added == 3
