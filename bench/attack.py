@@ -14,6 +14,10 @@ max) and how many failed; the same probes with no attack come first. Scenarios:
 - madeup:    16 clients each sending searches of 100 made-up words, never the same twice
              (the costliest free text found: every word unknown, so every one is a
              candidate for typo look-ups and "Bedoelde u")
+- compounds: 16 clients each sending 12 made-up compounds of real Dutch words
+             (belastingpolitiezorgwater ...), or 2 of them among 10 common words, never
+             the same twice: few enough words to pass as plain text, each made-up one
+             split and looked up for near spellings
 
 Only loopback addresses are attacked; every loop is bounded in time.
 """
@@ -56,6 +60,21 @@ def made_up_query(rnd: random.Random, words: int = 100) -> str:
     text = " ".join("".join(rnd.choice("bcdfghklmnprstvz") + rnd.choice("aeiou")
                             for _ in range(rnd.randint(3, 4))) for _ in range(words))
     return text[:1000].rsplit(" ", 1)[0]
+
+
+PARTS = ["belasting", "verkeer", "politie", "gemeente", "onderwijs", "zorg", "justitie",
+         "regering", "minister", "raad", "wet", "dienst", "toeslag", "beleid", "veiligheid",
+         "kinder", "opvang", "water", "staat", "huis"]
+
+
+def compounds_query(rnd: random.Random, words: int = 12) -> str:
+    """words made-up compounds of four real words each (within 1,000 characters), or every
+    other time two of them among common words (the most unknown words a search may have
+    outside the costly slot)."""
+    made_up = ["".join(rnd.choice(PARTS) for _ in range(4)) for _ in range(words)]
+    if rnd.random() < 0.5:
+        made_up = made_up[:2] + rnd.sample(WORDS, words - 2)
+    return " ".join(made_up)[:1000]
 
 
 def get(url: str, timeout: float = 5.0) -> tuple[float, int]:
@@ -137,11 +156,13 @@ def crafted(base: str, client: int, stop: threading.Event, statuses: list[int]) 
         n += 1
 
 
-def made_up(base: str, client: int, stop: threading.Event, statuses: list[int]) -> None:
-    """One client sending searches of made-up words until stop."""
+def made_up(base: str, client: int, stop: threading.Event, statuses: list[int],
+            kind: str = "madeup") -> None:
+    """One client sending searches of made-up words (or compounds) until stop."""
     rnd = random.Random(client)
     while not stop.is_set():
-        query = urllib.parse.quote(made_up_query(rnd))
+        make = compounds_query if kind == "compounds" else made_up_query
+        query = urllib.parse.quote(make(rnd))
         statuses.append(get(f"{base}/api/search?q={query}", timeout=30)[1])
 
 
@@ -156,9 +177,11 @@ def run(base: str, scenario: str, seconds: float, slow: int) -> dict[str, object
     if scenario in ("slowloris", "silent"):
         threads.append(threading.Thread(target=slowloris, args=(
             parsed.hostname, parsed.port, slow, stop, scenario == "slowloris")))
-    elif scenario in ("crafted", "madeup"):
-        client = crafted if scenario == "crafted" else made_up
-        threads += [threading.Thread(target=client, args=(base, n, stop, statuses))
+    elif scenario == "crafted":
+        threads += [threading.Thread(target=crafted, args=(base, n, stop, statuses))
+                    for n in range(16)]
+    elif scenario in ("madeup", "compounds"):
+        threads += [threading.Thread(target=made_up, args=(base, n, stop, statuses, scenario))
                     for n in range(16)]
     for thread in threads:
         thread.start()
@@ -176,13 +199,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8080")
     parser.add_argument("--scenario", action="append",
-                        choices=["idle", "slowloris", "silent", "crafted", "madeup"])
+                        choices=["idle", "slowloris", "silent", "crafted", "madeup",
+                                 "compounds"])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--slow", type=int, default=200, help="slow sockets")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     results = {}
-    for scenario in args.scenario or ["idle", "slowloris", "silent", "crafted", "madeup"]:
+    for scenario in args.scenario or ["idle", "slowloris", "silent", "crafted",
+                                              "madeup", "compounds"]:
         results[scenario] = run(args.url.rstrip("/"), scenario, args.seconds, args.slow)
         print(f"{scenario:>10}: {json.dumps(results[scenario])}", flush=True)
         time.sleep(2.0)

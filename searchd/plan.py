@@ -201,20 +201,37 @@ class Planner:
         return WordClause(word, self.fields.terms(own), self._parts(parts),
                           inside=self._inside(own, fold(word)))
 
+    def lookups(self, text: str) -> int:
+        """How many words of text planning would look up for near spellings (a few ms
+        each): known before planning, from dictionary look-ups alone."""
+        if not self.typos:
+            return 0
+        words = [m.group() for m in _WORD.finditer(text)]
+        wholes = [split_word(w, 0) for w in
+                  [w for w in words if not _is_function_word(w)] or words]
+        return sum(self._needs_lookup(whole, fold(whole)) for pieces, whole in wholes
+                   if len(pieces) <= 1 and whole)
+
+    def _needs_lookup(self, word: str, folded: str) -> bool:
+        """True when a word is no Dutch word (not in the lexicon) and the index lacks it or
+        has it rarely: the words _near looks up."""
+        if not typo_edits(len(folded) + 1, self.typo_from) or not folded.isalpha() or \
+                (len(word) > 1 and word.isupper()):
+            return False
+        if folded in lexicon().words or folded in lexicon().forms:
+            return False  # a Dutch word is taken as meant, found or not (zeppelin)
+        return doc_count(self.tables, folded) < RARE
+
     def _near(self, word: str, folded: str) -> list[tuple[str, int]]:
         """Near spellings to search a word as, with their document counts: when it is no
         Dutch word (not in the lexicon) and the index lacks it, or has it rarely and a
         near spelling far more often. The index's own words first (the MAX_TYPOS most
         frequent); for a word the index has none near, words of the lexicon (a compound
         no document holds, whose parts some do)."""
+        if not self._needs_lookup(word, folded):
+            return []
         edits = typo_edits(len(folded) + 1, self.typo_from)  # (drne: drone)
-        if not edits or not folded.isalpha() or (len(word) > 1 and word.isupper()):
-            return []
-        if folded in lexicon().words or folded in lexicon().forms:
-            return []  # a Dutch word is taken as meant, found or not (zeppelin)
         seen = doc_count(self.tables, folded)
-        if seen >= RARE:
-            return []
         if not budget.lookup():
             if not self._looked_up:
                 self._looked_up = 1

@@ -111,12 +111,14 @@ class IndexView:
 
     def cheap(self, text: str, synonyms: Any = None) -> bool:
         """True when planning text is known to cost little: free text (words only: plan.py)
-        of at most budget.CHEAP_WORDS words. Query syntax (patterns expand, phrases read
-        positions) and long texts (each unknown word is analysed and split: 100 made-up
-        words cost 15-30 ms) are not."""
+        of at most budget.CHEAP_WORDS words, at most budget.FREE_LOOKUPS of them unknown.
+        Query syntax (patterns expand, phrases read positions), long texts (each unknown
+        word is analysed and split: 100 made-up words cost 15-30 ms) and many unknown words
+        (each looked up for near spellings: a made-up compound 5-15 ms) are not."""
         expanded = synonyms.expand(text) if synonyms else text
         return self.planner is not None and is_free_text(expanded) and \
-            len(expanded.split(maxsplit=budget.CHEAP_WORDS)) <= budget.CHEAP_WORDS
+            len(expanded.split(maxsplit=budget.CHEAP_WORDS)) <= budget.CHEAP_WORDS and \
+            self.planner.lookups(expanded) <= budget.FREE_LOOKUPS
 
     def plan(self, text: str, synonyms: Any = None) -> tuple[wq.Query, list[str]]:
         """A user query parsed (text that does not parse is searched as plain words) and

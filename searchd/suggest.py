@@ -271,7 +271,7 @@ def lexicon_near(folded: str, edits: int) -> list[str]:
     if len(folded) < 3 or edits <= 0:
         return []
     lex = lexicon()
-    words = [w for w in lex.words_from(folded[:2]) if abs(len(w) - len(folded)) <= edits]
+    words = lex.words_sized(folded[:2], len(folded) - edits, len(folded) + edits)
     found = [w for w, _, _ in process.extract(folded, words, limit=None,
                                               scorer=DamerauLevenshtein.distance,
                                               score_cutoff=edits) if w != folded]

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from searchd.web.worker import MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_REQUEST_LINE, request_state
+from searchd.web.worker import (
+    MAX_BODY_BYTES,
+    MAX_HEAD_BYTES,
+    MAX_REQUEST_LINE,
+    is_probe,
+    request_state,
+)
 
 from .server import SEARCHD
 
@@ -170,3 +176,42 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "in use" in result.stderr.lower() or "another program uses it" in result.stderr
     assert "--port" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("data, probe", [
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", True),
+    (b"HEAD /readyz?x=1 HTTP/1.0\r\n\r\n", True),
+    (b"GET /healthzz HTTP/1.1\r\n\r\n", False),
+    (b"GET /api/search?q=/healthz HTTP/1.1\r\n\r\n", False),
+    (b"POST /healthz HTTP/1.1\r\n\r\n", False),
+])
+def test_probes_are_told_from_other_requests(data: bytes, probe: bool) -> None:
+    assert is_probe(data) is probe
+
+
+def test_health_probes_do_not_queue_behind_busy_searches(tmp_path: Path, seeds: Path) -> None:
+    """Every search thread busy (searches held 6 s at a stall point): /healthz and /readyz
+    are still answered at once, by threads of their own (they queued behind the searches:
+    under a flood of made-up compounds /healthz took 776 ms at p95)."""
+    import threading
+
+    from .server import running_server
+
+    env = {"SEARCHD_FAILPOINT": "search:stall", "SEARCHD_STALL_SECONDS": "6"}
+    with running_server(tmp_path, server="workers = 1\nthreads = 2", env=env) as (base, _):
+        busy = [threading.Thread(target=_ignore_errors, args=(f"{base}/api/search?q=wet{n}",))
+                for n in range(4)]
+        for thread in busy:
+            thread.start()
+        time.sleep(0.5)  # both search threads hold a search, two more wait for them
+        assert _timed_get(base + "/healthz") < 1.0
+        assert _timed_get(base + "/readyz") < 1.0
+        for thread in busy:
+            thread.join(timeout=30)
+
+
+def _ignore_errors(url: str) -> None:
+    try:
+        urllib.request.urlopen(url, timeout=20).read()
+    except OSError:
+        pass

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from .. import index, logs, manifest, metrics
+from .. import failpoints, index, logs, manifest, metrics
 from ..analytics import Recorder
 from ..config import Config
 from ..errors import SearchdError
@@ -73,6 +73,7 @@ def _access_line(config: Config, route: str, status: int, seconds: float) -> Non
 def search(args: dict[str, Any]) -> SearchResult:
     """engine().search(**args) for the page or the API, counted (_searched)."""
     started = time.perf_counter()
+    failpoints.stalled("search:stall")
     result = engine().search(**args)
     _searched(args["text"], result, time.perf_counter() - started)
     return result

@@ -13,13 +13,18 @@ and only a complete request goes to a thread, with everything it needs already b
 - at most MAX_READING connections are being read at once per worker; a new one past that
   closes the oldest (a flood of slow sockets then only ever delays itself);
 - a thread writes its response with a send timeout of IO_SECONDS (a client that does not
-  read cannot hold a thread for longer).
+  read cannot hold a thread for longer);
+- health probes (GET /healthz, /readyz) have PROBE_THREADS threads of their own, so they
+  never queue behind searches: a flood of searches that keeps every search thread busy
+  would otherwise make an orchestrator think the service dead and restart it (as
+  Elasticsearch keeps its management pool apart from its search pool).
 
 Error responses that gunicorn writes itself (a malformed request) carry the same security
 headers as searchd's own pages.
 
 Relies on gunicorn's threaded worker (gunicorn.workers.gthread: ThreadWorker.accept,
-enqueue_req, murder_pending, TConn and its parser's unreader), pinned in pyproject.toml.
+enqueue_req, handle, finish_request, method_queue, murder_pending, TConn and its parser's
+unreader), pinned in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import socket
 import struct
 import time
 from collections import OrderedDict
+from concurrent import futures
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -49,6 +55,8 @@ MAX_BODY_BYTES = 65_536
 MAX_REQUEST_LINE = 8190
 MAX_READING = 900        # connections being read at once, per worker
 WORKER_CONNECTIONS = 1000
+PROBE_THREADS = 2        # threads per worker that answer only health probes
+_PROBE = re.compile(rb"(GET|HEAD) /(healthz|readyz)([?#][^ ]*)? HTTP/1\.[01]\r?\n")
 _EXPECT = re.compile(rb"(?im)^expect:[ \t]*100-continue[ \t]*\r?\n")
 _STATUS_OF_HEAD = {414: "URI Too Long", 431: "Request Header Fields Too Large",
                    413: "Content Too Large", 411: "Length Required", 408: "Request Timeout",
@@ -70,8 +78,14 @@ class SearchdWorker(ThreadWorker):
     def init_process(self) -> None:
         """Set up the table of connections being read, then gthread's own state."""
         self._reading: OrderedDict[TConn, _Reading] = OrderedDict()
+        self._probes = futures.ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe")
         util.write_error = write_error  # gunicorn's error pages, with security headers
         super().init_process()
+
+    def handle_quit(self, sig: Any, frame: Any) -> None:
+        """Stop the probes' threads too on an immediate stop."""
+        self._probes.shutdown(wait=False)
+        super().handle_quit(sig, frame)
 
     def accept(self, listener: socket.socket) -> None:
         """Replaces ThreadWorker.accept, which hands a new connection to a pool thread at
@@ -139,7 +153,12 @@ class SearchdWorker(ThreadWorker):
         # an OS-level send timeout survives the pool thread's setblocking(True)
         conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
                              struct.pack("ll", int(IO_SECONDS), 0))
-        self.enqueue_req(conn)
+        if is_probe(data):
+            done = self._probes.submit(self.handle, conn)
+            done.add_done_callback(
+                lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
+        else:
+            self.enqueue_req(conn)
 
     def _close_reading(self, conn: TConn, status: int | None = None) -> None:
         """Stop reading a connection, answering status first if given."""
@@ -169,6 +188,11 @@ class SearchdWorker(ThreadWorker):
             if reading.deadline > now and self.alive:
                 break  # the table is in order of arrival, so of deadline
             self._close_reading(conn, status=408 if reading.data else None)
+
+
+def is_probe(data: bytes) -> bool:
+    """True for a request for /healthz or /readyz (answered by the probes' threads)."""
+    return _PROBE.match(data) is not None
 
 
 def request_state(data: bytes) -> str | int:
