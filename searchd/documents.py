@@ -116,16 +116,21 @@ def read_regular(path: Path, limit: int) -> bytes:
         if kind is not None:
             raise SeedError(f"{kind}, not a regular file")
         if st.st_size > limit:
-            raise SeedError(f"larger than {limit // (1024 * 1024)} MB")
+            raise SeedError(f"larger than {_in_words(limit)}")
         chunks, left = [], limit + 1
         while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
             chunks.append(chunk)
             left -= len(chunk)
         if left <= 0:
-            raise SeedError(f"larger than {limit // (1024 * 1024)} MB (it grew while read)")
+            raise SeedError(f"larger than {_in_words(limit)} (it grew while read)")
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def _in_words(size: int) -> str:
+    """A size limit in words: "32 MB", "64 KB"."""
+    return f"{size // (1 << 20)} MB" if size >= 1 << 20 else f"{size // 1024} KB"
 
 
 def file_kind(mode: int) -> str | None:

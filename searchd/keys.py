@@ -20,10 +20,12 @@ import os
 import secrets
 from pathlib import Path
 
-from .errors import SearchdError
+from .documents import read_regular
+from .errors import SearchdError, SeedError
 
 ENV = "SEARCHD_SNAPSHOT_KEY"
 MIN_KEY = 16  # characters
+MAX_KEY_FILE = 65_536  # bytes: a key file larger than this (/dev/zero) is refused
 
 
 def signing_key(key_file: Path | None) -> bytes:
@@ -42,12 +44,12 @@ def verifying_keys(key_file: Path | None, create: bool = False) -> list[bytes]:
     if create and not key_file.exists():
         _create(key_file)
     try:
-        lines = key_file.read_text(encoding="utf-8").splitlines()
+        lines = read_regular(key_file, MAX_KEY_FILE).decode("utf-8").splitlines()
     except FileNotFoundError:
         raise SearchdError(f"no snapshot key at {key_file} (nor ${ENV}): this installation "
                            "has signed no snapshot; a snapshot is restored only with the "
                            "key that signed it") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, SeedError) as exc:
         raise SearchdError(f"cannot read the snapshot key file {key_file}: {exc}") from exc
     keys = [_checked(line.strip(), str(key_file)) for line in lines if line.strip()
             and not line.lstrip().startswith("#")]

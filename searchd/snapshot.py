@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -29,7 +30,8 @@ from typing import Any
 
 from . import keys, manifest
 from .config import Config
-from .errors import SearchdError
+from .documents import read_regular
+from .errors import SearchdError, SeedError
 from .index import CURRENT_FILE, activate, atomic_write, current_indexname, write_lock
 from .processes import alive
 from .storage import OPEN_ERRORS, clone, fsync_dir
@@ -39,6 +41,8 @@ INFO_FILE = "snapshot.json"
 FORMAT = 1
 LOCK_WAIT = 60.0  # seconds a snapshot or restore waits for a running sync
 _STAGING = "snapshot-staging-"
+_RESTORING = "restore-staging-"
+MAX_INFO_BYTES = 4 * 1024 * 1024  # a snapshot.json larger than this is none of ours
 
 
 @dataclass(frozen=True)
@@ -108,10 +112,10 @@ def _stage(config: Config, staging: Path) -> tuple[str, str, int]:
     return active, state.analysis, gen
 
 
-def _remove_stale_staging(index_dir: Path) -> None:
-    """Staging folders of snapshots whose process died."""
-    for folder in index_dir.glob(f"{_STAGING}*"):
-        pid = folder.name[len(_STAGING):]
+def _remove_stale_staging(index_dir: Path, prefix: str = _STAGING) -> None:
+    """Staging folders of snapshots (or restores) whose process died."""
+    for folder in index_dir.glob(f"{prefix}*"):
+        pid = folder.name[len(prefix):]
         if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -152,8 +156,8 @@ def _signed(config: Config, data: dict[str, Any]) -> dict[str, Any]:
 def _load(source: Path) -> dict[str, Any]:
     """The parsed snapshot.json of source (read once: what is checked is what is used)."""
     try:
-        data = json.loads((source / INFO_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_regular(source / INFO_FILE, MAX_INFO_BYTES).decode("utf-8"))
+    except (OSError, ValueError, SeedError) as exc:
         raise SearchdError(f"{source} is not a searchd snapshot ({INFO_FILE}: {exc})") from exc
     if not isinstance(data, dict):
         raise SearchdError(f"{source} is not a searchd snapshot ({INFO_FILE} is no record)")
@@ -200,18 +204,49 @@ def read_info(source: Path, data: dict[str, Any] | None = None) -> SnapshotInfo:
     return info
 
 
-def verify(info: SnapshotInfo) -> None:
-    """SearchdError naming the first file of the snapshot that is missing or damaged."""
+def copy_checked(info: SnapshotInfo, staging: Path) -> None:
+    """Copy the files snapshot.json lists (and no other) from the snapshot into staging,
+    checking each one's size and checksum on the bytes copied: what is checked is what is
+    installed, even if the snapshot changes meanwhile. A listed file that is not a regular
+    file (a symlink, a FIFO, a device) counts as damaged; SearchdError names the first."""
     for name, (size, digest) in info.files.items():
-        file = info.path / name
-        if not file.is_file() or file.stat().st_size != size or _checksum(file) != digest:
+        try:
+            copied = _copy_regular(info.path / name, staging / name, size)
+        except OSError:
+            copied = None
+        if copied != digest:
             raise SearchdError(f"the snapshot {info.path} is damaged: {name} is missing or "
                                "differs from when it was taken")
 
 
+def _copy_regular(source: Path, target: Path, size: int) -> str | None:
+    """Copy source, a regular file of size bytes (opened without following a symlink or
+    waiting for a FIFO's writer), to target; its checksum, or None when it is not such a
+    file."""
+    fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            return None
+        digest = hashlib.blake2b(digest_size=16)
+        with open(target, "xb") as out:
+            left = size + 1  # one byte more than listed: a file that grew is refused
+            while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+                digest.update(chunk)
+                out.write(chunk)
+                left -= len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        return digest.hexdigest() if left == 1 else None
+    finally:
+        os.close(fd)
+
+
 def restore(config: Config, source: Path) -> SnapshotInfo:
     """Make the snapshot at source config's active index (atomically), after checking that
-    it is signed with the installation's key, whole and of config's analysis."""
+    it is signed with the installation's key, whole and of config's analysis. The listed
+    files are copied into a staging folder beside the index and checked there; the index is
+    made from that copy only."""
     data = _load(source)
     check_signature(config, source, data)
     info = read_info(source, data)
@@ -220,20 +255,32 @@ def restore(config: Config, source: Path) -> SnapshotInfo:
             f"the snapshot was made with another analysis ({info.analysis}; this config's "
             f"is {index_key(config)}); restore it with the config it was made with, or "
             "rebuild with `searchd index --rebuild`")
-    verify(info)
     config.index.mkdir(parents=True, exist_ok=True)
-    with write_lock(config.index, wait=LOCK_WAIT):
-        name = f"ix{time.time_ns():x}"
-        try:
-            clone.clone(source, info.indexname, info.generation, config.index, name,
-                        link=False)
-            manifest.copy(source, info.indexname, config.index, name)
-        except BaseException as exc:
-            for leftover in config.index.glob(f"*{name}*"):
-                leftover.unlink(missing_ok=True)
-            if isinstance(exc, OPEN_ERRORS) and not isinstance(exc, OSError):
-                raise SearchdError(f"the snapshot {source} cannot be read as an index "
-                                   f"({exc}); the index is left as it was") from exc
-            raise
-        activate(config.index, name)
+    _remove_stale_staging(config.index, _RESTORING)
+    staging = config.index / f"{_RESTORING}{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        copy_checked(info, staging)
+        with write_lock(config.index, wait=LOCK_WAIT):
+            _install(config, source, info, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return info
+
+
+def _install(config: Config, source: Path, info: SnapshotInfo, staging: Path) -> None:
+    """Under the write lock: make the checked copy in staging a new index and activate it."""
+    name = f"ix{time.time_ns():x}"
+    try:
+        clone.clone(staging, info.indexname, info.generation, config.index, name, link=True)
+        manifest.copy(staging, info.indexname, config.index, name)
+    except BaseException as exc:
+        for leftover in config.index.glob(f"*{name}*"):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, OPEN_ERRORS) and not isinstance(exc, OSError) or \
+                isinstance(exc, FileNotFoundError):  # (a file the snapshot does not list)
+            raise SearchdError(f"the snapshot {source} cannot be read as an index "
+                               f"({exc}); the index is left as it was") from exc
+        raise
+    activate(config.index, name)

@@ -282,3 +282,123 @@ def test_a_snapshot_without_an_index_leaves_nothing_behind(tmp_path: Path) -> No
     with pytest.raises(SearchdError, match="no index in .* pass --config"):
         snapshot.take(config, tmp_path / "snap")
     assert not (tmp_path / "index").exists()
+
+
+def _signed_again(config: Config, info: snapshot.SnapshotInfo) -> None:
+    """snapshot.json re-signed with the installation's key (an attacker who has it)."""
+    from searchd import keys
+    _resign(info, keys.signing_key(config.snapshot_key_file))
+
+
+def test_a_restore_copies_only_the_files_snapshot_json_lists(built: Config,
+                                                             tmp_path: Path) -> None:
+    """A symlink named like one of the segment's files (to /dev/zero it filled the disk), a
+    FIFO (it hung the restore holding the write lock), and any unlisted file are not
+    copied; the restore completes with the files that were signed."""
+    import os
+
+    info = snapshot.take(built, tmp_path / "snap")
+    segment = next(info.path.glob("*.seg"))
+    stem = segment.name.rsplit(".", 1)[0]
+    os.symlink("/dev/zero", info.path / f"{stem}.zero")
+    os.mkfifo(info.path / f"{stem}.fifo")
+    (info.path / f"{stem}.extra").write_bytes(b"x" * 1000)
+    before = answers(built)
+    snapshot.restore(built, info.path)
+    index_files = [p.name for p in built.index.iterdir()]
+    assert not any(n.endswith((".zero", ".fifo", ".extra")) for n in index_files)
+    assert answers(built) == before
+
+
+def test_a_listed_file_that_is_a_symlink_or_fifo_is_refused(built: Config,
+                                                            tmp_path: Path) -> None:
+    import os
+
+    info = snapshot.take(built, tmp_path / "snap")
+    before = answers(built)
+    segment = next(info.path.glob("*.seg"))
+    size = segment.stat().st_size
+    segment.unlink()
+    os.mkfifo(segment)
+    with pytest.raises(SearchdError, match=f"damaged: {segment.name}"):
+        snapshot.restore(built, info.path)
+    segment.unlink()
+    os.symlink("/dev/zero", segment)
+    with pytest.raises(SearchdError, match=f"damaged: {segment.name}"):
+        snapshot.restore(built, info.path)
+    assert size > 0 and answers(built) == before
+    assert not list(built.index.glob("restore-*"))
+
+
+def test_a_file_changed_after_it_was_checked_is_not_restored(built: Config, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """What a restore checks is what it installs: a file swapped for a crafted one right
+    after the check (its checksum passed) is never read again from the snapshot."""
+    from searchd.storage import clone
+
+    info = snapshot.take(built, tmp_path / "snap")
+    marker = tmp_path / "pwned"
+    real_clone = clone.clone
+
+    def swapping(*args: Any, **kwargs: Any) -> Any:
+        _poison_toc(info, marker)  # too late: the restore reads its own checked copy
+        return real_clone(*args, **kwargs)
+
+    monkeypatch.setattr(clone, "clone", swapping)
+    before = answers(built)
+    snapshot.restore(built, info.path)
+    assert not marker.exists()
+    assert answers(built) == before
+
+
+def test_legacy_tables_of_contents_run_no_code(built: Config, tmp_path: Path) -> None:
+    """Whoosh 1.x tables of contents (version -110) were read by an unrestricted unpickler
+    in whoosh.legacy: one whose pickle names os.system ran it."""
+    import pickle
+
+    from whoosh.index import TOC
+
+    from searchd.storage.files import DurableStorage
+
+    info = snapshot.take(built, tmp_path / "snap")
+    marker = tmp_path / "pwned"
+    toc = info.path / TOC._filename(info.indexname, info.generation)
+    storage = DurableStorage(str(info.path))
+    evil = pickle.dumps(_CommandOnLoad(f"touch {marker}"), 2)
+    head = toc.read_bytes()[:3]  # the sizes of an int, a long and a float (varints)
+    toc.unlink()
+    stream = storage.create_file(toc.name)
+    stream.write(head)
+    stream.write_int(-12345)
+    stream.write_int(-110)  # a 1.x version, then its release and a schema pickle
+    for number in (1, 0, 0, len(evil)):
+        stream.write_varint(number)
+    stream.write(evil)
+    stream.close()
+    import json
+    meta = json.loads((info.path / snapshot.INFO_FILE).read_text())
+    meta["files"][toc.name] = [toc.stat().st_size, snapshot._checksum(toc)]
+    (info.path / snapshot.INFO_FILE).write_text(json.dumps(meta))
+    _signed_again(built, info)
+    before = answers(built)
+    with pytest.raises(SearchdError):
+        snapshot.restore(built, info.path)
+    assert not marker.exists()
+    assert answers(built) == before
+
+
+def test_a_key_file_or_snapshot_json_that_never_ends_is_refused(built: Config,
+                                                                tmp_path: Path) -> None:
+    """/dev/zero as the key file or as snapshot.json was read to the end of memory."""
+    import os
+
+    info = snapshot.take(built, tmp_path / "snap")
+    (info.path / snapshot.INFO_FILE).unlink()
+    os.symlink("/dev/zero", info.path / snapshot.INFO_FILE)
+    with pytest.raises(SearchdError, match="not a searchd snapshot"):
+        snapshot.restore(built, info.path)
+    key_file = tmp_path / "zero.key"
+    os.symlink("/dev/zero", key_file)
+    with pytest.raises(SearchdError, match="cannot read the snapshot key file"):
+        snapshot.take(replace(built, snapshot_key_file=key_file), tmp_path / "snap2")
