@@ -47,6 +47,11 @@ def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
     if not seeds.is_dir():  # gone while it was read: what was not seen is not deleted
         raise SearchdError(f"the seeds folder {seeds} vanished during the sync; the index "
                            "is left as it was")
+    if not seen and not unreadable and any(not f.skipped for f in manifest.files.values()):
+        raise SearchdError(
+            f"the seeds folder {seeds} holds no seed files, but the index has documents: "
+            "none is deleted (an unmounted drive or share looks like this). If you removed "
+            "them all on purpose, run `searchd index --rebuild`")
     plan.delete |= {doc_id for doc_id in set(manifest.files) - seen
                    if not any(doc_id.startswith(prefix) for prefix, _ in unreadable)}
     plan.skipped.extend((f"{prefix}*", f"folder cannot be read ({reason}); its documents "

@@ -95,13 +95,11 @@ def checksum(data: bytes) -> str:
 
 
 def read_seed(path: Path, root: Path) -> LoadedSeed:
-    """Read and parse one seed file; raise SeedError if it cannot be a document."""
-    try:
-        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-            raise SeedError("a symbolic link to a file outside the seeds folder; not followed")
-        data = read_regular(path, MAX_SEED_BYTES)
-    except OSError as exc:
-        raise SeedError(f"cannot read: {exc.strerror or exc}") from exc
+    """Read and parse one seed file; SeedError if it cannot be a document, OSError if it
+    cannot be read (gone, or an I/O error: the caller tells these apart)."""
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        raise SeedError("a symbolic link to a file outside the seeds folder; not followed")
+    data = read_regular(path, MAX_SEED_BYTES)
     return parse_seed(data, document_id(path, root))
 
 

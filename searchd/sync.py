@@ -204,6 +204,9 @@ def _apply(ix: Index, seeds: Path, plan: Plan, manifest: Manifest, report: SyncR
             outcomes = _write_in_workers(ix, seeds, shares, manifest, writer, progress, words)
         else:
             outcomes = _write_here(writer, seeds, jobs, manifest, progress)
+        if any(o.gone for o in outcomes) and not seeds.is_dir():
+            raise SearchdError(f"the seeds folder {seeds} vanished during the sync; the "
+                               "index is left as it was")
         for outcome in outcomes:
             _record(writer, outcome, manifest, report)
     except BaseException:
@@ -244,6 +247,8 @@ class _Outcome:
     unchanged: bool = False
     skipped: str | None = None
     warnings: list[str] = field(default_factory=list)
+    kept: bool = False  # not read (an I/O error): the index and manifest keep what they had
+    gone: bool = False  # deleted after the scan: a removed document
 
 
 def _read(seeds: Path, path: Path, manifest: Manifest) -> _Outcome:
@@ -254,11 +259,18 @@ def _read(seeds: Path, path: Path, manifest: Manifest) -> _Outcome:
     try:
         st = path.stat()
         loaded = read_seed(path, seeds)
-    except (SeedError, OSError) as exc:
-        outcome.skipped = str(exc) if isinstance(exc, SeedError) else f"cannot read: {exc}"
-        if isinstance(exc, SeedError):  # remember it, so an unchanged bad file is not reread
-            outcome.state = FileState("", st.st_size, st.st_mtime_ns, st.st_ctime_ns,
-                                      outcome.skipped)
+    except FileNotFoundError:
+        outcome.gone = True  # (or the whole folder is: _apply checks)
+        return outcome
+    except OSError as exc:
+        outcome.kept = True
+        outcome.skipped = f"cannot read: {exc.strerror or exc}; " + (
+            "its indexed version is kept" if outcome.was_indexed else "not indexed")
+        return outcome
+    except SeedError as exc:  # remembered, so that an unchanged bad file is not read again
+        outcome.skipped = str(exc)
+        outcome.state = FileState("", st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                  outcome.skipped)
         return outcome
     doc = loaded.document
     outcome.warnings = loaded.warnings
@@ -276,6 +288,15 @@ def _record(writer: SearchdWriter, outcome: _Outcome, manifest: Manifest,
     old version, unless it is unchanged."""
     doc_id = outcome.doc_id
     report.warnings.extend((doc_id, w) for w in outcome.warnings)
+    if outcome.kept:  # read again by the next sync: the manifest keeps its old stat
+        report.skipped.append((doc_id, outcome.skipped or "cannot read"))
+        return
+    if outcome.gone:
+        manifest.forget(doc_id)
+        if outcome.was_indexed:
+            writer.delete_by_term(ID, doc_id)
+            report.removed += 1
+        return
     if outcome.state is not None:
         manifest.put(doc_id, outcome.state)
     else:

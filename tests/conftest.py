@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -124,3 +124,19 @@ def run(runner: CliRunner, config: Config, *args: str, ok: bool = True) -> Resul
     result = runner.invoke(main, ["--config", str(conf), *args], catch_exceptions=False)
     assert (result.exit_code == 0) == ok, result.output
     return result
+
+
+def before_reading(monkeypatch: pytest.MonkeyPatch, name: str,
+                   action: Callable[[Path], None]) -> None:
+    """Run action on the seed file called name just before a sync reads it (after the
+    folder was scanned)."""
+    import searchd.sync as sync
+
+    real = sync.read_seed
+
+    def reading(path: Path, root: Path):  # type: ignore[no-untyped-def]
+        if path.name == name:
+            action(path)
+        return real(path, root)
+
+    monkeypatch.setattr(sync, "read_seed", reading)

@@ -22,7 +22,7 @@ from searchd.search import Engine
 from searchd.storage import files as storage_files
 from searchd.sync import sync_index
 
-from .conftest import DOCS, write_seeds
+from .conftest import DOCS, before_reading, write_seeds
 from .server import SEARCHD, searchd
 
 MORE = {f"extra/{n:03d}.txt": f" date 2019-0{n % 9 + 1} Olifant {n}\n\nEen olifant nummer {n} "
@@ -279,3 +279,71 @@ def test_everything_a_sync_writes_is_on_disk_before_it_is_published(
     assert deleted and min(deleted) > current + 1
     manifest = load_manifest(config.index, new)
     assert manifest is not None and len(manifest.files) == len(DOCS) + len(MORE)
+
+
+def _changed_all(seeds: Path) -> None:
+    """Every seed file rewritten with one more line (each is planned to be read again)."""
+    for path in seeds.rglob("*.txt"):
+        path.write_text(path.read_text(encoding="utf-8") + "\nNog een regel.\n",
+                        encoding="utf-8")
+
+
+def test_a_seeds_folder_that_vanishes_while_files_are_read_deletes_nothing(
+        built: Config, seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gone after the scan, while the changed files are read: their documents were deleted
+    and the report said "0 removed"; now the sync fails and the index is kept."""
+    import shutil
+
+    _changed_all(seeds)
+    before_reading(monkeypatch, "kat.txt", lambda _: shutil.rmtree(seeds))
+    with pytest.raises(SearchdError, match="vanished"):
+        sync_index(built)
+    assert ids(built, "strijders") == {"kat.txt"} and ids(built, "minister")
+
+
+def test_a_changed_file_that_cannot_be_read_keeps_its_indexed_version(
+        built: Config, seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An I/O error reading a changed file: skipped and named, its old version still found,
+    and read again by the next sync (it was deleted and forgotten)."""
+    from searchd import sync
+
+    _changed_all(seeds)
+    real = sync.read_seed
+
+    def fail(path: Path) -> None:
+        raise OSError(errno.EIO, "Input/output error", str(path))
+
+    before_reading(monkeypatch, "kat.txt", fail)
+    report = sync_index(built)
+    assert [doc for doc, _ in report.skipped] == ["kat.txt"]
+    assert "kept" in report.skipped[0][1] and report.removed == 0
+    assert ids(built, "strijders") == {"kat.txt"}
+    monkeypatch.setattr(sync, "read_seed", real)
+    report = sync_index(built)
+    assert report.updated == 1 and not report.skipped
+    assert ids(built, "regel") >= {"kat.txt"}
+
+
+def test_a_changed_file_deleted_before_it_is_read_is_removed(
+        built: Config, seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _changed_all(seeds)
+    before_reading(monkeypatch, "kat.txt", lambda path: path.unlink())
+    report = sync_index(built)
+    assert report.removed == 1 and not report.skipped
+    assert ids(built, "strijders") == set()
+
+
+def test_an_emptied_seeds_folder_deletes_nothing_until_a_rebuild(built: Config,
+                                                                 seeds: Path) -> None:
+    """A share that is not mounted leaves an empty folder: a full check deleted every
+    document. Now it is refused with what to do, and a rebuild empties the index."""
+    import shutil
+
+    for item in list(seeds.iterdir()):
+        shutil.rmtree(item) if item.is_dir() else item.unlink()
+    with pytest.raises(SearchdError, match="holds no seed files.*--rebuild"):
+        sync_index(built)
+    assert ids(built, "strijders") == {"kat.txt"}
+    sync_index(built, rebuild=True)
+    assert ids(built, "strijders") == set()
+    assert not sync_index(built).changed
