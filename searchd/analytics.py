@@ -40,12 +40,14 @@ from typing import TYPE_CHECKING
 
 from .analysis.folding import fold
 from .errors import SearchdError
+from .storage.files import owner_only
 
 if TYPE_CHECKING:
     from .search import Engine
 
 FILE = "analytics.sqlite"
 FLUSH_EVERY = 1.0      # seconds between writes of a process's gathered searches
+WARN_EVERY = 60.0      # seconds between two log lines of writes that keep failing
 MAX_PENDING = 10_000   # distinct (day, query) counts a process holds while it cannot write
 MAX_QUERY_CHARS = 200  # a longer search is counted by its first 200 characters
 MAX_QUERIES_A_DAY = 100_000  # distinct searches counted a day (a flood of made-up ones
@@ -91,6 +93,7 @@ class _Pending:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    owner_only(path)
     conn = sqlite3.connect(path, timeout=_BUSY_MS / 1000, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -111,6 +114,9 @@ class Recorder:
         self._stopped = threading.Event()
         self._pruned_on: str | None = None
         self._dropped = 0
+        self._failing_since: float | None = None  # writes failing since (monotonic s)
+        self._warned_at: float | None = None
+        self._lost = 0  # searches not counted and not yet logged
 
     def record(self, text: str, results: int) -> None:
         """Count a search of text that found results documents (never raises)."""
@@ -152,25 +158,42 @@ class Recorder:
         with self._lock:
             batch, self._pending = self._pending, {}
             dropped, self._dropped = self._dropped, 0
-        if dropped:
+        self._lost += dropped
+        if self._lost and (self._warned_at is None or
+                           time.monotonic() - self._warned_at >= WARN_EVERY):
             log.warning("search analytics: %d searches not counted (the database could not "
-                        "be written for a while)", dropped)
+                        "be written for a while)", self._lost)
+            self._lost, self._warned_at = 0, time.monotonic()
         if not batch:
             return
         try:
             with closing(_connect(self.path)) as conn:
                 self._write(conn, batch)
         except sqlite3.DatabaseError as exc:
+            self._keep(batch)
             if not _damaged(exc):
-                log.warning("search analytics: cannot write %s (%s); will retry", self.path,
-                            exc)
-                self._keep(batch)
+                self._cannot_write(exc)
                 return
             log.error("search analytics: %s", set_aside(self.path, exc))
-            self._keep(batch)
         except (sqlite3.Error, OSError) as exc:
-            log.warning("search analytics: cannot write %s (%s); will retry", self.path, exc)
             self._keep(batch)
+            self._cannot_write(exc)
+        else:
+            if self._failing_since is not None:
+                log.warning("search analytics: %s is written again", self.path)
+                self._failing_since = self._warned_at = None
+
+    def _cannot_write(self, exc: Exception) -> None:
+        """Log a failed write: the first at once, then one line per WARN_EVERY s while it
+        goes on (a full disk made a line every second)."""
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        if self._warned_at is None or now - self._warned_at >= WARN_EVERY:
+            since = now - self._failing_since
+            log.warning("search analytics: cannot write %s (%s)%s; will retry", self.path, exc,
+                        f" for {since:.0f} s" if since >= 1 else "")
+            self._warned_at = now
 
     def _write(self, conn: sqlite3.Connection, batch: dict[tuple[str, str], _Pending]) -> None:
         rows = [(day, query, p.count, p.zero, p.results) for (day, query), p in batch.items()]

@@ -47,3 +47,10 @@ class BusyError(SearchdError):
     """The service is too busy with costly searches to take another one now."""
 
     hint = "Try again in a moment."
+
+
+class UnavailableError(SearchdError):
+    """A file the request needs cannot be written or read now (a full disk, a damaged or
+    locked database); nothing was changed."""
+
+    hint = "Try again later; the log names the cause."

@@ -18,9 +18,13 @@ import hmac
 import secrets
 import sqlite3
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import UnavailableError
+from .storage.files import owner_only
 
 SESSIONS_FILE = "admin.sqlite"
 SESSION_SECONDS = 12 * 3600
@@ -45,28 +49,37 @@ class Session:
 
 
 class SessionStore:
-    """Sessions and sign-in attempts of one index folder, for one admin token."""
+    """Sessions and sign-in attempts of one index folder, for one admin token. A store that
+    cannot be used (a full disk, a damaged file) raises UnavailableError: a 503 that names
+    the cause, never a 500."""
 
     def __init__(self, index_dir: Path, token: str) -> None:
         self.path = index_dir / SESSIONS_FILE
-        index_dir.mkdir(parents=True, exist_ok=True)
-        with closing(self._db()) as db:
+        with self._db() as db:
             db.executescript(_SCHEMA)
             db.execute("insert or ignore into meta values ('salt', ?)", (secrets.token_hex(16),))
             salt = db.execute("select value from meta where key = 'salt'").fetchone()[0]
         self._fingerprint = hashlib.pbkdf2_hmac("sha256", token.encode(), salt.encode(),
                                                 _PBKDF2_ROUNDS).hex()
 
-    def _db(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
-        db.execute("pragma journal_mode = wal")
-        return db
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the store (the file made owner-only), closed after the block."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            owner_only(self.path)
+            with closing(sqlite3.connect(self.path, timeout=5.0, isolation_level=None)) as db:
+                db.execute("pragma journal_mode = wal")
+                yield db
+        except (sqlite3.Error, OSError) as exc:
+            raise UnavailableError(f"the sign-in store {self.path} cannot be used ({exc}); "
+                                   "nobody can sign in until it can") from exc
 
     def open(self) -> tuple[str, Session]:
         """A new session: (the cookie's value, the session)."""
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         now = time.time()
-        with closing(self._db()) as db:
+        with self._db() as db:
             db.execute("delete from sessions where expires < ?", (now,))
             db.execute("insert into sessions values (?, ?, ?, ?)",
                        (_digest(cookie), csrf, now + SESSION_SECONDS, self._fingerprint))
@@ -76,7 +89,7 @@ class SessionStore:
         """The live session of a cookie, or None."""
         if not cookie or len(cookie) > 128:
             return None
-        with closing(self._db()) as db:
+        with self._db() as db:
             row = db.execute("select csrf, expires, token from sessions where id = ?",
                              (_digest(cookie),)).fetchone()
         if row is None or row[1] < time.time() or \
@@ -87,32 +100,53 @@ class SessionStore:
     def close(self, cookie: str | None) -> None:
         """End a session (signing out)."""
         if cookie:
-            with closing(self._db()) as db:
+            with self._db() as db:
                 db.execute("delete from sessions where id = ?", (_digest(cookie),))
 
-    def retry_after(self, client: str) -> int:
-        """Seconds until client may try to sign in again (0: now)."""
+    def attempt(self, client: str, given: str, token: str) -> Attempt:
+        """One sign-in of client with the token given: refused unasked while the client (or
+        everyone) is throttled, else compared and, when wrong, counted. The check and the
+        count are one transaction, so that parallel attempts cannot all pass the check
+        before any of them is counted."""
         now = time.time()
-        with closing(self._db()) as db:
-            mine = db.execute("select count(*), min(at) from failures where client = ? and "
-                              "at > ?", (client, now - WINDOW)).fetchone()
-            every = db.execute("select count(*), min(at) from failures where at > ?",
-                               (now - WINDOW,)).fetchone()
-        waits = [first + WINDOW - now for count, first, most in
-                 ((mine[0], mine[1], PER_CLIENT), (every[0], every[1], OVERALL))
-                 if count >= most and first is not None]
-        return max(1, int(max(waits)) + 1) if waits else 0
+        with self._db() as db:
+            db.execute("begin immediate")
+            try:
+                wait = _wait(db, client, now)
+                right = not wait and hmac.compare_digest(given.encode(), token.encode())
+                if not wait and not right:
+                    db.execute("delete from failures where at < ?", (now - WINDOW,))
+                    db.execute("insert into failures values (?, ?)", (client, now))
+                    wait_now = _wait(db, client, now)
+                db.execute("commit")
+            except BaseException:
+                db.execute("rollback")
+                raise
+        if wait:
+            return Attempt(False, wait, throttled_now=False)
+        return Attempt(right, 0, throttled_now=not right and bool(wait_now))
 
-    def failed(self, client: str) -> None:
-        """Count a failed sign-in of client."""
-        now = time.time()
-        with closing(self._db()) as db:
-            db.execute("delete from failures where at < ?", (now - WINDOW,))
-            db.execute("insert into failures values (?, ?)", (client, now))
 
-    def check_token(self, given: str, token: str) -> bool:
-        """True when given is the admin token (compared in constant time)."""
-        return hmac.compare_digest(given.encode(), token.encode())
+@dataclass(frozen=True)
+class Attempt:
+    """What a sign-in attempt came to: signed in, or seconds to wait before the next one
+    (0: may try again at once); throttled_now when this attempt started a throttled spell."""
+
+    ok: bool
+    retry_after: int
+    throttled_now: bool = False
+
+
+def _wait(db: sqlite3.Connection, client: str, now: float) -> int:
+    """Seconds until client may try to sign in again (0: now)."""
+    mine = db.execute("select count(*), min(at) from failures where client = ? and at > ?",
+                      (client, now - WINDOW)).fetchone()
+    every = db.execute("select count(*), min(at) from failures where at > ?",
+                       (now - WINDOW,)).fetchone()
+    waits = [first + WINDOW - now for count, first, most in
+             ((mine[0], mine[1], PER_CLIENT), (every[0], every[1], OVERALL))
+             if count >= most and first is not None]
+    return max(1, int(max(waits)) + 1) if waits else 0
 
 
 def _digest(cookie: str) -> str:

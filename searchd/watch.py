@@ -21,7 +21,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ MAX_PATHS = 2000  # changed files noted for one sync; past them, the folder is c
 STATUS_FILE = "watcher.json"
 STALL_AFTER = 300.0  # seconds a sync may go without progress before it is called stalled
 SAVE_EVERY = 5.0     # seconds between saves of a sync's progress
+STATUS_BYTES = 8192  # the status file's size (always: see WatchStatus.save)
 
 
 @dataclass
@@ -60,21 +61,37 @@ class WatchStatus:
     progress_at: float | None = None  # ... its last sign of progress
 
     def save(self, index_dir: Path) -> None:
-        """Write the status for other processes (atomically; losing it costs nothing)."""
+        """Write the status for other processes. It is written in place into a file of
+        STATUS_BYTES that keeps its size, so once made it needs no new disk space: on a
+        full disk (when a failing sync has most to say) a new file could not be written,
+        and /healthz went on reading the last "ok". Losing it costs nothing else."""
+        data = json.dumps(asdict(self)).encode("utf-8")
+        if len(data) > STATUS_BYTES:
+            cut = replace(self, last_error=(self.last_error or "")[:STATUS_BYTES // 4])
+            data = json.dumps(asdict(cut)).encode("utf-8")[:STATUS_BYTES]
         try:
             index_dir.mkdir(parents=True, exist_ok=True)
-            tmp = index_dir / f".{STATUS_FILE}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(asdict(self)), encoding="utf-8")
-            os.replace(tmp, index_dir / STATUS_FILE)
+            fd = os.open(index_dir / STATUS_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                os.pwrite(fd, data.ljust(STATUS_BYTES), 0)
+            finally:
+                os.close(fd)
         except OSError:
-            pass  # a full disk: the log says it all the same
+            pass  # no folder, no file: the log says it all the same
 
 
 def read_status(index_dir: Path) -> dict[str, Any]:
     """The status a watcher saved in index_dir; "stopped" when its process is gone."""
-    try:
-        status = json.loads((index_dir / STATUS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    status: Any = None
+    for _ in range(3):  # a read that met a write half done is read again
+        try:
+            status = json.loads((index_dir / STATUS_FILE).read_bytes()[:STATUS_BYTES * 2])
+            break
+        except OSError:
+            return {"state": "starting"}
+        except ValueError:
+            time.sleep(0.001)
+    if status is None:
         return {"state": "starting"}
     if not isinstance(status, dict) or not alive(status.get("pid")):
         return {"state": "stopped"}

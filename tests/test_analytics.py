@@ -324,3 +324,75 @@ def test_searches_reach_the_operators_terminal_escaped(built: Config,
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "\x9b" not in result.output
     assert "\\x1b]0;gehackt\\x07 zoek \\x9b31m" in result.output
+
+
+def test_parallel_wrong_tokens_are_compared_no_more_than_the_limit(built: Config) -> None:
+    """200 attempts at once from one client: the check and the count of each are one
+    transaction, so only PER_CLIENT tokens are compared (7 were, when they were apart)."""
+    import threading
+
+    from searchd import sessions
+
+    store = sessions.SessionStore(built.index, TOKEN)
+    compared: list[bool] = []
+    start = threading.Barrier(20)
+
+    def attempts() -> None:
+        start.wait()
+        for _ in range(10):
+            attempt = store.attempt("10.0.0.9", "wrong token", TOKEN)
+            if not attempt.retry_after:
+                compared.append(attempt.ok)
+
+    threads = [threading.Thread(target=attempts) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(compared) == sessions.PER_CLIENT and not any(compared)
+
+
+def test_the_databases_of_sessions_and_searches_are_owner_only(owner, built: Config) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    _signed_in(owner)
+    for name in ("admin.sqlite", analytics.FILE):
+        assert stat.S_IMODE((built.index / name).stat().st_mode) == 0o600, name
+
+
+def test_a_sign_in_store_that_cannot_be_written_is_a_clear_503(
+        owner, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A full disk made the sign-in a 500 with a traceback in the log."""
+    import sqlite3
+
+    from searchd import sessions
+
+    real = sqlite3.connect
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = real(*args, **kwargs)
+        if str(args[0]).endswith(sessions.SESSIONS_FILE):
+            conn.close()
+            raise sqlite3.OperationalError("database or disk is full")
+        return conn
+
+    monkeypatch.setattr(sessions.sqlite3, "connect", full)
+    answer = owner.post("/beheer/login", data={"token": TOKEN})
+    assert answer.status_code == 503
+    assert "disk is full" in answer.text and "Traceback" not in answer.text
+
+
+def test_analytics_that_cannot_be_written_say_so_once_a_minute(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A full disk made a warning every second."""
+    recorder = analytics.Recorder(tmp_path, days=90)
+    (tmp_path / analytics.FILE).mkdir()  # cannot be opened as a database
+    for n in range(5):
+        recorder.record(f"woord{n}", 1)
+        recorder.flush()
+    warnings = [r for r in caplog.records if "cannot write" in r.getMessage()]
+    assert len(warnings) == 1
+    (tmp_path / analytics.FILE).rmdir()
+    recorder.flush()
+    assert any("written again" in r.getMessage() for r in caplog.records)
+    assert {r[1] for r in rows(tmp_path)} == {f"woord{n}" for n in range(5)}

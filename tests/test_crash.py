@@ -347,3 +347,27 @@ def test_an_emptied_seeds_folder_deletes_nothing_until_a_rebuild(built: Config,
     sync_index(built, rebuild=True)
     assert ids(built, "strijders") == set()
     assert not sync_index(built).changed
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs Linux (tmpfs)")
+def test_on_a_full_disk_the_watchers_failure_still_reaches_healthz(tmp_path: Path) -> None:
+    """The watcher's status was written as a new file and replaced: on a full disk the
+    "failing" it had to report could not be written, and /healthz kept saying "ok"."""
+    from searchd.watch import WatchStatus, read_status
+
+    with tiny_filesystem(tmp_path / "disk", "1m") as disk:
+        status = WatchStatus(state="ok", pid=os.getpid())
+        status.save(disk)
+        filler = disk / "filler"
+        with open(filler, "wb") as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+            except OSError:
+                pass
+        with pytest.raises(OSError):
+            (disk / "probe").write_bytes(b"x" * 8192)
+        status.state, status.last_error = "failing", "cannot update the index: No space left"
+        status.save(disk)
+        assert read_status(disk)["state"] == "failing"
+        assert "No space left" in read_status(disk)["last_error"]

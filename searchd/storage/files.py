@@ -134,3 +134,15 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def owner_only(path: Path) -> None:
+    """Make path (an empty file if there is none) readable and writable by its owner only:
+    the databases of sign-in sessions and of what people searched for (SQLite gives its
+    journal files the same mode)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)

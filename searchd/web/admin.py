@@ -114,19 +114,17 @@ def login() -> Response:
     """Sign in with the token (throttled per client and overall)."""
     token, store = _token(), _store()
     client = request.remote_addr or "?"
-    wait = store.retry_after(client)
-    if wait:
-        response = _private(render_template(
-            "login.html", error=f"Te veel mislukte pogingen; probeer het over {wait} "
-            "seconden opnieuw."), 429)
-        response.headers["Retry-After"] = str(wait)
-        return response
     given = request.form.get("token", "")[:MAX_TOKEN_CHARS]
-    if not store.check_token(given, token):
-        store.failed(client)
-        if store.retry_after(client):  # this failure started a throttled spell: one line
-            logs.event(log, "admin sign-in throttled after repeated wrong tokens",
-                       logging.WARNING)
+    attempt = store.attempt(client, given, token)
+    if attempt.throttled_now:  # this failure started a throttled spell: one line
+        logs.event(log, "admin sign-in throttled after repeated wrong tokens", logging.WARNING)
+    if attempt.retry_after:
+        response = _private(render_template(
+            "login.html", error=f"Te veel mislukte pogingen; probeer het over "
+            f"{attempt.retry_after} seconden opnieuw."), 429)
+        response.headers["Retry-After"] = str(attempt.retry_after)
+        return response
+    if not attempt.ok:
         return _private(render_template("login.html", error="Onjuist token."), 401)
     cookie, _ = store.open()
     response = _private(redirect(url_for("admin.page")), 303)

@@ -7,10 +7,18 @@ import logging
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import BusyError, DocumentNotFound, NoIndexError, QueryError, SearchdError
+from ..errors import (
+    BusyError,
+    DocumentNotFound,
+    NoIndexError,
+    QueryError,
+    SearchdError,
+    UnavailableError,
+)
 
 log = logging.getLogger(__name__)
-_STATUS = {QueryError: 400, DocumentNotFound: 404, NoIndexError: 503, BusyError: 503}
+_STATUS = {QueryError: 400, DocumentNotFound: 404, NoIndexError: 503, BusyError: 503,
+           UnavailableError: 503}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
                                "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
