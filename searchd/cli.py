@@ -20,7 +20,7 @@ import click
 
 from .config import Config, load_config
 from .errors import SearchdError
-from .logs import printable
+from .logs import printable, printable_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -175,8 +175,8 @@ def _print_result(result: Any) -> None:
     first = (result.page - 1) * result.limit
     for rank, hit in enumerate(result.hits, first + 1):
         click.echo()
-        click.secho(f"{rank}. {hit.title or hit.id}", bold=True)
-        click.echo(f"   {hit.id}  {hit.month or 'no date'}  score {hit.score:.3f}")
+        click.secho(f"{rank}. {printable(hit.title or hit.id)}", bold=True)
+        click.echo(f"   {printable(hit.id)}  {hit.month or 'no date'}  score {hit.score:.3f}")
         click.echo("   " + terminal_snippet(hit.snippet))
     years = result.facets.get("year")
     if years:
@@ -184,9 +184,15 @@ def _print_result(result: Any) -> None:
 
 
 def terminal_snippet(snippet_html: str) -> str:
-    """The HTML snippet as terminal text, matches in bold."""
-    marked = _MARK.sub(lambda m: click.style(html.unescape(m[1]), bold=True), snippet_html)
-    return html.unescape(marked) if "&" in marked else marked
+    """The HTML snippet as terminal text, matches in bold (anything that could act on the
+    terminal escaped)."""
+    pieces, last = [], 0
+    for mark in _MARK.finditer(snippet_html):
+        pieces.append(printable(html.unescape(snippet_html[last:mark.start()])))
+        pieces.append(click.style(printable(html.unescape(mark[1])), bold=True))
+        last = mark.end()
+    pieces.append(printable(html.unescape(snippet_html[last:])))
+    return "".join(pieces)
 
 
 @main.command("show")
@@ -203,9 +209,9 @@ def show_cmd(config: Config, doc_id: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.secho(doc.title or doc.id, bold=True)
-    click.echo(f"{doc.id}  {doc.month or 'no date'}\n")
-    click.echo(doc.body)
+    click.secho(printable(doc.title or doc.id), bold=True)
+    click.echo(f"{printable(doc.id)}  {doc.month or 'no date'}\n")
+    click.echo(printable_text(doc.body))
 
 
 @main.command("stats")

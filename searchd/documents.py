@@ -15,9 +15,10 @@ from .errors import SeedError
 
 SEED_SUFFIX = ".txt"
 MAX_SEED_BYTES = 32 * 1024 * 1024
+MAX_TITLE_CHARS = 1000  # a longer header line is cut there (a title shows in every result)
 _HEADER = re.compile(r"^[ \t]*date(?:[ \t]|$)")
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))  # not tab, newlines
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,13 @@ def parse_seed(data: bytes, doc_id: str) -> LoadedSeed:
     if _HEADER.match(first):
         month, title = parse_header(first, warnings)
         body = rest.strip("\n")
+        if len(title) > MAX_TITLE_CHARS:  # shown in every result: the rest goes to the body
+            cut = title.rfind(" ", 0, MAX_TITLE_CHARS + 1)
+            cut = cut if cut > MAX_TITLE_CHARS // 2 else MAX_TITLE_CHARS
+            title, more = title[:cut].rstrip(), title[cut:].strip()
+            body = more + "\n\n" + body if body else more
+            warnings.append(f"a title of more than {MAX_TITLE_CHARS} characters; the rest "
+                            "starts the body")
         if not body.strip():
             warnings.append("no body after the header; only the title is searchable")
     else:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import QueryError, SearchdError
+from .logs import printable
 
 
 @dataclass(frozen=True)
@@ -141,4 +142,4 @@ def trec_run(engine: Any, lines: Iterable[str], limit: int,
             raise QueryError(f"line {number}: expected qid<TAB>query")
         result = engine.search(text, limit=limit, snippets=False, facets=False, **options)
         for rank, hit in enumerate(result.hits, 1):
-            yield f"{qid} Q0 {hit.id} {rank} {hit.score:.4f} searchd"
+            yield f"{qid} Q0 {printable(hit.id)} {rank} {hit.score:.4f} searchd"

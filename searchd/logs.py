@@ -21,6 +21,7 @@ from typing import Any
 # DEL, C1: escape sequences, forged line breaks), lone surrogates (a file name that is not
 # valid UTF-8) and the bidirectional overrides that reorder what a line shows.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _FIELDS = "searchd_fields"  # the LogRecord attribute that holds an event's fields
 _HANDLER_NAME = "searchd"
 
@@ -63,6 +64,12 @@ def printable(text: str) -> str:
     escape (\\x1b, \\n, \\udcff): what a searcher typed or a file was named, for the
     operator's eyes."""
     return _UNSAFE.sub(_escape, text)
+
+
+def printable_text(text: str) -> str:
+    """printable(), except that line breaks and tabs stay as they are (a document's body
+    shown in a terminal)."""
+    return _UNSAFE_TEXT.sub(_escape, text)
 
 
 def _escape(found: re.Match[str]) -> str:

@@ -40,3 +40,13 @@ def check_paging(page: int, limit: int, max_limit: int) -> None:
         raise QueryError(f"page must be between 1 and {MAX_PAGE}, got {page}")
     if not 1 <= limit <= max_limit:
         raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}")
+
+
+def part_number(raw: str) -> int:
+    """The part of a long document asked for (?deel=): 1 when not given; QueryError unless
+    a whole number of 1 or more (past the last part, the document shows its last)."""
+    if not raw:
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or int(raw[:9]) < 1:
+        raise QueryError(f"deel must be a whole number of 1 or more, got {raw[:20]!r}")
+    return int(raw[:9])

@@ -21,7 +21,7 @@ from .bodytext import StoredText
 from .bounds import bound_query, is_simple
 from .cache import SizedLRU
 from .config import Config
-from .documents import Document
+from .documents import MAX_TITLE_CHARS, Document
 from .errors import DocumentNotFound
 from .exact import EXACT_DEPTH, exact_first, gapped_phrases, holds_as_typed
 from .index import current_indexname, open_index
@@ -390,8 +390,8 @@ def _hit(view: IndexView, docnum: int, score: float, terms: set[str] | None) -> 
         spans = vector_spans(view.searcher.reader(), docnum, BODY, terms,
                              first=MAX_WINDOWS) if len(body) else []
         snippet = segments_html(snippet_segments(body, spans))
-    return Hit(fields[ID], fields.get(TITLE, ""), fields.get(MONTH),
-               round(float(score), 4), snippet)
+    title = fields.get(TITLE, "")[:MAX_TITLE_CHARS]  # (an index of an older searchd)
+    return Hit(fields[ID], title, fields.get(MONTH), round(float(score), 4), snippet)
 
 
 def search(config: Config, text: str, **options: Any) -> SearchResult:

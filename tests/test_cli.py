@@ -187,3 +187,24 @@ def test_a_reader_that_stops_ends_the_output_quietly(built: Config, tmp_path: Pa
         proc.stdout.close()
         assert proc.stderr.read() == b""
         assert proc.wait(timeout=60) != 0
+
+
+def test_what_file_names_and_texts_hold_cannot_act_on_the_terminal(
+        runner: CliRunner, config: Config, seeds: Path) -> None:
+    """An escape sequence and a line break in a file's name, C1 controls and a bidi override
+    in its text: search, show and --queries print them escaped."""
+    from searchd.sync import sync_index
+
+    name = "rood\x1b[31m\nnep.txt"
+    (seeds / name).write_bytes(" date 2020-01 Titel\u202e omgekeerd\n\nDe walrus\u009b31m zwemt."
+                               .encode())
+    sync_index(config)
+    found = run(runner, config, "search", "walrus")
+    shown = run(runner, config, "show", name)
+    queries = config.seeds.parent / "q.tsv"
+    queries.write_text("1\twalrus\n", encoding="utf-8")
+    batch = run(runner, config, "search", "--queries", str(queries))
+    for output in (found.output, shown.output, batch.output):
+        assert "\x1b" not in output and "\u202e" not in output and "\x9b" not in output
+        assert "\\x1b[31m\\x0anep.txt" in output
+    assert "\\u202e" in found.output and "De walrus 31m zwemt." in shown.output

@@ -83,3 +83,16 @@ def test_binary_detection_counts_control_bytes() -> None:
 
     check()
     assert not _looks_binary(b"tekst\n\t\f\r" * 10) and _looks_binary(b"a\x01" * 10)
+
+
+def test_a_huge_title_is_cut_and_the_rest_starts_the_body() -> None:
+    """A 5 MB header line was the title of every result it appeared in (100 MB answers)."""
+    from searchd.documents import MAX_TITLE_CHARS
+
+    words = " ".join(f"woord{n}" for n in range(200_000))
+    loaded = parse_seed(f" date 2020-01 {words}\n\nDe tekst zelf.\n".encode(), "x.txt")
+    doc = loaded.document
+    assert len(doc.title) <= MAX_TITLE_CHARS and doc.title.startswith("woord0 woord1")
+    assert words.startswith(doc.title) and doc.body.endswith("De tekst zelf.")
+    assert "woord199999" in doc.body and doc.month == "2020-01"
+    assert any("title" in w for w in loaded.warnings)

@@ -265,3 +265,7 @@ def test_a_long_document_is_shown_a_part_at_a_time(built: Config, seeds: Path) -
     page = client.get(f"/doc/lang.txt?q=fietsenmaker&deel={first.first_match_part}")
     assert page.status_code == 200 and f"Deel {first.first_match_part} van {parts}" in page.text
     assert 'rel="next"' in page.text and len(page.data) < 300_000
+    for bad in ("x", "0", "-1", "1.5", "٣"):  # not a part: said so, not part 1 in silence
+        answer = client.get(f"/api/doc/lang.txt?deel={bad}")
+        assert answer.status_code == 400 and "deel" in answer.get_json()["error"]["message"]
+        assert client.get(f"/doc/lang.txt?deel={bad}").status_code == 400

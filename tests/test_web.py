@@ -145,3 +145,18 @@ def test_a_page_past_the_last_shows_the_last_and_the_icon_is_served(client) -> N
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert 'rel="icon"' in client.get("/").text
+
+
+def test_a_document_whose_name_holds_a_line_break_has_a_page(config: Config,
+                                                              seeds: Path) -> None:
+    """The path converter stops at a line break: such a document's link was a 404."""
+    from searchd.sync import sync_index
+    from searchd.web import create_app
+
+    (seeds / "a\nb.txt").write_text(" date 2020-01 Twee regels\n\nDe walrus zwemt.\n")
+    sync_index(config)
+    client = create_app(config).test_client()
+    page = client.get("/?q=walrus")
+    assert "/doc/a%0Ab.txt?q=walrus" in page.text
+    assert client.get("/doc/a%0Ab.txt?q=walrus").status_code == 200
+    assert client.get("/api/doc/a%0Ab.txt").get_json()["id"] == "a\nb.txt"

@@ -17,6 +17,7 @@ from flask import (
 
 from .. import months
 from ..errors import QueryError
+from ..requests import part_number
 from . import ops
 from .common import engine, search_args
 
@@ -74,9 +75,8 @@ def document(doc_id: str) -> str:
 
 
 def _part_arg() -> int:
-    """?deel= of a long document (1 when absent or not a number)."""
-    raw = request.args.get("deel", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+    """?deel= of a long document (1 when absent; a 400 when not a part number)."""
+    return part_number(request.args.get("deel", ""))
 
 
 @bp.get("/favicon.ico")
