@@ -97,6 +97,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=_BUSY_MS / 1000, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA journal_size_limit = 4194304")  # a day's deletions grew the WAL
     conn.executescript(_SCHEMA)
     return conn
 

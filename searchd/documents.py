@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import months
+from .analysis.tokenizer import vocabulary_end
 from .errors import SeedError
 
 SEED_SUFFIX = ".txt"
 MAX_SEED_BYTES = 32 * 1024 * 1024
+MAX_DISTINCT_WORDS = 250_000  # per document: 32 MB of Dutch laws hold 71,000
 MAX_TITLE_CHARS = 1000  # a longer header line is cut there (a title shows in every result)
 _HEADER = re.compile(r"^[ \t]*date(?:[ \t]|$)")
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))  # not tab, newlines
@@ -184,6 +186,11 @@ def parse_seed(data: bytes, doc_id: str) -> LoadedSeed:
     else:
         warnings.append("no ' date YYYY-MM Title' header line; the whole file is the body")
         month, title, body = None, "", text.strip("\n")
+    end = vocabulary_end(body, MAX_DISTINCT_WORDS)
+    if end is not None:  # (made-up or garbled text: each new word costs memory and time)
+        body = body[:end].rstrip()
+        warnings.append(f"more than {MAX_DISTINCT_WORDS:,} different words; the text from "
+                        f"character {end:,} on is not indexed")
     doc = Document(id=doc_id, title=title, month=month, body=body, checksum=checksum(data))
     return LoadedSeed(doc, warnings)
 

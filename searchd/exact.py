@@ -14,6 +14,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,7 @@ def holds_as_typed(reader: Any, body: Callable[[int], Any], analyzer: Any, docnu
     return False
 
 
+@lru_cache(maxsize=64)  # (asked once for every document a phrase search checks)
 def _stop_words_by_offset(analyzer: Any, text: str) -> dict[int, str]:
     """The stop words of a phrase, by their offset from its first indexed word."""
     tokens = [(t.pos, t.text, t.stopped) for t in

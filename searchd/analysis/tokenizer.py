@@ -57,6 +57,29 @@ def word_matches(text: str) -> tuple[list[str], list[int]]:
     return pieces[1::2], bounds[1:-1:2]
 
 
+def vocabulary_end(text: str, limit: int, piece: int = 1 << 18) -> int | None:
+    """Where in text its limit + 1st distinct word (as written) begins, or None when it has
+    no more than limit of them. Read a piece at a time, so that only the distinct words are
+    held (a text of no more than limit * 4 characters cannot have more: not read)."""
+    if len(text) <= limit * 4:
+        return None
+    seen: set[str] = set()
+    begin = 0
+    while begin < len(text):
+        end = min(begin + piece, len(text))
+        if end < len(text):  # cut after a whitespace, so that no word is cut
+            cut = max(text.rfind(" ", begin, end), text.rfind("\n", begin, end))
+            end = cut + 1 if cut > begin else end
+        words, starts = word_matches(text[begin:end])
+        for word, start in zip(words, starts):
+            if word not in seen:
+                if len(seen) >= limit:
+                    return begin + start
+                seen.add(word)
+        begin = end
+    return None
+
+
 Word = tuple[str, int, int, str]  # (text, startchar, endchar, kind)
 
 
