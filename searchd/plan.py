@@ -17,14 +17,14 @@ from typing import Any
 from whoosh import query as wq
 
 from . import budget
-from .analysis.compounds import could_be_part
+from .analysis.compounds import could_be_part, part_surfaces
 from .analysis.folding import fold
-from .analysis.lemmas import PART_MARK, own_and_part_terms
+from .analysis.lemmas import PART_MARK, lemma_term, own_and_part_terms
 from .analysis.lexicon import lexicon
 from .analysis.stopwords import STOP_WORDS
 from .analysis.tokenizer import _WORD, split_word
 from .cache import word_cache
-from .schema import LEAD
+from .schema import LEAD, WORDS
 from .suggest import (
     BETTER,
     RARE,
@@ -54,11 +54,17 @@ class Weights:
     parts: float = 0.5        # all parts of a query compound, apart in a document
     part: float = 0.5         # one part of it alone (inside a compound of the document)
     part_match: float = 0.5   # how much of a word one part of it alone counts as matched
+    parts_inside_match: float = 1.0  # ... all its parts, some only inside other compounds
     typo: float = 0.6         # a near spelling of a word
     inside: float = 0.5       # the word as a part of a document's compound
     inside_match: float = 1.0  # how much of a word that counts as matched
     derived: float = 0.6      # the verb or adjective a noun is derived from
     coordination: float = 1.0  # score times (words matched / words) ** this
+    written_parts: float = 2.0  # score times this: an absent compound's parts as written
+
+
+SPLIT_FROM = 10     # letters from which a word no document holds is split by the index
+MIN_SPLIT_PART = 4  # letters of each part of such a split
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,9 @@ class WordClause:
     derived: tuple[wq.Term, ...] = ()  # what the word derives from (aflossing: aflossen)
     typos: tuple[WordClause, ...] = ()
     correction: str | None = None  # the most frequent near spelling, for "Bedoelde u"
+    # a compound no document holds: its parts as written in it (words field), each a Term;
+    # documents holding them so rank before those holding other forms of them
+    written_parts: tuple[wq.Term, ...] = ()
 
     def terms(self) -> list[wq.Term]:
         """Every Term of the clause, near spellings included."""
@@ -159,10 +168,13 @@ class Planner:
             return WordClause(written, ())
         folded = fold(whole)
         own, part_terms = self._analysed(whole)
+        if not part_terms and self.compounds:
+            part_terms = self._split_by_index(folded)
         typos = self._near(whole, folded) if self.typos else ()
         correction = max(typos, key=lambda c: c[1])[0] if typos else None
         return WordClause(written, self.fields.terms(own), self._parts(part_terms),
                           inside=self._inside(own, folded), correction=correction,
+                          written_parts=self._written_parts(folded, part_terms),
                           typos=tuple(self._typo_clause(w) for w, _ in typos),
                           derived=self.fields.terms(derived_terms(own[0], self.fallback))
                           if self.weights.derived and own else ())
@@ -172,6 +184,32 @@ class Planner:
         """The Terms of each part of a compound: as a word, and inside a compound."""
         return tuple((self.fields.terms((p,)), self.fields.terms((PART_MARK + p,), lead=False))
                      for p in parts)
+
+    def _split_by_index(self, folded: str) -> tuple[str, ...]:
+        """The terms of the two parts of a long word that neither the lexicon splits nor
+        any document holds, when both are words of the index (beroepsdeontologie: beroep,
+        deontologie; a linking s allowed): how the index's own words spell it."""
+        if len(folded) < SPLIT_FROM or not folded.isalpha() or doc_count(self.tables, folded):
+            return ()
+        for cut in range(len(folded) - MIN_SPLIT_PART, MIN_SPLIT_PART - 1, -1):
+            left, right = folded[:cut], folded[cut:]
+            if doc_count(self.tables, right) < RARE:
+                continue
+            for modifier in (left, left[:-1] if left.endswith("s") else ""):
+                if len(modifier) >= MIN_SPLIT_PART and \
+                        doc_count(self.tables, modifier) >= RARE:
+                    return (lemma_term(modifier, self.fallback),
+                            lemma_term(right, self.fallback))
+        return ()
+
+    def _written_parts(self, folded: str, part_terms: tuple[str, ...]) -> tuple[wq.Term, ...]:
+        """For a compound of two parts that no document holds: Terms of its parts as written
+        in it (kinderopvangtoeslag: kinderopvang, toeslag), to prefer the documents that
+        hold them in that form; none otherwise."""
+        if len(part_terms) != 2 or doc_count(self.tables, folded):
+            return ()
+        surfaces = part_surfaces(folded, lambda w: lemma_term(w, self.fallback), part_terms)
+        return tuple(wq.Term(WORDS, s) for s in surfaces)
 
     def _inside(self, own: Sequence[str], folded: str) -> tuple[wq.Term, ...]:
         """The Terms of a word as a part of a document's compounds (minister in

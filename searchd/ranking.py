@@ -198,12 +198,21 @@ def _clause(clause: WordClause, leaf: _Leaf, weights: Any) -> tuple[np.ndarray, 
         within = [_dense(part_of, leaf) for _, part_of in clause.parts]
         parts = [Matches(w.mask | i.mask, w.scores + i.scores) for w, i in zip(alone, within)]
         together = np.logical_and.reduce([p.mask for p in parts])
+        # every part as a word of its own (kinderopvang and toeslag) matches the compound
+        # whole; some of them only inside other compounds (kinderopvang, huurtoeslag) less
+        as_words = np.logical_and.reduce([w.mask for w in alone])
         # one part alone counts only inside a compound (bouwwerf for zeppelinwerf), not as
         # a word that may mean something else (werven: to recruit)
         some = np.logical_or.reduce([p.mask for p in within])
         summed = np.sum([p.scores for p in parts], axis=0)
         scores += summed * np.where(together, weights.parts, weights.part)
-        share = np.maximum(share, np.where(together, 1.0, some * weights.part_match))
+        share = np.maximum(share, np.where(
+            as_words, 1.0, np.where(together, weights.parts_inside_match,
+                                    some * weights.part_match)))
+    if clause.written_parts:
+        # the compound itself, or its parts as written in it, before other forms of them
+        written = np.logical_and.reduce([_dense((t,), leaf).mask for t in clause.written_parts])
+        scores *= np.where(written | own.mask, weights.written_parts, 1.0)
     if clause.typos:
         near = [_clause(t, leaf, weights) for t in clause.typos]
         scores += weights.typo * np.max([s for _, s in near], axis=0)

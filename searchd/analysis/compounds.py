@@ -141,3 +141,28 @@ def could_be_part(word: str) -> bool:
     lex = lexicon()
     lemma = lex.lemma(word)
     return lemma is not None and _is_part(lemma, lex)
+
+
+LINKS = ("s", "e", "en", "n")  # linking letters a modifier may end with (veiligheid-s-beleid)
+
+
+def part_surfaces(word: str, lemma_of: Callable[[str], str], parts: tuple[str, ...]
+                  ) -> tuple[str, ...]:
+    """The two parts of a compound as they are written in it, the modifier without its
+    linking letters (ministerkabinetten: minister, kabinetten; veiligheidsbeleid:
+    veiligheid, beleid), given the terms of its parts and lemma_of (a word's term); () for
+    a split of more parts, or one not found so."""
+    if len(parts) != 2:
+        return ()
+    lex = lexicon()
+    for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):  # the longest head first
+        left, right = word[:cut], word[cut:]
+        if lemma_of(right) != parts[1] and right != parts[1]:
+            continue
+        stripped = [left[:-len(link)] for link in LINKS if left.endswith(link)]
+        for modifier in [*stripped, left]:  # the modifier's own form before a linked one
+            if len(modifier) >= MIN_PART and lemma_of(modifier) == parts[0]:
+                return modifier, right
+        if left in lex.words or left in lex.forms:
+            return left, right
+    return ()

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from itertools import accumulate
 
 # A word: letters/digits, with internal apostrophes or hyphens ("auto's", "IS-strijders",
-# "'s-Hertogenbosch") and digit groups ("5.600", "3,5").
-_WORD = re.compile(
-    r"['’‘]?[^\W_]+(?:[.,]\d+)*(?:['’‘\-‐‑][^\W_]+(?:[.,]\d+)*)*"
-)
+# "'s-Hertogenbosch"); a number with its digit groups ("5.600", "3,5"). A number's groups
+# never join a word with letters: "burgerbewegingen.10." (a note's number after a
+# sentence) is two words, not one that no search finds.
+_PIECE = r"(?:\d+(?:[.,]\d+)+(?![^\W_])|[^\W_]+)"
+_WORD = re.compile(rf"['’‘]?{_PIECE}(?:['’‘\-‐‑]{_PIECE})*")
 _WORD_SPLIT = re.compile(f"({_WORD.pattern})")  # re.split: the gaps, then each word
 _HYPHENS = re.compile(r"[\-‐‑]")
 _APOSTROPHES = "'’‘"
