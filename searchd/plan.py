@@ -171,7 +171,10 @@ class Planner:
         if not part_terms and self.compounds:
             part_terms = self._split_by_index(folded)
         typos = self._near(whole, folded) if self.typos else ()
-        correction = max(typos, key=lambda c: c[1])[0] if typos else None
+        # "Bedoelde u" proposes only words the index holds (a lexicon word no document
+        # holds led to a page of nothing: aslyzoekers, "Bedoelde u: aszoekers")
+        found = [c for c in typos if c[1] > 0]
+        correction = max(found, key=lambda c: c[1])[0] if found else None
         return WordClause(written, self.fields.terms(own), self._parts(part_terms),
                           inside=self._inside(own, folded), correction=correction,
                           written_parts=self._written_parts(folded, part_terms),

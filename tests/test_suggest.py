@@ -118,3 +118,14 @@ def test_a_query_of_known_words_reads_no_word_table(built: Config) -> None:
     assert not tables.loaded
     assert [h.id for h in engine.search("strjiders").hits] == ["kat.txt"]  # a typo
     assert tables.loaded
+
+
+def test_bedoelde_u_proposes_only_words_the_index_holds(built: Config) -> None:
+    """A near spelling from the lexicon that no document holds may still be searched (its
+    parts may be in documents) but is never proposed: "aslyzoekers" led to "Bedoelde u:
+    aszoekers", a page of nothing, and the next suggestion "asekers"."""
+    engine = Engine(built)
+    for typed in ("zeppelinn", "aslyzoekers", "snapvoltrix"):
+        result = engine.search(typed)
+        assert result.suggestion is None, (typed, result.suggestion)
+    assert engine.search("strijdrs").suggestion == "strijders"
