@@ -153,8 +153,14 @@ class Planner:
         self.notices, self._looked_up = [], 0
         words = [m.group() for m in _WORD.finditer(text)]
         content = [w for w in words if not _is_function_word(w)]
-        clauses = [self.clause(w) for w in content] if content else \
-            [_as_written(w) for w in words]
+        # function words alone are searched, but not the index's stop words (no document
+        # holds them as terms: a lemma or near spelling of "het" found "hebt")
+        unindexed = [w for w in words if fold(w) in STOP_WORDS and _is_function_word(w)]
+        clauses = [self.clause(w) for w in content or
+                   [w for w in words if w not in unindexed]]
+        if not content and unindexed:
+            self.notices.append(f"{' '.join(dict.fromkeys(unindexed))}: too common to search"
+                                " on; add a word that says what you are looking for")
         query = WordsQuery([c for c in clauses if c.terms()], self.weights)
         return query, self.notices
 
@@ -318,13 +324,6 @@ def derived_terms(lemma: str, fallback: str) -> tuple[str, ...]:
 def _is_function_word(word: str) -> bool:
     """True for a word that says nothing on its own in a query (not an acronym: IS)."""
     return fold(word) in QUERY_STOP_WORDS and not (len(word) > 1 and word.isupper())
-
-
-def _as_written(word: str) -> WordClause:
-    """The clause of a function word searched alone ("het"): the documents that hold it as
-    written (the words field keeps every word of 3 letters or more; its lemma, or a near
-    spelling, would find "hebt" and "eerste")."""
-    return WordClause(word, (wq.Term(WORDS, fold(word)),))
 
 
 def correct(text: str, clauses: Sequence[WordClause]) -> str | None:

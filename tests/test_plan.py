@@ -178,3 +178,11 @@ def test_only_a_few_unknown_words_of_a_query_are_looked_up(engine: Engine) -> No
     assert notices == ["too many words are unknown to look up near spellings of all of "
                        "them; the others were searched as typed"]
     assert engine.search("ministr " + " ".join(words[:3])).suggestion.startswith("minister")
+
+
+def test_stop_words_alone_find_nothing_and_say_why(engine: Engine) -> None:
+    """`het` found 707 documents through "hebt" and "hadden", `een` through "eerste"."""
+    for query in ("het", "een", "van de"):
+        result = engine.search(query)
+        assert result.total == 0 and result.suggestion is None
+        assert any("too common" in n for n in result.notices), query
