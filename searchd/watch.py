@@ -294,7 +294,8 @@ class SeedWatcher:
 
 
 class LogReport:
-    """The default reporter: a log line for each sync that changed something, and one for
+    """The default reporter: a log line for each sync that changed something, one for each
+    warning of a file it read (a bad date, no header line, a text cut short), and one for
     each skipped file when the skipped files differ from the last sync's (not the same bad
     file every 30 s)."""
 
@@ -307,6 +308,9 @@ class LogReport:
                 logs.event(sync_log, "skipped a seed file", logging.WARNING, file=doc_id,
                            reason=reason)
         self._skipped = list(report.skipped)
+        for doc_id, message in report.warnings:  # (only files this sync read: once each)
+            logs.event(sync_log, "indexed with a warning", logging.WARNING, file=doc_id,
+                       warning=message)
         if report.changed:
             logs.event(sync_log, report.summary(), added=report.added,
                        updated=report.updated, removed=report.removed,

@@ -325,3 +325,18 @@ def test_healthz_and_readyz_name_a_sync_that_makes_no_progress(built: Config) ->
     (built.index / STATUS_FILE).write_text(json.dumps({**status, "progress_at": now - 1}))
     assert client.get("/healthz").get_json()["status"] == "ok"
     assert client.get("/readyz").status_code == 200
+
+
+def test_the_watchers_log_names_files_indexed_with_a_warning(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """`searchd index` printed them; under the watcher they were never said."""
+    import logging
+
+    from searchd.watch import LogReport
+
+    report = SyncReport(added=1, warnings=[("maand13.txt", "header date '2022-13' is not a "
+                                                           "real month; indexed without a date")])
+    with caplog.at_level(logging.WARNING):
+        LogReport()(report)
+    assert any("maand13.txt" in r.getMessage() or "maand13.txt" in str(r.__dict__)
+               for r in caplog.records)
