@@ -119,10 +119,11 @@ class Recorder:
         self._warned_at: float | None = None
         self._lost = 0  # searches not counted and not yet logged
 
-    def record(self, text: str, results: int) -> None:
-        """Count a search of text that found results documents (never raises)."""
+    def record(self, text: str, results: int | None) -> None:
+        """Count a search of text that found results documents (None: not known to have
+        found nothing; never raises). A text without a letter or digit is not counted."""
         query = normalise(text)
-        if not query:
+        if not any(c.isalnum() for c in query):
             return
         key = (date.today().isoformat(), query)
         with self._lock:
@@ -134,7 +135,8 @@ class Recorder:
                 pending = self._pending[key] = _Pending()
             pending.count += 1
             pending.zero += results == 0
-            pending.results = results
+            if results is not None:
+                pending.results = results
             if self._thread is None:
                 self._start()
 

@@ -396,3 +396,18 @@ def test_analytics_that_cannot_be_written_say_so_once_a_minute(
     recorder.flush()
     assert any("written again" in r.getMessage() for r in caplog.records)
     assert {r[1] for r in rows(tmp_path)} == {f"woord{n}" for n in range(5)}
+
+
+def test_a_search_narrowed_to_months_that_finds_nothing_is_not_a_zero_result(
+        built: Config) -> None:
+    """`fiets` with since=2030-01 found nothing, and /beheer listed fiets under "Niets
+    gevonden"; junk such as `(((` was counted too."""
+    client = create_app(built).test_client()
+    client.get("/api/search", query_string={"q": "fiets", "since": "2030-01"})
+    client.get("/api/search", query_string={"q": "((("})
+    client.get("/api/search", query_string={"q": "walrusxyz"})
+    with client.application.app_context():
+        client.application.extensions["searchd.analytics"].flush()
+    found = analytics.report(built.index, 30, 10)
+    assert [c.query for c in found.zero_results] == ["walrusxyz"]
+    assert {c.query for c in found.popular} == {"fiets", "walrusxyz"}

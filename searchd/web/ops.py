@@ -75,19 +75,22 @@ def search(args: dict[str, Any]) -> SearchResult:
     started = time.perf_counter()
     failpoints.stalled("search:stall")
     result = engine().search(**args)
-    _searched(args["text"], result, time.perf_counter() - started)
+    filtered = bool(args.get("since") or args.get("until"))
+    _searched(args["text"], result, time.perf_counter() - started, filtered)
     return result
 
 
-def _searched(text: str, result: SearchResult, seconds: float) -> None:
-    """Count a search the service answered: metrics, analytics, the slow-search log."""
+def _searched(text: str, result: SearchResult, seconds: float, filtered: bool = False) -> None:
+    """Count a search the service answered: metrics, analytics (a search narrowed to some
+    months that finds nothing is not a text that finds nothing), the slow-search log."""
     config = _config()
     g.searchd_results = result.total
     try:
         if config.metrics:
             metrics.count_search(result.total)
         if config.analytics:
-            _recorder(config).record(text, result.total)
+            _recorder(config).record(text, None if filtered and not result.total
+                                     else result.total)
         if config.slow_search_ms and seconds * 1000 >= config.slow_search_ms:
             logs.event(slow_log, "slow search", logging.WARNING, query=text[:500],
                        duration_ms=round(seconds * 1000, 1), results=result.total)
