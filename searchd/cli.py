@@ -178,6 +178,8 @@ def _print_result(result: Any) -> None:
         click.secho(f"{rank}. {printable(hit.title or hit.id)}", bold=True)
         click.echo(f"   {printable(hit.id)}  {hit.month or 'no date'}  score {hit.score:.3f}")
         click.echo("   " + terminal_snippet(hit.snippet))
+        if hit.missing:
+            click.echo(printable(f"   missing: {', '.join(hit.missing)}"))
     years = result.facets.get("year")
     if years:
         click.echo("\nby year: " + ", ".join(f"{y} ({n})" for y, n in years.items()))

@@ -25,13 +25,13 @@ from .documents import MAX_TITLE_CHARS, Document
 from .errors import DocumentNotFound
 from .exact import EXACT_DEPTH, exact_first, gapped_phrases, holds_as_typed
 from .index import current_indexname, open_index
+from .missing import absent_notices, in_some_body, with_missing
 from .parts import DocumentView, count_parts, part_bound, part_of
 from .plan import FieldSet, Planner, WordsQuery, correct
 from .query import build_parser, check_query, is_free_text, load_synonyms, parse_query, query_terms
 from .ranking import rank
 from .requests import check_paging, check_sort, month_range
 from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
-from .segments import term_postings
 from .snippets import (
     MAX_WINDOWS,
     highlight_html,
@@ -57,11 +57,12 @@ class Hit:
     month: str | None  # "YYYY-MM"
     score: float
     snippet: str  # HTML: escaped text, matches in <mark>
+    missing: tuple[str, ...] = ()  # words of the query it lacks (missing.py)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of a hit (the month is called "date", as in the seed header)."""
         return {"id": self.id, "title": self.title, "date": self.month, "score": self.score,
-                "snippet": self.snippet}
+                "snippet": self.snippet, "missing": list(self.missing)}
 
 
 @dataclass(frozen=True)
@@ -253,11 +254,14 @@ class Engine:
             ranked = exact_first(ranked, phrases, lambda d, p: holds_as_typed(
                 view.searcher.reader(), view.body, view.analyzer, d, p))
         count = ranked.total
-        terms = _in_body(view, query_terms(q, view.searcher)) if snippets else None
+        terms = in_some_body(view.searcher, query_terms(q, view.searcher)) if snippets else None
         first = (page - 1) * limit
         last = first + limit
-        hits = [_hit(view, docnum, score, terms) for docnum, score in
-                zip(ranked.docnums[first:last].tolist(), ranked.scores[first:last].tolist())]
+        shown = ranked.docnums[first:last].tolist()
+        hits = with_missing(view.searcher, q, [_hit(view, d, score, terms) for d, score in
+                                               zip(shown, ranked.scores[first:last].tolist())],
+                            shown)
+        notices = notices + (absent_notices(view.searcher, q) if count else [])
         suggestion = correct(text, q.clauses) if isinstance(q, WordsQuery) else None
         if suggestion is None and count < SUGGEST_BELOW and text:
             suggestion = suggest(word_tables(view.searcher.reader()), text)
@@ -347,15 +351,6 @@ class Engine:
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon(BODY))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
-
-
-def _in_body(view: IndexView, terms: set[str]) -> set[str]:
-    """The terms that occur in some body (what a snippet can mark): a free-text query asks
-    for many that do not (near spellings, compound parts), and each costs a look-up in
-    every hit's term vector. Their postings were just read by ranking (cached)."""
-    readers = [r for r, _ in view.searcher.reader().leaf_readers() if r.segment() is not None]
-    return {t for t in terms
-            if any(len(term_postings(r, BODY, t.encode("utf-8"))[0]) for r in readers)}
 
 
 def _sized(result: SearchResult) -> tuple[SearchResult, int]:

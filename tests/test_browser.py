@@ -289,3 +289,16 @@ def test_a_long_document_is_read_a_part_at_a_time(page, served: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / "document-part-match.png"))
     page.click("nav.parts >> nth=0 >> text=volgende deel")
     assert page.locator("mark").count() == 0
+
+
+def test_a_hit_says_which_words_it_lacks_and_a_phrase_with_van_is_marked(
+        page, served: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(served + "/?q=" + "fietspaden zeppelinwerf")
+    page.wait_for_selector(".hit .missing")
+    assert "Ontbreekt: zeppelinwerf" in page.locator(".hit .missing").first.inner_text()
+    assert "zeppelinwerf: in no document" in page.locator("body").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "missing-word.png"), full_page=True)
+    page.goto(served + "/?q=" + '"minister van Financi%C3%ABn"')
+    page.wait_for_selector(".hit mark")
+    assert page.locator(".hit").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "phrase-van.png"), full_page=True)

@@ -186,3 +186,16 @@ def test_stop_words_alone_find_nothing_and_say_why(engine: Engine) -> None:
         result = engine.search(query)
         assert result.total == 0 and result.suggestion is None
         assert any("too common" in n for n in result.notices), query
+
+
+def test_each_hit_names_the_words_it_lacks(engine: Engine) -> None:
+    """`wapenexport Saoedi-Arabië` showed documents about Saudi espionage and firearms, and
+    nothing said that no document holds wapenexport."""
+    result = engine.search("gevangenissen zeppelinwerf")
+    assert result.hits and all(h.missing == ("zeppelinwerf",) for h in result.hits
+                               if "justitie" in h.id)
+    assert any(n.startswith("zeppelinwerf: in no document") for n in result.notices)
+    both = engine.search("gevangenissen minister")
+    assert [h.missing for h in both.hits if h.id == "justitie.txt"] == [()]
+    assert "missing" in both.hits[0].to_dict()
+    assert engine.search("gevangenissen").hits[0].missing == ()  # one word: nothing to say
