@@ -18,6 +18,8 @@ max) and how many failed; the same probes with no attack come first. Scenarios:
              (belastingpolitiezorgwater ...), or 2 of them among 10 common words, never
              the same twice: few enough words to pass as plain text, each made-up one
              split and looked up for near spellings
+- chains:    16 clients each sending one "word" of real words joined by hyphens or
+             apostrophes (up to 999 characters), never the same twice
 
 Only loopback addresses are attacked; every loop is bounded in time.
 """
@@ -75,6 +77,12 @@ def compounds_query(rnd: random.Random, words: int = 12) -> str:
     if rnd.random() < 0.5:
         made_up = made_up[:2] + rnd.sample(WORDS, words - 2)
     return " ".join(made_up)[:1000]
+
+
+def chain_query(rnd: random.Random) -> str:
+    """Real words joined by hyphens (or apostrophes) into one token of up to 999 characters."""
+    joiner = rnd.choice("-'")
+    return joiner.join(rnd.choice(PARTS + WORDS) for _ in range(120))[:999].rstrip("-'")
 
 
 def get(url: str, timeout: float = 5.0) -> tuple[float, int]:
@@ -161,7 +169,7 @@ def made_up(base: str, client: int, stop: threading.Event, statuses: list[int],
     """One client sending searches of made-up words (or compounds) until stop."""
     rnd = random.Random(client)
     while not stop.is_set():
-        make = compounds_query if kind == "compounds" else made_up_query
+        make = {"compounds": compounds_query, "chains": chain_query}.get(kind, made_up_query)
         query = urllib.parse.quote(make(rnd))
         statuses.append(get(f"{base}/api/search?q={query}", timeout=30)[1])
 
@@ -180,7 +188,7 @@ def run(base: str, scenario: str, seconds: float, slow: int) -> dict[str, object
     elif scenario == "crafted":
         threads += [threading.Thread(target=crafted, args=(base, n, stop, statuses))
                     for n in range(16)]
-    elif scenario in ("madeup", "compounds"):
+    elif scenario in ("madeup", "compounds", "chains"):
         threads += [threading.Thread(target=made_up, args=(base, n, stop, statuses, scenario))
                     for n in range(16)]
     for thread in threads:
@@ -200,14 +208,14 @@ def main() -> None:
     parser.add_argument("--url", default="http://127.0.0.1:8080")
     parser.add_argument("--scenario", action="append",
                         choices=["idle", "slowloris", "silent", "crafted", "madeup",
-                                 "compounds"])
+                                 "compounds", "chains"])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--slow", type=int, default=200, help="slow sockets")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     results = {}
     for scenario in args.scenario or ["idle", "slowloris", "silent", "crafted",
-                                              "madeup", "compounds"]:
+                                              "madeup", "compounds", "chains"]:
         results[scenario] = run(args.url.rstrip("/"), scenario, args.seconds, args.slow)
         print(f"{scenario:>10}: {json.dumps(results[scenario])}", flush=True)
         time.sleep(2.0)

@@ -31,6 +31,8 @@ COSTLY_SLOTS = 1          # costly searches running at once in one process
 COSTLY_WAIT = 0.05        # seconds a costly search waits for a slot before it is refused
 CHECK_EVERY = 256         # postings between two checks in a matcher loop
 CHEAP_WORDS = 12          # words of free text a search may have outside the costly slot
+CHEAP_WORD_CHARS = 40     # ... each of at most this many letters (a 999-letter compound
+                          # is split and looked up for 100-250 ms)
 FREE_LOOKUPS = 2          # words of a search looked up for near spellings without the slot
 MAX_LOOKUPS = 6           # ... at most, with the slot
 

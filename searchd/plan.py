@@ -249,6 +249,16 @@ class Planner:
         return WordClause(word, self.fields.terms(own), self._parts(parts),
                           inside=self._inside(own, fold(word)))
 
+    def pieces(self, text: str) -> list[str]:
+        """The words of text as planning analyses them: a hyphenated word or one with
+        apostrophes is each of its parts and the parts run together (a chain of 100 words
+        joined by hyphens is one token but 101 words to analyse)."""
+        found = []
+        for match in _WORD.finditer(text):
+            parts, whole = split_word(match.group(), 0)
+            found += [p for p, _, _ in parts] + ([whole] if len(parts) > 1 else [])
+        return found
+
     def lookups(self, text: str) -> int:
         """How many words of text planning would look up for near spellings (a few ms
         each): known before planning, from dictionary look-ups alone."""

@@ -112,13 +112,17 @@ class IndexView:
 
     def cheap(self, text: str, synonyms: Any = None) -> bool:
         """True when planning text is known to cost little: free text (words only: plan.py)
-        of at most budget.CHEAP_WORDS words, at most budget.FREE_LOOKUPS of them unknown.
+        of at most budget.CHEAP_WORDS words (the parts of hyphenated words counted), none
+        longer than budget.CHEAP_WORD_CHARS, at most budget.FREE_LOOKUPS of them unknown.
         Query syntax (patterns expand, phrases read positions), long texts (each unknown
         word is analysed and split: 100 made-up words cost 15-30 ms) and many unknown words
         (each looked up for near spellings: a made-up compound 5-15 ms) are not."""
         expanded = synonyms.expand(text) if synonyms else text
-        return self.planner is not None and is_free_text(expanded) and \
-            len(expanded.split(maxsplit=budget.CHEAP_WORDS)) <= budget.CHEAP_WORDS and \
+        if self.planner is None or not is_free_text(expanded):
+            return False
+        pieces = self.planner.pieces(expanded)
+        return len(pieces) <= budget.CHEAP_WORDS and \
+            max(map(len, pieces), default=0) <= budget.CHEAP_WORD_CHARS and \
             self.planner.lookups(expanded) <= budget.FREE_LOOKUPS
 
     def plan(self, text: str, synonyms: Any = None) -> tuple[wq.Query, list[str]]:
