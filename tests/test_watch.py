@@ -340,3 +340,25 @@ def test_the_watchers_log_names_files_indexed_with_a_warning(
         LogReport()(report)
     assert any("maand13.txt" in r.getMessage() or "maand13.txt" in str(r.__dict__)
                for r in caplog.records)
+
+
+def test_a_polling_watcher_does_not_walk_into_folder_links_that_loop(built: Config,
+                                                                     seeds: Path) -> None:
+    """Two symbolic links that loop (sub/up -> .., sub/again -> the seeds folder): the
+    polling observer walked them without end, growing by 55 MB a second and syncing
+    nothing."""
+    import resource
+
+    (seeds / "lus").mkdir()
+    (seeds / "lus" / "up").symlink_to("..")
+    (seeds / "lus" / "again").symlink_to(seeds)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    watcher = SeedWatcher(built, polling=True).start()
+    try:
+        time.sleep(1.5)
+        (seeds / "olifant.txt").write_text(" date 2018-01 Dier\n\nEen olifant.")
+        assert eventually(lambda: found(built, "olifant") == {"olifant.txt"}) < 8
+    finally:
+        watcher.stop()
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200
