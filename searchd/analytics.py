@@ -174,7 +174,7 @@ class Recorder:
                 self._write(conn, batch)
         except sqlite3.DatabaseError as exc:
             self._keep(batch)
-            if not _damaged(exc):
+            if not damaged(exc):
                 self._cannot_write(exc)
                 return
             log.error("search analytics: %s", set_aside(self.path, exc))
@@ -275,7 +275,7 @@ def _day_top(conn: sqlite3.Connection, day: str, kind: str) -> list[tuple[str, i
         f"{kind} > 0 ORDER BY {kind} DESC LIMIT ?", (day, TOP_A_DAY)).fetchall()
 
 
-def _damaged(exc: sqlite3.DatabaseError) -> bool:
+def damaged(exc: sqlite3.DatabaseError) -> bool:
     """True for the errors of a file that is not (or no longer) a sound database."""
     text = str(exc).lower()
     return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
@@ -319,7 +319,7 @@ def report(index_dir: Path, days: int, limit: int) -> Report:
                                      timeout=_BUSY_MS / 1000)) as conn:
             totals = {kind: _window_totals(conn, _first_day(days), kind) for kind in _KINDS}
     except sqlite3.DatabaseError as exc:
-        if not _damaged(exc):
+        if not damaged(exc):
             raise SearchdError(f"cannot read the search analytics in {path}: {exc}") from exc
         return Report(days, [], [], problem=set_aside(path, exc))
     return Report(days, _top(totals["count"], limit), _top(totals["zero"], limit))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import sqlite3
 import time
@@ -23,9 +24,11 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .analytics import damaged, set_aside
 from .errors import UnavailableError
 from .storage.files import owner_only
 
+log = logging.getLogger("searchd.admin")
 SESSIONS_FILE = "admin.sqlite"
 SESSION_SECONDS = 12 * 3600
 WINDOW = 300.0            # seconds over which failed sign-ins are counted
@@ -55,25 +58,45 @@ class SessionStore:
 
     def __init__(self, index_dir: Path, token: str) -> None:
         self.path = index_dir / SESSIONS_FILE
-        with self._db() as db:
-            db.executescript(_SCHEMA)
-            db.execute("insert or ignore into meta values ('salt', ?)", (secrets.token_hex(16),))
-            salt = db.execute("select value from meta where key = 'salt'").fetchone()[0]
-        self._fingerprint = hashlib.pbkdf2_hmac("sha256", token.encode(), salt.encode(),
-                                                _PBKDF2_ROUNDS).hex()
+        self._token = token
+        self._fingerprint = ""
+        self._salt = ""
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection to the store (the file made owner-only), closed after the block."""
+        """A connection to the store (the file made owner-only, its tables made if they are
+        missing: a deleted file is made anew, a damaged one set aside), closed after the
+        block."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             owner_only(self.path)
             with closing(sqlite3.connect(self.path, timeout=5.0, isolation_level=None)) as db:
                 db.execute("pragma journal_mode = wal")
+                db.executescript(_SCHEMA)
+                self._salted(db)
                 yield db
+        except sqlite3.DatabaseError as exc:
+            if damaged(exc):  # (sessions end: the owner signs in again)
+                log.error("sign-in store: %s", set_aside(self.path, exc))
+            raise self._unavailable(exc) from exc
         except (sqlite3.Error, OSError) as exc:
-            raise UnavailableError(f"the sign-in store {self.path} cannot be used ({exc}); "
-                                   "nobody can sign in until it can") from exc
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: Exception) -> UnavailableError:
+        """The error of a store that cannot be used: its cause in the log, not on the page
+        (which anyone may see)."""
+        log.error("sign-in store %s cannot be used: %s", self.path, exc)
+        return UnavailableError("signing in is not possible right now (the server's sign-in "
+                                "store cannot be used; its log says why)")
+
+    def _salted(self, db: sqlite3.Connection) -> None:
+        """Read (or make) the store's salt, and the token's fingerprint under it."""
+        db.execute("insert or ignore into meta values ('salt', ?)", (secrets.token_hex(16),))
+        salt = db.execute("select value from meta where key = 'salt'").fetchone()[0]
+        if salt != self._salt:
+            self._salt = salt
+            self._fingerprint = hashlib.pbkdf2_hmac(
+                "sha256", self._token.encode(), salt.encode(), _PBKDF2_ROUNDS).hex()
 
     def open(self) -> tuple[str, Session]:
         """A new session: (the cookie's value, the session)."""

@@ -34,7 +34,7 @@ from .documents import read_regular
 from .errors import SearchdError, SeedError
 from .index import CURRENT_FILE, activate, atomic_write, current_indexname, write_lock
 from .processes import alive
-from .storage import OPEN_ERRORS, clone, fsync_dir
+from .storage import clone, fsync_dir
 from .sync import index_key
 
 INFO_FILE = "snapshot.json"
@@ -157,7 +157,7 @@ def _load(source: Path) -> dict[str, Any]:
     """The parsed snapshot.json of source (read once: what is checked is what is used)."""
     try:
         data = json.loads(read_regular(source / INFO_FILE, MAX_INFO_BYTES).decode("utf-8"))
-    except (OSError, ValueError, SeedError) as exc:
+    except (OSError, ValueError, SeedError, RecursionError) as exc:  # (nested a million deep)
         raise SearchdError(f"{source} is not a searchd snapshot ({INFO_FILE}: {exc})") from exc
     if not isinstance(data, dict):
         raise SearchdError(f"{source} is not a searchd snapshot ({INFO_FILE} is no record)")
@@ -278,9 +278,11 @@ def _install(config: Config, source: Path, info: SnapshotInfo, staging: Path) ->
     except BaseException as exc:
         for leftover in config.index.glob(f"*{name}*"):
             leftover.unlink(missing_ok=True)
-        if isinstance(exc, OPEN_ERRORS) and not isinstance(exc, OSError) or \
+        if isinstance(exc, Exception) and not isinstance(exc, OSError) or \
                 isinstance(exc, FileNotFoundError):  # (a file the snapshot does not list)
+            why = str(exc)[:200]  # (a crafted value may make a message of gigabytes)
             raise SearchdError(f"the snapshot {source} cannot be read as an index "
-                               f"({exc}); the index is left as it was") from exc
+                               f"({type(exc).__name__}: {why}); the index is left as it "
+                               "was") from None
         raise
     activate(config.index, name)

@@ -4,6 +4,7 @@ the owner's page /beheer."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 from contextlib import closing
@@ -361,7 +362,8 @@ def test_the_databases_of_sessions_and_searches_are_owner_only(owner, built: Con
 
 
 def test_a_sign_in_store_that_cannot_be_written_is_a_clear_503(
-        owner, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        owner, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     """A full disk made the sign-in a 500 with a traceback in the log."""
     import sqlite3
 
@@ -377,9 +379,29 @@ def test_a_sign_in_store_that_cannot_be_written_is_a_clear_503(
         return conn
 
     monkeypatch.setattr(sessions.sqlite3, "connect", full)
-    answer = owner.post("/beheer/login", data={"token": TOKEN})
+    with caplog.at_level(logging.ERROR):
+        answer = owner.post("/beheer/login", data={"token": TOKEN})
     assert answer.status_code == 503
-    assert "disk is full" in answer.text and "Traceback" not in answer.text
+    assert "sign" in answer.text and "Traceback" not in answer.text
+    assert sessions.SESSIONS_FILE not in answer.text  # (no path of the server for anyone)
+    assert any("disk is full" in r.getMessage() for r in caplog.records)
+
+
+def test_a_deleted_or_damaged_sign_in_store_is_made_anew(owner, built: Config) -> None:  # type: ignore[no-untyped-def]
+    """Deleted while the server ran: 503 "no such table" until a restart; damaged: 503 for
+    ever."""
+    from searchd import sessions
+
+    assert owner.post("/beheer/login", data={"token": TOKEN}).status_code == 303
+    for name in [p.name for p in built.index.glob(sessions.SESSIONS_FILE + "*")]:
+        (built.index / name).unlink()
+    assert owner.post("/beheer/login", data={"token": TOKEN}).status_code == 303
+    (built.index / sessions.SESSIONS_FILE).write_bytes(b"\x07" * 5000)
+    for name in [p.name for p in built.index.glob(sessions.SESSIONS_FILE + "-*")]:
+        (built.index / name).unlink()
+    owner.post("/beheer/login", data={"token": TOKEN})  # (set aside, or refused once)
+    assert owner.post("/beheer/login", data={"token": TOKEN}).status_code == 303
+    assert list(built.index.glob(sessions.SESSIONS_FILE + ".damaged-*"))
 
 
 def test_analytics_that_cannot_be_written_say_so_once_a_minute(

@@ -173,9 +173,10 @@ class _CommandOnLoad:
         return (os.system, (self.command,))
 
 
-def _poison_toc(info: snapshot.SnapshotInfo, marker: Path) -> None:
-    """Write into the snapshot a table of contents whose schema pickle runs `touch marker`,
-    with the file's size and checksum in snapshot.json recomputed (not re-signed)."""
+def _poison_toc(info: snapshot.SnapshotInfo, marker: Path, evil_object: Any = None) -> None:
+    """Write into the snapshot a table of contents whose schema pickle runs `touch marker`
+    (or is evil_object), with the file's size and checksum in snapshot.json recomputed (not
+    re-signed)."""
     import json
     import pickle
 
@@ -187,7 +188,7 @@ def _poison_toc(info: snapshot.SnapshotInfo, marker: Path) -> None:
 
     good = pickle.dumps(TOC.read(DurableStorage(str(info.path)), info.indexname,
                                  info.generation).schema, 2)
-    evil = pickle.dumps(_CommandOnLoad(f"touch {marker}"), 2)
+    evil = pickle.dumps(evil_object or _CommandOnLoad(f"touch {marker}"), 2)
     start = bytes(data).find(good)
     assert start > 0
     # the schema is a length-prefixed string (a varint of its length, then the pickle)
@@ -402,3 +403,40 @@ def test_a_key_file_or_snapshot_json_that_never_ends_is_refused(built: Config,
     os.symlink("/dev/zero", key_file)
     with pytest.raises(SearchdError, match="cannot read the snapshot key file"):
         snapshot.take(replace(built, snapshot_key_file=key_file), tmp_path / "snap2")
+
+
+class _Made:
+    """What a pickle of an allowed builtin called with a crafted argument does."""
+
+    def __init__(self, call: Any, *args: Any) -> None:
+        self.call, self.args = call, args
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.call, self.args)
+
+
+@pytest.mark.parametrize("evil", [_Made(bytearray, 0x7F000000), _Made(int, "9" * 5000)],
+                         ids=["bytearray-2GB", "int-5000-digits"])
+def test_a_pickle_that_asks_for_a_huge_value_is_refused_at_once(
+        built: Config, tmp_path: Path, evil: Any) -> None:
+    """With the key (leaked, or a folder written by hand): bytearray(2**31) took 19 GB on
+    restore, int("9" * 4000) ended in an unexpected error carrying every digit."""
+    import resource
+
+    info = snapshot.take(built, tmp_path / "snap")
+    _poison_toc(info, tmp_path / "unused", evil)
+    _signed_again(built, info)
+    before = answers(built)
+    with pytest.raises(SearchdError, match="cannot be read as an index") as refused:
+        snapshot.restore(built, info.path)
+    assert len(str(refused.value)) < 600
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 2_000_000  # KB
+    assert answers(built) == before
+
+
+def test_a_snapshot_json_nested_a_million_deep_is_refused_in_one_line(
+        built: Config, tmp_path: Path) -> None:
+    info = snapshot.take(built, tmp_path / "snap")
+    (info.path / snapshot.INFO_FILE).write_text("[" * 1_000_000 + "]" * 1_000_000)
+    with pytest.raises(SearchdError, match="not a searchd snapshot"):
+        snapshot.restore(built, info.path)

@@ -43,14 +43,41 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset({
 })
 
 
+MAX_MADE = 16 * 1024 * 1024  # bytes a pickled call to an allowed builtin may make
+
+
+def _sized_bytearray(*args: Any) -> bytearray:
+    """bytearray(), refusing a size beyond MAX_MADE (bytearray(2**31) took 19 GB)."""
+    if args and isinstance(args[0], int) and args[0] > MAX_MADE or \
+            args and isinstance(args[0], (str, bytes)) and len(args[0]) > MAX_MADE:
+        raise pickle.UnpicklingError("the index asks for a huge bytearray; refused")
+    return bytearray(*args)
+
+
+def _sized_encode(text: Any, *args: Any) -> Any:
+    """codecs.encode(), refusing text of more than MAX_MADE characters."""
+    import codecs
+
+    if isinstance(text, str) and len(text) > MAX_MADE:
+        raise pickle.UnpicklingError("the index asks for a huge string; refused")
+    return codecs.encode(text, *args)
+
+
+# the allowed callables that make something of a size their arguments choose (int is not
+# one: Python refuses a text of more than 4,300 digits, and a defaultdict(int) of the
+# index must pickle again as builtins.int)
+_SIZED = {("builtins", "bytearray"): _sized_bytearray, ("_codecs", "encode"): _sized_encode}
+
+
 class SafeUnpickler(pickle.Unpickler):
-    """pickle's (C) unpickler, resolving only the globals in ALLOWED."""
+    """pickle's (C) unpickler, resolving only the globals in ALLOWED (those that make
+    something of a size the pickle chooses, with a bound on it)."""
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in ALLOWED:
             raise pickle.UnpicklingError(
                 f"the index names {module}.{name}, which searchd never writes; refused")
-        return super().find_class(module, name)
+        return _SIZED.get((module, name)) or super().find_class(module, name)
 
 
 def load(file: IO[bytes]) -> Any:
