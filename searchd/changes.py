@@ -14,6 +14,8 @@ from .documents import SEED_SUFFIX, file_kind, scan_seeds, valid_name
 from .errors import SearchdError
 from .manifest import Manifest
 
+MASS_DELETE_FROM = 100   # documents from which a check may not delete most of an index
+MASS_DELETE_SHARE = 0.5  # ... more than this share of them
 BAD_NAME = "the file name is not valid UTF-8; rename it to have it indexed"
 
 
@@ -54,9 +56,24 @@ def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
             "them all on purpose, run `searchd index --rebuild`")
     plan.delete |= {doc_id for doc_id in set(manifest.files) - seen
                    if not any(doc_id.startswith(prefix) for prefix, _ in unreadable)}
+    _check_mass_delete(seeds, plan, manifest)
     plan.skipped.extend((f"{prefix}*", f"folder cannot be read ({reason}); its documents "
                            "are kept as they were") for prefix, reason in unreadable)
     return plan
+
+
+def _check_mass_delete(seeds: Path, plan: Plan, manifest: Manifest) -> None:
+    """SearchdError when a check of the whole folder would delete most of a large index
+    (an empty share mounted over the folder with one stray file in it did): nothing is
+    deleted until the owner says so with a rebuild."""
+    indexed = sum(not f.skipped for f in manifest.files.values())
+    gone = sum(not manifest.files[d].skipped for d in plan.delete if d in manifest.files)
+    if indexed >= MASS_DELETE_FROM and gone > MASS_DELETE_SHARE * indexed:
+        raise SearchdError(
+            f"the seeds folder {seeds} holds {len(plan.write) + plan.unchanged} of the "
+            f"{indexed} documents the index has: {gone} would be deleted, so none is (an "
+            "unmounted drive or share looks like this). If you removed them on purpose, run "
+            "`searchd index --rebuild`")
 
 
 def _compare(doc_id: str, path: str, st: os.stat_result, manifest: Manifest,

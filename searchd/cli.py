@@ -344,8 +344,8 @@ def snapshot_cmd(config: Config, destination: Path) -> None:
     from . import snapshot
 
     info = snapshot.take(config, destination.resolve())
-    click.echo(f"snapshot of {info.indexname} (generation {info.generation}): "
-               f"{len(info.files)} files, {info.size / 1e6:.1f} MB in {info.path}")
+    click.echo(printable(f"snapshot of {info.indexname} (generation {info.generation}): "
+                         f"{len(info.files)} files, {info.size / 1e6:.1f} MB in {info.path}"))
 
 
 @main.command("restore")
@@ -359,8 +359,8 @@ def restore_cmd(config: Config, source: Path) -> None:
 
     info = snapshot.restore(config, source.resolve())
     taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created))
-    click.echo(f"restored the snapshot of {taken} ({len(info.files)} files); the next sync "
-               f"brings it up to date with {config.seeds}")
+    click.echo(printable(f"restored the snapshot of {taken} ({len(info.files)} files); the "
+                         f"next sync brings it up to date with {config.seeds}"))
 
 
 @main.command("watch")

@@ -208,3 +208,10 @@ def test_what_file_names_and_texts_hold_cannot_act_on_the_terminal(
         assert "\x1b" not in output and "\u202e" not in output and "\x9b" not in output
         assert "\\x1b[31m\\x0anep.txt" in output
     assert "\\u202e" in found.output and "De walrus 31m zwemt." in shown.output
+
+
+def test_a_snapshot_folder_named_with_escape_codes_is_echoed_escaped(
+        runner: CliRunner, built: Config, tmp_path: Path) -> None:
+    destination = tmp_path / "snap\x1b]0;OWNED\x07"
+    result = run(runner, built, "snapshot", str(destination))
+    assert "\x1b" not in result.output and "\\x1b]0;OWNED\\x07" in result.output

@@ -371,3 +371,23 @@ def test_on_a_full_disk_the_watchers_failure_still_reaches_healthz(tmp_path: Pat
         status.save(disk)
         assert read_status(disk)["state"] == "failing"
         assert "No space left" in read_status(disk)["last_error"]
+
+
+def test_a_check_that_would_delete_most_of_a_large_index_deletes_nothing(
+        built: Config, seeds: Path) -> None:
+    """An empty share mounted over the folder, with one stray file on it: the next sync
+    removed all 72 documents. Past MASS_DELETE_FROM documents, a check that would delete
+    more than half of them is refused until a rebuild."""
+    import shutil
+
+    from searchd import changes
+
+    write_seeds(seeds, {f"veel/{n:03d}.txt": f" date 2019-01 Doc {n}\n\nOlifant {n}."
+                        for n in range(changes.MASS_DELETE_FROM)})
+    sync_index(built)
+    shutil.rmtree(seeds / "veel")
+    (seeds / "verdwaald.txt").write_text(" date 2019-01 Los\n\nEen los bestand.")
+    with pytest.raises(SearchdError, match="would be deleted, so none is.*--rebuild"):
+        sync_index(built)
+    assert len(ids(built, "olifant")) == changes.MASS_DELETE_FROM
+    assert sync_index(built, rebuild=True).added == len(DOCS) + 1

@@ -114,3 +114,6 @@ def test_a_text_of_too_many_different_words_is_indexed_up_to_the_limit(
     repeated = " ".join(f"woord{n % 100}" for n in range(3000))
     assert parse_seed(f" date 2020-01 T\n\n{repeated}\n".encode(), "y.txt").warnings == []
     assert vocabulary_end(made_up, 100, piece=64) == made_up.index("woord100")
+    # the parts of hyphenated words count (31 MB of 8-part chains never finished indexing)
+    chains = " ".join("-".join(f"d{n}x{k}" for k in range(8)) for n in range(40))
+    assert vocabulary_end(chains, 100) == chains.index("d11x0")

@@ -59,8 +59,8 @@ def word_matches(text: str) -> tuple[list[str], list[int]]:
 
 
 def vocabulary_end(text: str, limit: int, piece: int = 1 << 18) -> int | None:
-    """Where in text its limit + 1st distinct word (as written) begins, or None when it has
-    no more than limit of them. Read a piece at a time, so that only the distinct words are
+    """Where in text its limit + 1st distinct word (as written; the parts of a hyphenated
+    word count too) begins, or None when it has no more than limit of them. Read a piece at a time, so that only the distinct words are
     held (a text of no more than limit * 4 characters cannot have more: not read)."""
     if len(text) <= limit * 4:
         return None
@@ -73,10 +73,12 @@ def vocabulary_end(text: str, limit: int, piece: int = 1 << 18) -> int | None:
             end = cut + 1 if cut > begin else end
         words, starts = word_matches(text[begin:end])
         for word, start in zip(words, starts):
-            if word not in seen:
-                if len(seen) >= limit:
-                    return begin + start
-                seen.add(word)
+            # a hyphenated word is each of its parts too (bapo-kide-...: 9 words to analyse)
+            for key in (word, *_HYPHENS.split(word)) if _HYPHENS.search(word) else (word,):
+                if key not in seen:
+                    if len(seen) >= limit:
+                        return begin + start
+                    seen.add(key)
         begin = end
     return None
 
