@@ -60,8 +60,9 @@ def word_matches(text: str) -> tuple[list[str], list[int]]:
 
 def vocabulary_end(text: str, limit: int, piece: int = 1 << 18) -> int | None:
     """Where in text its limit + 1st distinct word (as written; the parts of a hyphenated
-    word count too) begins, or None when it has no more than limit of them. Read a piece at a time, so that only the distinct words are
-    held (a text of no more than limit * 4 characters cannot have more: not read)."""
+    word count too) begins, or None when it has no more than limit of them. Read a piece
+    at a time, so that only the distinct words are held (a text of no more than limit * 4
+    characters cannot have more: not read)."""
     if len(text) <= limit * 4:
         return None
     seen: set[str] = set()
