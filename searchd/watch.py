@@ -15,6 +15,7 @@ successful sync) is kept in STATUS_FILE in the index folder for `/healthz` to re
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -43,6 +44,7 @@ MAX_PATHS = 2000  # changed files noted for one sync; past them, the folder is c
 STATUS_FILE = "watcher.json"
 STALL_AFTER = 300.0  # seconds a sync may go without progress before it is called stalled
 SAVE_EVERY = 5.0     # seconds between saves of a sync's progress
+EVENT_TRIES = 3      # attempts to follow the folder by file events before polling
 STATUS_BYTES = 8192  # the status file's size (always: see WatchStatus.save)
 
 
@@ -340,20 +342,34 @@ def _start_observer(watcher: SeedWatcher, config: Config, polling: bool) -> Any:
     changes = (events.FileCreatedEvent, events.FileModifiedEvent, events.FileClosedEvent,
                events.FileMovedEvent, events.FileDeletedEvent, events.DirCreatedEvent,
                events.DirMovedEvent, events.DirDeletedEvent)
+
     def poller() -> Any:  # (a link to a folder is not walked into: two loops grew it to GBs)
         return PollingObserverVFS(stat=_stat_not_into_linked_folders, listdir=os.scandir,
                                   polling_interval=1)
 
-    for factory in ([] if polling else [Observer]) + [poller]:
+    def started(factory: Any) -> Any:
         observer = factory()
+        observer.schedule(Handler(), str(config.seeds), recursive=True,
+                          event_filter=list(changes))  # not opened, not read
+        observer.start()
+        return observer
+
+    # a subfolder that vanishes while the watches are set up fails it once: file events
+    # are tried again before polling is taken for good (the inotify watch limit fails
+    # every time)
+    for attempt in range(0 if polling else EVENT_TRIES):
         try:
-            observer.schedule(Handler(), str(config.seeds), recursive=True,
-                              event_filter=list(changes))  # not opened, not read
-            observer.start()
-            return observer
-        except OSError as exc:  # e.g. the inotify watch limit: fall back to polling
+            return started(Observer)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT and config.seeds.is_dir() and \
+                    attempt + 1 < EVENT_TRIES:
+                continue
             log.warning("file events unavailable (%s); polling instead", exc)
-    raise SearchdError(f"cannot watch {config.seeds}")
+            break
+    try:
+        return started(poller)
+    except OSError as exc:
+        raise SearchdError(f"cannot watch {config.seeds} ({exc})") from exc
 
 
 def _stat_not_into_linked_folders(path: str) -> os.stat_result:
