@@ -35,6 +35,7 @@ from .suggest import (
     near_words,
     typo_edits,
 )
+from .syntax import exclusions, is_free_text
 
 # Function words: dropped from a query unless all its words are such (then nothing would
 # be left) or they stand in a phrase. The index's stop words (analysis/stopwords.py) plus
@@ -248,6 +249,27 @@ class Planner:
         own, parts = self._analysed(word)
         return WordClause(word, self.fields.terms(own), self._parts(parts),
                           inside=self._inside(own, fold(word)))
+
+    def plan_words(self, text: str) -> tuple[wq.Query, list[str]] | None:
+        """The plan of free text, or of words with words excluded by a leading minus
+        (mondmaskers -apotheek: what mondmaskers finds, less); None for other query syntax
+        (Whoosh's parser reads it)."""
+        if is_free_text(text):
+            return self.plan(text)
+        split = exclusions(text)
+        return self.excluding(*split) if split is not None else None
+
+    def excluding(self, text: str, excluded: Sequence[str]) -> tuple[wq.Query, list[str]]:
+        """The plan of text without the documents that hold any of the excluded words (in
+        any form, or as a part of a compound): what text finds, less, never more."""
+        query, notices = self.plan(text)
+        terms = [t for word in excluded for t in self._excluded_terms(word)]
+        return (wq.AndNot(query, wq.Or(terms)) if terms else query), notices
+
+    def _excluded_terms(self, written: str) -> tuple[wq.Term, ...]:
+        """The Terms of a word to exclude: its own, and as a part of compounds."""
+        own = self._own(written)
+        return self.fields.terms(own) + self._inside(own, fold(written))
 
     def pieces(self, text: str) -> list[str]:
         """The words of text as planning analyses them: a hyphenated word or one with

@@ -17,16 +17,12 @@ from .documents import read_regular
 from .errors import ConfigError, QueryError, SeedError
 from .schema import BODY, LEAD, SEARCH_FIELDS, TITLE
 from .storage import repair_parser, use_gapped_phrases
+from .syntax import MINUS, OPERATORS, PLUS
 
 MAX_SYNONYMS_BYTES = 4 * 1024 * 1024
 
-# "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not, nor
-# does the Dutch elision hyphen after en/of/tot ("herstelexamens en -onderzoeken").
-_MINUS = r"(?<![^\s(])(?<!\ben )(?<!\bof )(?<!\btot )(?<!,)-(?=[^\s-])"
-_PLUS = r"(?<![^\s(])\+(?=[^\s+])"
 _QUOTED = re.compile(r'"[^"]*"?')
 _PLAIN = re.compile(r"\s*[^\W_]+(?:\s+[^\W_]+)*\s*")
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,7 @@ def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.
     parser.remove_plugin_class(qparser.EveryPlugin)
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>title|body):"))
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=PLUS, minusexpr=MINUS))
     use_gapped_phrases(parser)  # "minister van Justitie": the gap of `van` kept
     return parser
 
@@ -133,22 +129,9 @@ def parse_query(parser: qparser.QueryParser, text: str,
     return (plain_words(parser, plain) if plain.strip() else wq.NullQuery), notices
 
 
-# Query syntax, except what reads as punctuation when no operator is around: parentheses
-# (grouping without operators changes nothing) and a question mark that ends a word.
-_SYNTAX = re.compile(r'["*^\[\]{}~\\]|\b(?:title|body):|\?(?=\w)|(?<![\w?])\?|'
-                     + _MINUS + "|" + _PLUS)
-
-
-def is_free_text(text: str) -> bool:
-    """True for text without query syntax (quotes, operators, patterns, fields, +/-):
-    words and punctuation, as people type them or as a title reads ("Hoeveel
-    asielzoekers?", "De FPIM (Federale Participatiemaatschappij)")."""
-    return not _SYNTAX.search(text) and not _OPERATORS.intersection(text.split())
-
-
 def _is_plain(text: str) -> bool:
     """True for words of letters and digits only, none of them an operator."""
-    return bool(_PLAIN.fullmatch(text)) and not _OPERATORS.intersection(text.split())
+    return bool(_PLAIN.fullmatch(text)) and not OPERATORS.intersection(text.split())
 
 
 def plain_words(parser: qparser.QueryParser, text: str) -> wq.Query:

@@ -28,7 +28,7 @@ from .index import current_indexname, open_index
 from .missing import absent_notices, in_some_body, with_missing
 from .parts import DocumentView, count_parts, part_bound, part_of
 from .plan import FieldSet, Planner, WordsQuery, correct
-from .query import build_parser, check_query, is_free_text, load_synonyms, parse_query, query_terms
+from .query import build_parser, check_query, load_synonyms, parse_query, query_terms
 from .ranking import rank
 from .requests import check_paging, check_sort, month_range
 from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
@@ -41,6 +41,7 @@ from .snippets import (
     vector_spans,
 )
 from .suggest import LazyTables, complete, suggest, word_tables
+from .syntax import is_free_text
 
 T = TypeVar("T")
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
@@ -130,8 +131,9 @@ class IndexView:
         cut down to what one search may cost, with a notice for every cut. Free text
         (words, no query syntax) becomes a WordsQuery (plan.py)."""
         expanded = synonyms.expand(text) if synonyms else text
-        if self.planner is not None and is_free_text(expanded):
-            return self.planner.plan(expanded)
+        planned = self.planner.plan_words(expanded) if self.planner is not None else None
+        if planned is not None:  # free text, or words and -words
+            return planned
         q, notices = parse_query(self.parser, text, synonyms)
         bounded, cuts = bound_query(q, self.searcher.reader())
         return bounded, notices + cuts

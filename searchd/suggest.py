@@ -23,11 +23,12 @@ from .analysis.stopwords import STOP_WORDS
 from .cache import SizedLRU
 from .schema import WORDS
 from .storage import field_terms, word_list
+from .syntax import OPERATORS
 
 FIELD = WORDS
 _WORD = re.compile(r"(?<![\w:])[^\W\d_]{3,}(?![\w:*])")
 _LAST_WORD = re.compile(r"[^\W\d_]+$")
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+
 RARE = 2          # a word in fewer documents than this may be misspelled
 BETTER = 5        # a suggestion must be in this many times as many documents
 _CACHED_SEGMENTS = 64
@@ -324,7 +325,7 @@ def better_spelling(tables: Sequence[WordTable], word: str,
     """A much more frequent word of the index within a small edit distance, or None (also
     when the word would need a look-up and allowed() says no more)."""
     folded = fold(word)
-    if word in _OPERATORS or folded in STOP_WORDS:
+    if word in OPERATORS or folded in STOP_WORDS:
         return None
     seen = doc_count(tables, folded)
     if seen >= RARE or not allowed():

@@ -199,3 +199,15 @@ def test_each_hit_names_the_words_it_lacks(engine: Engine) -> None:
     assert [h.missing for h in both.hits if h.id == "justitie.txt"] == [()]
     assert "missing" in both.hits[0].to_dict()
     assert engine.search("gevangenissen").hits[0].missing == ()  # one word: nothing to say
+
+
+def test_an_exclusion_never_adds_results_and_keeps_the_planners_features(
+        engine: Engine) -> None:
+    """`mondmaskers -apotheek` found 183 documents and `mondmaskers` 157: one `-` sent the
+    whole query through Whoosh's parser, without typo tolerance, compounds or lemmas."""
+    plain = set(ids(engine, "gezinnen"))
+    less = set(ids(engine, "gezinnen -hereniging"))
+    assert less < plain and "verlaging.txt" in less
+    assert not less & set(ids(engine, "gezinshereniging"))  # the part excluded too
+    assert set(ids(engine, "gezinen -lening")) <= set(ids(engine, "gezinen"))  # typo kept
+    assert "aflossen.txt" not in ids(engine, "gezinnen -leningen")  # any form excluded

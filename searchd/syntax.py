@@ -1,0 +1,42 @@
+"""How a query is written: whether a text is free text (words, as people type them) or uses
+query syntax (quotes, operators, patterns, fields, +/-), and its words excluded with a
+leading minus. Read by the planner (plan.py) and the parser (query.py) alike."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["MINUS", "OPERATORS", "PLUS", "exclusions", "is_free_text"]
+
+# "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not, nor
+# does the Dutch elision hyphen after en/of/tot ("herstelexamens en -onderzoeken").
+MINUS = r"(?<![^\s(])(?<!\ben )(?<!\bof )(?<!\btot )(?<!,)-(?=[^\s-])"
+PLUS = r"(?<![^\s(])\+(?=[^\s+])"
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+# Query syntax, except what reads as punctuation when no operator is around: parentheses
+# (grouping without operators changes nothing) and a question mark that ends a word.
+_SYNTAX = re.compile(r'["*^\[\]{}~\\]|\b(?:title|body):|\?(?=\w)|(?<![\w?])\?|'
+                     + MINUS + "|" + PLUS)
+
+
+def is_free_text(text: str) -> bool:
+    """True for text without query syntax (quotes, operators, patterns, fields, +/-):
+    words and punctuation, as people type them or as a title reads ("Hoeveel
+    asielzoekers?", "De FPIM (Federale Participatiemaatschappij)")."""
+    return not _SYNTAX.search(text) and not OPERATORS.intersection(text.split())
+
+
+_EXCLUDED = re.compile(MINUS + r"([^\W_][\w'’-]*)")
+
+
+def exclusions(text: str) -> tuple[str, list[str]] | None:
+    """(the text without its -words, the words excluded) when text is free text apart from
+    words excluded with a leading minus (mondmaskers -apotheek); None otherwise."""
+    excluded = [m.group(1) for m in _EXCLUDED.finditer(text)]
+    rest = _EXCLUDED.sub(" ", text)
+    if not excluded or not rest.strip() or not is_free_text(rest):
+        return None
+    return rest, excluded
+
+
