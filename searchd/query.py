@@ -17,7 +17,7 @@ from .documents import read_regular
 from .errors import ConfigError, QueryError, SeedError
 from .schema import BODY, LEAD, SEARCH_FIELDS, TITLE
 from .storage import repair_parser, use_gapped_phrases
-from .syntax import MINUS, OPERATORS, PLUS
+from .syntax import FIELD_ALIASES, FIELD_PREFIX, MINUS, OPERATORS, PLUS
 
 MAX_SYNONYMS_BYTES = 4 * 1024 * 1024
 
@@ -92,8 +92,8 @@ def check_query(text: str) -> str:
 
 
 def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.QueryParser:
-    """Words (OR; more matches rank higher), "phrases", AND/OR/NOT, +word/-word,
-    title:/body:, word* prefixes."""
+    """Words (OR; more matches rank higher), "phrases", AND/OR/NOT (EN/OF/NIET), +word/-word,
+    title:/body: (titel:/tekst:), word* prefixes."""
     boosts = {TITLE: title_boost, BODY: 1.0, LEAD: lead_boost}
     parser = qparser.MultifieldParser([f for f in SEARCH_FIELDS if boosts[f] > 0], schema,
                                       fieldboosts=boosts, group=qparser.OrGroup.factory(0.9))
@@ -103,8 +103,14 @@ def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.
     parser.remove_plugin_class(qparser.RangePlugin)
     parser.remove_plugin_class(qparser.EveryPlugin)
     parser.remove_plugin_class(qparser.FieldsPlugin)
-    parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>title|body):"))
+    parser.add_plugin(qparser.FieldsPlugin(expr=FIELD_PREFIX))
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))  # titel:, tekst:
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=PLUS, minusexpr=MINUS))
+    # the operators in Dutch too, in capitals (rare so in Dutch text: OF 0, NIET 0 and EN 6
+    # times in 8,000 Chamber questions)
+    parser.replace_plugin(qparser.OperatorsPlugin(
+        And=r"(?<=\s)(?:AND|EN)(?=\s)", Or=r"(?<=\s)(?:OR|OF)(?=\s)",
+        Not=r"(^|(?<=(\s|[()])))(?:NOT|NIET)(?=\s)"))
     use_gapped_phrases(parser)  # "minister van Justitie": the gap of `van` kept
     return parser
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MINUS", "OPERATORS", "PLUS", "exclusions", "is_free_text"]
+__all__ = ["FIELD_ALIASES", "FIELD_PREFIX", "MINUS", "OPERATORS", "PLUS", "exclusions",
+           "is_free_text"]
 
 # "-word" excludes a word, but a hyphen inside a word ("KBC-aandeel") or alone does not, nor
 # does the Dutch elision hyphen after en/of/tot ("herstelexamens en -onderzoeken").
 MINUS = r"(?<![^\s(])(?<!\ben )(?<!\bof )(?<!\btot )(?<!,)-(?=[^\s-])"
 PLUS = r"(?<![^\s(])\+(?=[^\s+])"
-OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "EN", "OF", "NIET"}
+FIELD_ALIASES = {"title": ["titel"], "body": ["tekst"]}  # the Dutch names of the fields
+FIELD_PREFIX = r"(?P<text>title|body|titel|tekst):"
 
 # Query syntax, except what reads as punctuation when no operator is around: parentheses
 # (grouping without operators changes nothing) and a question mark that ends a word.
-_SYNTAX = re.compile(r'["*^\[\]{}~\\]|\b(?:title|body):|\?(?=\w)|(?<![\w?])\?|'
+_SYNTAX = re.compile(r'["*^\[\]{}~\\]|\b(?:title|body|titel|tekst):|\?(?=\w)|(?<![\w?])\?|'
                      + MINUS + "|" + PLUS)
 
 
@@ -27,12 +30,13 @@ def is_free_text(text: str) -> bool:
     return not _SYNTAX.search(text) and not OPERATORS.intersection(text.split())
 
 
-_EXCLUDED = re.compile(MINUS + r"([^\W_][\w'’-]*)")
+_EXCLUDED = re.compile(f"(?:{MINUS}|(?<![^\\s(])(?:NOT|NIET)\\s+)" + r"([^\W_][\w'’-]*)")
 
 
 def exclusions(text: str) -> tuple[str, list[str]] | None:
     """(the text without its -words, the words excluded) when text is free text apart from
-    words excluded with a leading minus (mondmaskers -apotheek); None otherwise."""
+    words excluded with a leading minus or NOT/NIET (mondmaskers -apotheek, mondmaskers
+    NIET apotheek); None otherwise."""
     excluded = [m.group(1) for m in _EXCLUDED.finditer(text)]
     rest = _EXCLUDED.sub(" ", text)
     if not excluded or not rest.strip() or not is_free_text(rest):

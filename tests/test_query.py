@@ -61,3 +61,21 @@ def test_plain_words_are_parsed_as_whoosh_parses_them(words: list[str], space: s
                                   "auto's", "a_b", ""])
 def test_query_syntax_goes_to_whoosh_s_parser(text: str) -> None:
     assert not _is_plain(text)
+
+
+def test_dutch_operators_and_field_names(built) -> None:  # type: ignore[no-untyped-def]
+    """`mondmaskers EN apotheek` gave 217 hits and AND 5; `mondmaskers NOT apotheek` more
+    than `mondmaskers`; `titel:` was ignored."""
+    from searchd.search import Engine
+
+    engine = Engine(built)
+
+    def found(text: str) -> set[str]:
+        return {h.id for h in engine.search(text, limit=100).hits}
+
+    assert found("stad EN strijders") == found("stad AND strijders") == {"kat.txt"}
+    assert found("stad OF begroting") == found("stad OR begroting")
+    assert found("stad NIET fietsen") == found("stad NOT fietsen") == found("stad -fietsen")
+    assert found("stad NIET fietsen") <= found("stad")
+    assert found("titel:begroting") == found("title:begroting") == {"sub/begroting.txt"}
+    assert found("tekst:strijders") == {"kat.txt"}
