@@ -43,7 +43,8 @@ class WhooshTitle2(engines.StockWhoosh):
         from whoosh import index
         from whoosh.qparser import MultifieldParser, OrGroup
 
-        self.ix = index.open_dir(str(folder))
+        # (its schema given: searchd's unpickler refuses stock Whoosh's analyzer classes)
+        self.ix = index.open_dir(str(folder), schema=self._schema())
         self.parser = MultifieldParser(["title", "body"], self.ix.schema, group=OrGroup,
                                        fieldboosts={"title": 2.0})
         self.searcher = self.ix.searcher()
