@@ -135,7 +135,7 @@ class _progress_bar:
             self.bar.__exit__(None, None, None)
 
 
-@main.command("search")
+@main.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query", required=False)
 @paging_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -146,10 +146,14 @@ class _progress_bar:
 def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
                since: str | None, until: str | None, sort: str, as_json: bool,
                queries: Any) -> None:
-    """Search the index for QUERY."""
+    """Search the index for QUERY (a query that starts with "-" is taken as one too:
+    searchd search -fiets)."""
     from .evaluation import trec_run
     from .search import Engine
 
+    if queries is not None and (query or as_json):
+        raise click.UsageError("--queries runs a file of queries and prints TREC run lines; "
+                               "give it without a QUERY and without --json")
     engine = Engine(config)
     if queries is not None:
         for line in trec_run(engine, queries, limit or 10, since=since, until=until, sort=sort):

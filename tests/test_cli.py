@@ -215,3 +215,17 @@ def test_a_snapshot_folder_named_with_escape_codes_is_echoed_escaped(
     destination = tmp_path / "snap\x1b]0;OWNED\x07"
     result = run(runner, built, "snapshot", str(destination))
     assert "\x1b" not in result.output and "\\x1b]0;OWNED\\x07" in result.output
+
+
+def test_a_query_that_starts_with_a_minus_and_batch_options_that_clash(
+        runner: CliRunner, built: Config, tmp_path: Path) -> None:
+    """`searchd search -fiets` was "No such option '-f'"; `--queries F --json` printed TREC
+    lines and ignored --json."""
+    result = run(runner, built, "search", "-fiets")
+    assert "results for '-fiets'" in result.output
+    queries = tmp_path / "q.tsv"
+    queries.write_text("1\tfiets\n", encoding="utf-8")
+    clash = run(runner, built, "search", "--queries", str(queries), "--json", ok=False)
+    assert "without --json" in clash.output
+    clash = run(runner, built, "search", "stad", "--queries", str(queries), ok=False)
+    assert "without a QUERY" in clash.output
