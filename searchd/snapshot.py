@@ -269,11 +269,28 @@ def restore(config: Config, source: Path) -> SnapshotInfo:
     return info
 
 
+def _check_counts(folder: Path, name: str, gen: int) -> None:
+    """ValueError unless every segment of the index counts no more documents than its files
+    have bytes (a signed table of contents that said 10**12 documents stopped every worker
+    from starting: each allocated arrays of that many entries)."""
+    from whoosh.index import TOC
+
+    from .storage.files import DurableStorage
+
+    storage = DurableStorage(str(folder))
+    for segment in TOC.read(storage, name, gen).segments:
+        size = sum((folder / f).stat().st_size for f in segment.list_files(storage))
+        if not 0 <= segment.doc_count_all() <= size:
+            raise ValueError(f"a segment counts {segment.doc_count_all()} documents in "
+                             f"{size} bytes of files")
+
+
 def _install(config: Config, source: Path, info: SnapshotInfo, staging: Path) -> None:
     """Under the write lock: make the checked copy in staging a new index and activate it."""
     name = f"ix{time.time_ns():x}"
     try:
         clone.clone(staging, info.indexname, info.generation, config.index, name, link=True)
+        _check_counts(staging, info.indexname, info.generation)
         manifest.copy(staging, info.indexname, config.index, name)
     except BaseException as exc:
         for leftover in config.index.glob(f"*{name}*"):

@@ -30,7 +30,8 @@ def is_free_text(text: str) -> bool:
     return not _SYNTAX.search(text) and not OPERATORS.intersection(text.split())
 
 
-_EXCLUDED = re.compile(f"(?:{MINUS}|(?<![^\\s(])(?:NOT|NIET)\\s+)" + r"([^\W_][\w'’-]*)")
+_EXCLUDED = re.compile(f"(?:{MINUS}|(?<![^\\s(])(?:NOT|NIET)\\s+)"
+                       + r"([^\W_][\w'’-]*)(?![\w'’:-])")
 
 
 def exclusions(text: str) -> tuple[str, list[str]] | None:
@@ -38,7 +39,7 @@ def exclusions(text: str) -> tuple[str, list[str]] | None:
     words excluded with a leading minus or NOT/NIET (mondmaskers -apotheek, mondmaskers
     NIET apotheek); None otherwise."""
     excluded = [m.group(1) for m in _EXCLUDED.finditer(text)]
-    rest = _EXCLUDED.sub(" ", text)
+    rest = _EXCLUDED.sub(" ", text)  # (a field, -titel:woord, stays: the parser reads it)
     if not excluded or not rest.strip() or not is_free_text(rest):
         return None
     return rest, excluded

@@ -440,3 +440,44 @@ def test_a_snapshot_json_nested_a_million_deep_is_refused_in_one_line(
     (info.path / snapshot.INFO_FILE).write_text("[" * 1_000_000 + "]" * 1_000_000)
     with pytest.raises(SearchdError, match="not a searchd snapshot"):
         snapshot.restore(built, info.path)
+
+
+def test_pickled_allocations_share_one_budget_per_pickle() -> None:
+    """Sixty bytearrays of 16 MB each, in a table of contents of 2 KB, took 1 GB."""
+    import pickle
+
+    from searchd.storage import unpickle
+
+    many = pickle.dumps([_Made(bytearray, 8 << 20) for _ in range(10)], 4)
+    assert len(many) < 1000
+    with pytest.raises(pickle.UnpicklingError, match="more memory"):
+        unpickle.loads(many)
+    assert len(unpickle.loads(pickle.dumps([_Made(bytearray, 1000)] * 3, 4))[0]) == 1000
+
+
+def test_a_signed_table_of_contents_that_counts_too_many_documents_is_refused(
+        built: Config, tmp_path: Path) -> None:
+    """A segment said to hold 10**12 documents: the restore succeeded, and no worker could
+    start again (each allocated arrays of that many entries)."""
+    import json
+
+    from whoosh.index import TOC
+
+    from searchd.storage.files import DurableStorage
+
+    info = snapshot.take(built, tmp_path / "snap")
+    storage = DurableStorage(str(info.path))
+    toc = TOC.read(storage, info.indexname, info.generation)
+    for segment in toc.segments:
+        segment._doccount = 10**12
+    toc_file = info.path / TOC._filename(info.indexname, info.generation)
+    toc_file.unlink()
+    toc.write(storage, info.indexname)
+    meta = json.loads((info.path / snapshot.INFO_FILE).read_text())
+    meta["files"][toc_file.name] = [toc_file.stat().st_size, snapshot._checksum(toc_file)]
+    (info.path / snapshot.INFO_FILE).write_text(json.dumps(meta))
+    _signed_again(built, info)
+    before = answers(built)
+    with pytest.raises(SearchdError, match="counts 1000000000000 documents"):
+        snapshot.restore(built, info.path)
+    assert answers(built) == before

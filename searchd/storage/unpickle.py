@@ -43,41 +43,47 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset({
 })
 
 
-MAX_MADE = 16 * 1024 * 1024  # bytes a pickled call to an allowed builtin may make
-
-
-def _sized_bytearray(*args: Any) -> bytearray:
-    """bytearray(), refusing a size beyond MAX_MADE (bytearray(2**31) took 19 GB)."""
-    if args and isinstance(args[0], int) and args[0] > MAX_MADE or \
-            args and isinstance(args[0], (str, bytes)) and len(args[0]) > MAX_MADE:
-        raise pickle.UnpicklingError("the index asks for a huge bytearray; refused")
-    return bytearray(*args)
-
-
-def _sized_encode(text: Any, *args: Any) -> Any:
-    """codecs.encode(), refusing text of more than MAX_MADE characters."""
-    import codecs
-
-    if isinstance(text, str) and len(text) > MAX_MADE:
-        raise pickle.UnpicklingError("the index asks for a huge string; refused")
-    return codecs.encode(text, *args)
-
-
-# the allowed callables that make something of a size their arguments choose (int is not
-# one: Python refuses a text of more than 4,300 digits, and a defaultdict(int) of the
-# index must pickle again as builtins.int)
-_SIZED = {("builtins", "bytearray"): _sized_bytearray, ("_codecs", "encode"): _sized_encode}
+MAX_MADE = 64 * 1024 * 1024  # bytes the pickled calls of one pickle may make, together
 
 
 class SafeUnpickler(pickle.Unpickler):
-    """pickle's (C) unpickler, resolving only the globals in ALLOWED (those that make
-    something of a size the pickle chooses, with a bound on it)."""
+    """pickle's (C) unpickler, resolving only the globals in ALLOWED; those that make
+    something of a size the pickle chooses (bytearray, codecs.encode) share a budget of
+    MAX_MADE bytes per pickle (bytearray(2**31) took 19 GB; sixty of 16 MB, 1 GB)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        super().__init__(file)
+        self._made = 0
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in ALLOWED:
             raise pickle.UnpicklingError(
                 f"the index names {module}.{name}, which searchd never writes; refused")
-        return _SIZED.get((module, name)) or super().find_class(module, name)
+        if (module, name) == ("builtins", "bytearray"):
+            return self._bytearray
+        if (module, name) == ("_codecs", "encode"):
+            return self._encode
+        return super().find_class(module, name)
+
+    def _spend(self, size: int) -> None:
+        """Count size bytes against the pickle's budget; refuse past it."""
+        self._made += size
+        if self._made > MAX_MADE:
+            raise pickle.UnpicklingError("the index asks for more memory than an index's "
+                                         "pickle ever needs; refused")
+
+    def _bytearray(self, *args: Any) -> bytearray:
+        if args and isinstance(args[0], int):
+            self._spend(args[0])
+        elif args and isinstance(args[0], (str, bytes)):
+            self._spend(len(args[0]))
+        return bytearray(*args)
+
+    def _encode(self, text: Any, *args: Any) -> Any:
+        import codecs
+
+        self._spend(len(text) if isinstance(text, str) else 0)
+        return codecs.encode(text, *args)
 
 
 def load(file: IO[bytes]) -> Any:
