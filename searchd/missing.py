@@ -56,7 +56,8 @@ def with_missing(searcher: Any, q: Any, hits: list[H], docnums: Sequence[int]) -
     lacking: list[list[str]] = [[] for _ in hits]
     for clause in q.clauses:
         for i in np.flatnonzero(~held(leaves, clause, len(hits))).tolist():
-            lacking[i].append(clause.word)
+            if clause.word not in lacking[i]:  # (a word typed twice is named once)
+                lacking[i].append(clause.word)
     return [replace(hit, missing=tuple(words)) if words else hit  # type: ignore[type-var]
             for hit, words in zip(hits, lacking)]
 
@@ -76,7 +77,9 @@ def absent_notices(searcher: Any, q: Any) -> list[str]:
         instead = (f"; searched as {' + '.join(parts)}" if parts else
                    f"; searched as {', '.join(t.word for t in clause.typos)}"
                    if clause.typos else "")
-        notices.append(f"{clause.word}: in no document{instead}")
+        notice = f"{clause.word}: in no document{instead}"
+        if notice not in notices:
+            notices.append(notice)
     if len(notices) > MAX_NOTICES:  # (a query of many made-up words)
         words = [n.split(":", 1)[0] for n in notices]
         return [f"{', '.join(words[:MAX_NOTICES])} and {len(words) - MAX_NOTICES} more "

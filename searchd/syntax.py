@@ -27,7 +27,18 @@ def is_free_text(text: str) -> bool:
     """True for text without query syntax (quotes, operators, patterns, fields, +/-):
     words and punctuation, as people type them or as a title reads ("Hoeveel
     asielzoekers?", "De FPIM (Federale Participatiemaatschappij)")."""
-    return not _SYNTAX.search(text) and not OPERATORS.intersection(text.split())
+    return not _SYNTAX.search(text) and not OPERATORS.intersection(_operator_places(text))
+
+
+def _operator_places(text: str) -> list[str]:
+    """The words of text that stand where an operator could: between two words, or (NOT,
+    NIET) before one. A lone operator at either end ("minister EN") is only a word."""
+    words = text.split()
+    return [w for i, w in enumerate(words)
+            if 0 < i < len(words) - 1 or (i == 0 < len(words) - 1 and w in _UNARY)]
+
+
+_UNARY = {"NOT", "NIET"}
 
 
 _EXCLUDED = re.compile(f"(?:{MINUS}|(?<![^\\s(])(?:NOT|NIET)\\s+)"
@@ -40,7 +51,8 @@ def exclusions(text: str) -> tuple[str, list[str]] | None:
     NIET apotheek); None otherwise."""
     excluded = [m.group(1) for m in _EXCLUDED.finditer(text)]
     rest = _EXCLUDED.sub(" ", text)  # (a field, -titel:woord, stays: the parser reads it)
-    if not excluded or not rest.strip() or not is_free_text(rest):
+    if not excluded or not rest.strip() or not is_free_text(rest) or \
+            OPERATORS.intersection(rest.split()):  # (stad AND NOT fietsen: the parser's)
         return None
     return rest, excluded
 

@@ -199,6 +199,9 @@ def test_each_hit_names_the_words_it_lacks(engine: Engine) -> None:
     assert [h.missing for h in both.hits if h.id == "justitie.txt"] == [()]
     assert "missing" in both.hits[0].to_dict()
     assert engine.search("gevangenissen").hits[0].missing == ()  # one word: nothing to say
+    twice = engine.search("zeppelinwerf gevangenissen zeppelinwerf")
+    assert all(h.missing.count("zeppelinwerf") <= 1 for h in twice.hits)
+    assert sum(n.startswith("zeppelinwerf:") for n in twice.notices) == 1
 
 
 def test_an_exclusion_never_adds_results_and_keeps_the_planners_features(

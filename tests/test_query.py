@@ -78,6 +78,8 @@ def test_dutch_operators_and_field_names(built) -> None:  # type: ignore[no-unty
     assert found("stad NIET fietsen") == found("stad NOT fietsen") == found("stad -fietsen")
     assert found("stad NIET fietsen") <= found("stad")
     assert found("titel:begroting") == found("title:begroting") == {"sub/begroting.txt"}
+    # a lone operator at either end is a word (`minister EN` found 534 of 576)
+    assert found("stad EN") == found("OF stad") == found("stad")
     # an excluded field is read by the parser (the letters before ":" were excluded)
     assert found("stad -titel:fietsen") <= found("stad")
     assert found("stad NIET titel:fietsen") <= found("stad")
