@@ -97,27 +97,14 @@ def main() -> None:
     print(f"{len(compounds)} compounds absent from {len(docs)} documents; true documents a "
           f"compound: median {statistics.median(len(t) for *_, t in compounds):.0f}")
     with tempfile.TemporaryDirectory() as scratch:
-        searchd, whoosh = engines.Searchd(), engines.StockWhoosh()
-        for engine in (searchd, whoosh):
-            folder = Path(scratch) / engine.name
-            folder.mkdir()
-            engine.build(args.corpus, folder)
-            engine.open(args.corpus, folder)
-
-        def ask_searchd(text: str) -> list[str]:
-            return [h.id for h in searchd.engine.search(text, limit=TOP, snippets=False,
-                                                        facets=False).hits]
-
-        def ask_whoosh(text: str) -> list[str]:
-            return [h["id"] for h in whoosh.searcher.search(whoosh.parser.parse(text),
-                                                            limit=TOP)]
-
+        asks = engines.searchd_and_whoosh(args.corpus, Path(scratch), TOP)
+        ask_searchd = asks[0][1]
         if args.show:
             for word, parts, truth in compounds:
                 hits = ask_searchd(word)
                 share = len(set(hits) & truth) / min(TOP, len(truth))
                 print(f"  {share:4.2f}  {word} = {' + '.join(parts)}  ({len(truth)} true)")
-        for name, ask in (("searchd", ask_searchd), ("whoosh", ask_whoosh)):
+        for name, ask in asks:
             share, empty = measure(ask, compounds)
             print(f"{name:>8}: top-{TOP} filled by documents with every part {share:.3f}   "
                   f"no result for {empty} of {len(compounds)}")

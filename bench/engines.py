@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,6 +262,28 @@ class Fts5(Engine):
 
 ENGINES: dict[str, type[Engine]] = {e.name: e for e in (Searchd, SearchdOneProcess, StockWhoosh,
                                                          Tantivy, Fts5)}
+
+
+def searchd_and_whoosh(corpus: Path, scratch: Path, depth: int
+                       ) -> list[tuple[str, Callable[[str], list[str]]]]:
+    """searchd and stock Whoosh, each built over corpus in a folder of scratch, as
+    (name, a function from a query to the ids of its first depth hits)."""
+    searchd, whoosh = Searchd(), StockWhoosh()
+    for engine in (searchd, whoosh):
+        folder = scratch / engine.name
+        folder.mkdir()
+        engine.build(corpus, folder)
+        engine.open(corpus, folder)
+
+    def ask_searchd(text: str) -> list[str]:
+        return [h.id for h in searchd.engine.search(text, limit=depth, snippets=False,
+                                                    facets=False).hits]
+
+    def ask_whoosh(text: str) -> list[str]:
+        return [h["id"] for h in whoosh.searcher.search(whoosh.parser.parse(text),
+                                                        limit=depth)]
+
+    return [("searchd", ask_searchd), ("whoosh", ask_whoosh)]
 
 
 def available(name: str) -> str | None:

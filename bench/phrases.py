@@ -89,22 +89,7 @@ def main() -> None:
     print(f"{len(phrases)} phrases from {len(docs)} documents; true documents a phrase: "
           f"median {statistics.median(len(t) for t in truth):.0f}, max {max(map(len, truth))}")
     with tempfile.TemporaryDirectory() as scratch:
-        searchd, whoosh = engines.Searchd(), engines.StockWhoosh()
-        for engine in (searchd, whoosh):
-            folder = Path(scratch) / engine.name
-            folder.mkdir()
-            engine.build(args.corpus, folder)
-            engine.open(args.corpus, folder)
-
-        def ask_searchd(text: str) -> list[str]:
-            return [h.id for h in searchd.engine.search(text, limit=DEPTH, snippets=False,
-                                                        facets=False).hits]
-
-        def ask_whoosh(text: str) -> list[str]:
-            return [h["id"] for h in whoosh.searcher.search(whoosh.parser.parse(text),
-                                                            limit=DEPTH)]
-
-        for name, ask in (("searchd", ask_searchd), ("whoosh", ask_whoosh)):
+        for name, ask in engines.searchd_and_whoosh(args.corpus, Path(scratch), DEPTH):
             recall, precision = measure(ask, phrases, truth)
             print(f"{name:>8}: recall@{DEPTH} {recall:.3f}   precision@10 {precision:.3f}")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -180,6 +183,31 @@ def test_costly_queries_wait_for_a_slot_and_plain_ones_do_not(engine: Engine) ->
     assert again.status_code == 200
 
 
+@contextmanager
+def slot_held_elsewhere() -> Iterator[None]:
+    """Another thread holds the process's costly slot for the block (as a costly search
+    running meanwhile would)."""
+    import threading
+
+    from searchd import budget
+
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with budget.costly_slot():
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join()
+
+
 def _count_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The words looked up for near spellings (typos and "Bedoelde u" alike)."""
     import searchd.suggest as suggest
@@ -216,31 +244,17 @@ def test_more_unknown_words_than_the_free_lookups_need_the_costly_slot(
     and 16 clients sending twelve of them made /healthz take 776 ms at p95). While another
     search holds the process's costly slot, one of more unknown words is refused at once,
     with nothing looked up; one of FREE_LOOKUPS unknown words is answered."""
-    import threading
 
     from searchd import budget
     from searchd.errors import BusyError
 
     looked = _count_lookups(monkeypatch)
-    held, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        with budget.costly_slot():
-            held.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    held.wait(5)
-    try:
+    with slot_held_elsewhere():
         made_up = ["stadfietsenstrijderskat", "katstadstrijdersfietsen", "fietsenkatstadheroverd"]
         with pytest.raises(BusyError):
             engine.search(" ".join(made_up))
         assert looked == []
         result = engine.search(" ".join(made_up[:budget.FREE_LOOKUPS]) + " stad fietsen")
-    finally:
-        release.set()
-        thread.join()
     assert len(looked) == budget.FREE_LOOKUPS and result.total >= 1
 
 
@@ -348,25 +362,10 @@ def test_a_search_of_many_words_takes_the_costly_slot(engine: Engine) -> None:
 def test_chains_and_giant_words_need_the_costly_slot(engine: Engine, text: str) -> None:
     """Words joined by hyphens or apostrophes passed as one word outside the costly slot:
     16 clients made a plain search take 0.7-1.6 s at p95."""
-    import threading
 
-    from searchd import budget
     from searchd.errors import BusyError
 
-    held, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        with budget.costly_slot():
-            held.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    held.wait(5)
-    try:
+    with slot_held_elsewhere():
         with pytest.raises(BusyError):
             engine.search(text)
         assert engine.search("stad-fietsen").total >= 0  # a hyphenated word stays cheap
-    finally:
-        release.set()
-        thread.join()
