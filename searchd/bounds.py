@@ -20,7 +20,9 @@ from typing import Any
 from whoosh import query as wq
 
 from . import storage
-from .plan import WordsQuery
+from .analysis.lemmas import PART_MARK
+from .plan import Weights, WordsQuery
+from .schema import BODY
 
 MAX_QUERY_CHARS = 1000
 MAX_OPERATORS = 20      # AND, OR, NOT, ANDNOT, ANDMAYBE, REQUIRE, +word, -word, "(" together
@@ -28,6 +30,7 @@ MAX_DEPTH = 6           # nested parentheses
 MIN_PREFIX = 2          # letters before a * or ? in a pattern
 MAX_PATTERNS = 5        # words with * or ? in one query
 MAX_EXPANSIONS = 20     # words a pattern is searched as
+INSIDE = Weights().inside  # a prefix matched by a part of a compound, as a word is
 MAX_SCANNED = 20_000    # words of the index a pattern may run through
 MAX_PHRASES = 5         # "phrases" in one query
 MAX_PHRASE_POSITIONS = 200_000  # positions of a phrase's words in the index (~2 us each)
@@ -113,7 +116,14 @@ class _Bounder:
             return wq.NullQuery
         if not self._admit(self.patterns, shown, MAX_PATTERNS, "patterns"):
             return wq.NullQuery
-        return _top_expansions(leaf, self.reader, shown, self.note)
+        found = _top_expansions(leaf, self.reader, shown, self.note)
+        if not isinstance(leaf, wq.Prefix) or leaf.text.startswith(PART_MARK):
+            return found
+        # the words it starts as parts of compounds too, as a word typed in full finds
+        # them (mondmask* finds what mondmaskers finds: stoffen mondmaskers, FFP2-maskers)
+        inside = wq.Prefix(leaf.fieldname, PART_MARK + leaf.text, boost=leaf.boost * INSIDE)
+        parts = _top_expansions(inside, self.reader, shown, self.note)
+        return wq.Or([q for q in (found, parts) if q is not wq.NullQuery]).normalize()
 
     def _phrase(self, phrase: wq.Phrase) -> wq.Query:
         """A phrase as it is; as words that must all occur when checking the order of
@@ -169,6 +179,21 @@ def _top_expansions(leaf: Any, reader: Any, shown: str,
                        reverse=True)[:MAX_EXPANSIONS]
     terms = [wq.Term(leaf.fieldname, term_text(w), boost=leaf.boost) for w in words]
     return wq.Or(terms) if terms else wq.NullQuery
+
+
+def prefixes_as_words(q: wq.Query, planner: Any, reader: Any) -> wq.Query:
+    """q with each prefix of the body also searched as the words it starts, each as a
+    word typed in full is (its forms, compounds, parts): mondmask* finds at least what
+    mondmaskers finds. Its MAX_EXPANSIONS most frequent words, as _top_expansions."""
+    def widen(node: wq.Query) -> wq.Query:
+        if not isinstance(node, wq.Prefix) or node.fieldname != BODY or \
+                node.text.startswith(PART_MARK) or len(node.text) < MIN_PREFIX:
+            return node
+        expanded = _top_expansions(node, reader, "", lambda *_: None)
+        words = [leaf.text for leaf in expanded.leaves() if isinstance(leaf, wq.Term)]
+        clauses = [planner.clause(word) for word in words]
+        return wq.Or([node, *(WordsQuery([c]) for c in clauses if c.terms())])
+    return q.accept(widen)
 
 
 def is_simple(q: wq.Query) -> bool:

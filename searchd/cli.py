@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -21,9 +19,9 @@ import click
 from .config import Config, load_config
 from .errors import SearchdError
 from .logs import printable, printable_text
+from .terminal import print_result
 
 F = TypeVar("F", bound=Callable[..., Any])
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 LOCK_WAIT = 30.0  # seconds `searchd index` waits for a watcher's sync before giving up
 
 
@@ -141,11 +139,14 @@ class _progress_bar:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--queries", type=click.File("r", encoding="utf-8"),
               help="Batch: a file of qid<TAB>query lines; prints TREC run lines.")
+@click.option("--no-collapse", is_flag=True,
+              help="Show near-duplicates as hits of their own, not grouped under one.")
+@click.option("--explain", is_flag=True, help="Show why each hit scored as it did.")
 @click.pass_obj
 @translate_errors
 def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
                since: str | None, until: str | None, sort: str, as_json: bool,
-               queries: Any) -> None:
+               queries: Any, no_collapse: bool, explain: bool) -> None:
     """Search the index for QUERY (a query that starts with "-" is taken as one too:
     searchd search -fiets)."""
     from .evaluation import trec_run
@@ -156,49 +157,22 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
                                "give it without a QUERY and without --json")
     engine = Engine(config)
     if queries is not None:
-        for line in trec_run(engine, queries, limit or 10, since=since, until=until, sort=sort):
+        for line in trec_run(engine, queries, limit or 10, since=since, until=until, sort=sort,
+                             collapse=not no_collapse):
             click.echo(line)
         return
     if not query:
         raise click.UsageError("give a QUERY or --queries FILE")
-    result = engine.search(query, page=page, limit=limit, since=since, until=until, sort=sort)
+    result = engine.search(query, page=page, limit=limit, since=since, until=until, sort=sort,
+                           collapse=not no_collapse, explain=explain)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    _print_result(result)
+    print_result(result)
     for notice in result.notices:
         click.echo(printable(f"note: {notice}"), err=True)
     if result.suggestion:
         click.echo(f"\nBedoelde u: {printable(result.suggestion)}")
-
-
-def _print_result(result: Any) -> None:
-    """Print hits for a terminal: title, id, date, score, snippet with matches in bold."""
-    click.echo(f"{result.total} results for {result.query!r} "
-               f"(page {result.page} of {result.pages}, {result.took_ms:.1f} ms)")
-    first = (result.page - 1) * result.limit
-    for rank, hit in enumerate(result.hits, first + 1):
-        click.echo()
-        click.secho(f"{rank}. {printable(hit.title or hit.id)}", bold=True)
-        click.echo(f"   {printable(hit.id)}  {hit.month or 'no date'}  score {hit.score:.3f}")
-        click.echo("   " + terminal_snippet(hit.snippet))
-        if hit.missing:
-            click.echo(printable(f"   missing: {', '.join(hit.missing)}"))
-    years = result.facets.get("year")
-    if years:
-        click.echo("\nby year: " + ", ".join(f"{y} ({n})" for y, n in years.items()))
-
-
-def terminal_snippet(snippet_html: str) -> str:
-    """The HTML snippet as terminal text, matches in bold (anything that could act on the
-    terminal escaped)."""
-    pieces, last = [], 0
-    for mark in _MARK.finditer(snippet_html):
-        pieces.append(printable(html.unescape(snippet_html[last:mark.start()])))
-        pieces.append(click.style(printable(html.unescape(mark[1])), bold=True))
-        last = mark.end()
-    pieces.append(printable(html.unescape(snippet_html[last:])))
-    return "".join(pieces)
 
 
 @main.command("show")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .budget import check
-from .ranking import Ranked
+from .ranked import Ranked
 from .schema import BODY
 from .snippets import vector_spans
 from .storage import GappedPhrase

@@ -25,12 +25,12 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import budget, months, storage
+from . import budget, storage
 from .plan import WordClause, WordsQuery
+from .ranked import Ranked, in_months, order
 from .segments import SegmentTables, tables, term_postings
 
-SORTS = ("relevance", "newest", "oldest")
-UNDATED = months.UNDATED
+HEAD_BELOW = 0.9  # the best head-only match of a compound at most this share of the least other
 
 
 @dataclass(frozen=True)
@@ -44,38 +44,6 @@ class Matches:
     def none(cls, size: int) -> Matches:
         """No document matches."""
         return cls(np.zeros(size, dtype=bool), np.zeros(size, dtype=np.float64))
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """All matches of a query, ordered: global document numbers and scores of the first
-    `wanted` of them, how many matched, and their months (for facets)."""
-
-    total: int
-    docnums: np.ndarray
-    scores: np.ndarray
-    months: np.ndarray  # month code of every match (year * 12 + month - 1), UNDATED if none
-    matched: np.ndarray | None = None  # the document number of every match, as months
-
-    def keeping(self, kept: np.ndarray) -> Ranked:
-        """These matches less those not in kept (document numbers in order): its total,
-        page and months (facets) alike."""
-        docs = self.matched if self.matched is not None else self.docnums
-        keep = np.isin(self.docnums, kept)
-        return Ranked(len(kept), self.docnums[keep], self.scores[keep],
-                      self.months[np.isin(docs, kept)], docs[np.isin(docs, kept)])
-
-    def facets(self) -> dict[str, dict[str, int]]:
-        """{"year": {"2017": 40, ...}, "month": {"2017-11": 3, ...}}, newest first; documents
-        without a date are not counted."""
-        codes, counts = np.unique(self.months[self.months != UNDATED], return_counts=True)
-        by_year: dict[str, int] = {}
-        by_month: dict[str, int] = {}
-        for code, count in zip(codes[::-1].tolist(), counts[::-1].tolist()):
-            year = months.year_of_code(code)
-            by_month[months.text_of_code(code)] = count
-            by_year[year] = by_year.get(year, 0) + count
-        return {"year": by_year, "month": by_month}
 
 
 class _Statistics:
@@ -110,7 +78,7 @@ class _Statistics:
 
 
 @dataclass(frozen=True)
-class _Leaf:
+class Leaf:
     """One segment being searched: its searcher, the top searcher, the index's statistics
     and the segment's tables."""
 
@@ -126,7 +94,7 @@ class _Leaf:
         return self.tables.size
 
 
-def evaluate(q: wq.Query, leaf: _Leaf) -> Matches:
+def evaluate(q: wq.Query, leaf: Leaf) -> Matches:
     """The matches of q in one segment, scored as Whoosh scores them."""
     budget.check()
     if isinstance(q, type(wq.NullQuery)):
@@ -164,7 +132,7 @@ def evaluate(q: wq.Query, leaf: _Leaf) -> Matches:
     return _by_matcher(q, leaf)
 
 
-def _words(q: WordsQuery, leaf: _Leaf) -> Matches:
+def _words(q: WordsQuery, leaf: Leaf) -> Matches:
     """A free-text query: the sum of its clauses' scores, times the share of its words a
     document matches (to a power: a document with all the words ranks first; a word
     matched by one part of it counts half)."""
@@ -172,7 +140,7 @@ def _words(q: WordsQuery, leaf: _Leaf) -> Matches:
     total = np.zeros(leaf.size, dtype=np.float64)
     matched = np.zeros(leaf.size, dtype=np.float64)
     for clause in q.clauses:
-        share, scores = _clause(clause, leaf, q.weights)
+        share, scores = clause_scores(clause, leaf, q.weights)
         total += scores
         matched += share
     mask = matched > 0
@@ -180,47 +148,63 @@ def _words(q: WordsQuery, leaf: _Leaf) -> Matches:
     return _boosted(Matches(mask, total * coord * mask), q.boost)
 
 
-def _clause(clause: WordClause, leaf: _Leaf, weights: Any) -> tuple[np.ndarray, np.ndarray]:
+def clause_scores(clause: WordClause, leaf: Leaf, weights: Any) -> tuple[np.ndarray, np.ndarray]:
     """How much of the clause each document matches (1: the word, a near spelling or all
     parts of a compound; weights.part_match: one part of it) and its scores."""
-    own = _dense(clause.own, leaf)
+    own = dense(clause.own, leaf)
     share, scores = own.mask.astype(np.float64), own.scores.copy()
     if clause.inside:
-        inside = _dense(clause.inside, leaf)
+        inside = dense(clause.inside, leaf)
         scores += weights.inside * inside.scores
         share = np.maximum(share, inside.mask * weights.inside_match)
     if clause.derived:
-        derived = _dense(clause.derived, leaf)
+        derived = dense(clause.derived, leaf)
         scores += weights.derived * derived.scores
         share = np.maximum(share, derived.mask)
     if clause.parts:
-        alone = [_dense(word, leaf) for word, _ in clause.parts]
-        within = [_dense(part_of, leaf) for _, part_of in clause.parts]
+        alone = [dense(word, leaf) for word, _ in clause.parts]
+        within = [dense(part_of, leaf) for _, part_of in clause.parts]
         parts = [Matches(w.mask | i.mask, w.scores + i.scores) for w, i in zip(alone, within)]
         together = np.logical_and.reduce([p.mask for p in parts])
         # every part as a word of its own (kinderopvang and toeslag) matches the compound
         # whole; some of them only inside other compounds (kinderopvang, huurtoeslag) less
         as_words = np.logical_and.reduce([w.mask for w in alone])
-        # one part alone counts only inside a compound (bouwwerf for zeppelinwerf), not as
-        # a word that may mean something else (werven: to recruit)
-        some = np.logical_or.reduce([p.mask for p in within])
+        # one part alone: the head only inside a compound (bouwwerf for zeppelinwerf), not
+        # as a word that may mean something else (werven: to recruit); the parts before it
+        # name the topic (kinderopvang for kinderopvangtoeslag), as words of their own too
+        some = np.logical_or.reduce([p.mask for p in within] + [w.mask for w in alone[:-1]])
         summed = np.sum([p.scores for p in parts], axis=0)
         scores += summed * np.where(together, weights.parts, weights.part)
+        # documents with every part first; among the others a head alone (toeslag, beleid,
+        # dienst), which is common, never outranks a part that names the topic
+        # (kinderopvang), however short the document holding it
+        named = np.logical_or.reduce([p.mask for p in parts[:-1]])
+        _below(scores, parts[-1].mask & ~named, named & ~together)
+        _below(scores, (named | parts[-1].mask) & ~together & ~own.mask, together | own.mask)
         share = np.maximum(share, np.where(
             as_words, 1.0, np.where(together, weights.parts_inside_match,
                                     some * weights.part_match)))
     if clause.written_parts:
         # the compound itself, or its parts as written in it, before other forms of them
-        written = np.logical_and.reduce([_dense((t,), leaf).mask for t in clause.written_parts])
+        written = np.logical_and.reduce([dense((t,), leaf).mask for t in clause.written_parts])
         scores *= np.where(written | own.mask, weights.written_parts, 1.0)
     if clause.typos:
-        near = [_clause(t, leaf, weights) for t in clause.typos]
+        near = [clause_scores(t, leaf, weights) for t in clause.typos]
         scores += weights.typo * np.max([s for _, s in near], axis=0)
         share = np.maximum(share, np.max([m for m, _ in near], axis=0))
     return share, scores
 
 
-def _dense(terms: tuple[wq.Term, ...], leaf: _Leaf) -> Matches:
+def _below(scores: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    """Scale the scores of the documents of lower (in place) to below the least of those
+    of upper, when they reach it."""
+    if lower.any() and upper.any():
+        top, least = scores[lower].max(), scores[upper].min()
+        if top >= least > 0:
+            scores[lower] *= HEAD_BELOW * least / top
+
+
+def dense(terms: tuple[wq.Term, ...], leaf: Leaf) -> Matches:
     """The matches of an Or of terms."""
     if not terms:
         return Matches.none(leaf.size)
@@ -251,7 +235,7 @@ def _boosted(matches: Matches, boost: float) -> Matches:
     return matches if boost == 1.0 else Matches(matches.mask, matches.scores * boost)
 
 
-def _term(q: wq.Term, leaf: _Leaf) -> Matches:
+def _term(q: wq.Term, leaf: Leaf) -> Matches:
     """A term's documents with their BM25F scores (Whoosh's formula and statistics)."""
     found = _term_scores(q, leaf)
     if found is None:
@@ -263,7 +247,7 @@ def _term(q: wq.Term, leaf: _Leaf) -> Matches:
     return matches
 
 
-def _terms_union(terms: list[wq.Term], leaf: _Leaf) -> Matches | None:
+def _terms_union(terms: list[wq.Term], leaf: Leaf) -> Matches | None:
     """Documents matching any of terms, scored by the sum of their scores, from all their
     postings at once (the sums are added in the terms' order, as _union adds them); None
     when a term needs Whoosh's matcher."""
@@ -282,7 +266,7 @@ def _terms_union(terms: list[wq.Term], leaf: _Leaf) -> Matches | None:
 _NO_SCORES = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64))
 
 
-def _term_scores(q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray] | None:
+def _term_scores(q: wq.Term, leaf: Leaf) -> tuple[np.ndarray, np.ndarray] | None:
     """The document numbers of a term's postings and their BM25F scores; None for a
     field that is not scored (Whoosh's matcher then scores it)."""
     schema = leaf.searcher.schema
@@ -318,7 +302,7 @@ def _norms(k1: float, b: float, avgfl: float) -> np.ndarray:
     return norms
 
 
-def _by_matcher(q: wq.Query, leaf: _Leaf) -> Matches:
+def _by_matcher(q: wq.Query, leaf: Leaf) -> Matches:
     """q's matches in the segment from Whoosh's own matcher (phrases, ranges, ...)."""
     matcher = q.matcher(leaf.searcher, leaf.parent.context())
     pairs = storage.each_posting(matcher, lambda m: (m.id(), m.score()), budget.check)
@@ -330,6 +314,18 @@ def _by_matcher(q: wq.Query, leaf: _Leaf) -> Matches:
     return matches
 
 
+def leaf_of(searcher: Searcher, docnum: int) -> tuple[Leaf, int]:
+    """The segment holding a document (as ranking scores it) and its number there."""
+    leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
+              if sub.reader().segment() is not None]
+    statistics = _Statistics(searcher, tuple(sub.reader() for sub, _ in leaves))
+    for sub, offset in leaves:
+        if offset <= docnum < offset + sub.reader().doc_count_all():
+            return (Leaf(sub, searcher, tables(sub.reader()), searcher.weighting, statistics),
+                    docnum - offset)
+    raise IndexError(f"no document number {docnum}")
+
+
 def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
          months: tuple[int | None, int | None] = (None, None)) -> Ranked:
     """The matches of q in the index, the first `wanted` of them in order: by score
@@ -338,54 +334,25 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
     dated within them."""
     if not isinstance(searcher.weighting, BM25F):
         raise TypeError("ranking needs a searcher with BM25F weighting")
-    docnums, scores, codes = [], [], []
+    docnums, scores, codes, prints = [], [], [], []
     leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
               if sub.reader().segment() is not None]  # (not Whoosh's empty reader)
     segments = tuple(sub.reader() for sub, _ in leaves)
     statistics = _Statistics(searcher, segments)
     for (sub, offset), reader in zip(leaves, segments):
-        leaf = _Leaf(sub, searcher, tables(reader), searcher.weighting, statistics)
+        leaf = Leaf(sub, searcher, tables(reader), searcher.weighting, statistics)
         matches = evaluate(q, leaf)
         live = storage.live_documents(reader)
-        mask = matches.mask & live & _in_months(leaf.tables.months, months)
+        mask = matches.mask & live & in_months(leaf.tables.months, months)
         ids = np.flatnonzero(mask)
         docnums.append(ids + offset)
         scores.append(matches.scores[ids])
         codes.append(leaf.tables.months[ids])
+        prints.append(leaf.tables.fingerprints[ids])
     all_docs = np.concatenate(docnums) if docnums else np.zeros(0, dtype=np.int64)
     all_scores = np.concatenate(scores) if scores else np.zeros(0)
     all_months = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
-    order = _order(all_docs, all_scores, all_months, sort, wanted)
-    return Ranked(len(all_docs), all_docs[order], all_scores[order], all_months, all_docs)
-
-
-def _in_months(codes: np.ndarray, months: tuple[int | None, int | None]) -> np.ndarray | bool:
-    """True for documents dated within months (since, until); all when neither is set."""
-    since, until = months
-    if since is None and until is None:
-        return True
-    keep = codes != UNDATED
-    if since is not None:
-        keep &= codes >= since
-    if until is not None:
-        keep &= codes <= until
-    return keep
-
-
-def _order(docs: np.ndarray, scores: np.ndarray, months: np.ndarray, sort: str,
-           wanted: int) -> np.ndarray:
-    """Positions of the first `wanted` matches in sort order."""
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}")
-    candidates = np.arange(len(docs))
-    if sort == "relevance" and len(docs) > wanted > 0:
-        # only documents scoring at least the wanted-th best can be among the first
-        cut = np.partition(scores, len(scores) - wanted)[len(scores) - wanted]
-        candidates = np.flatnonzero(scores >= cut)
-    keys: list[np.ndarray] = [docs[candidates], -scores[candidates]]
-    if sort != "relevance":
-        dated = months[candidates].astype(np.int64)
-        undated = dated == UNDATED
-        keys += [-dated if sort == "newest" else dated, undated]
-    order = np.lexsort(keys)[:wanted]
-    return candidates[order]
+    all_prints = np.concatenate(prints) if prints else np.zeros(0, dtype=np.uint64)
+    first = order(all_docs, all_scores, all_months, sort, wanted)
+    return Ranked(len(all_docs), all_docs[first], all_scores[first], all_months, all_docs,
+                  all_prints)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from . import months
 from .errors import QueryError
-from .ranking import SORTS
+from .ranked import SORTS
 
 MAX_PAGE = 10_000
 

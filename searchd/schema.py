@@ -16,11 +16,11 @@ from whoosh.fields import COLUMN, STORED, TEXT, Schema
 from whoosh.fields import ID as IdField
 from whoosh.formats import Characters
 
-from . import bodytext, months
+from . import bodytext, months, neardup
 from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
 from .documents import Document
 
-SCHEMA_VERSION = 12  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 13  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 ID = "id"
@@ -32,6 +32,7 @@ PACKED_BODY = "packed_body"
 MONTH = "month"           # the document's month, "YYYY-MM", stored for display
 MONTH_COLUMN = "date"     # the same month as a column of month codes: filters, facets, sorting
 CHECKSUM = "checksum"
+FINGERPRINT = "fingerprint"  # the simhash of title and body (neardup.py), as a column
 
 SEARCH_FIELDS = (TITLE, BODY, LEAD)  # the fields a query searches
 
@@ -77,6 +78,7 @@ FIELDS = (
     Field(MONTH_COLUMN, lambda d: months.code_of(d.month) if d.month else None),
     Field(MONTH, lambda d: d.month),
     Field(CHECKSUM, lambda d: d.checksum),
+    Field(FINGERPRINT, lambda d: neardup.fingerprint(d.title, d.body)),
 )
 
 
@@ -101,6 +103,8 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
         MONTH_COLUMN: COLUMN(NumericColumn("i", default=months.UNDATED)),
         MONTH: STORED(),
         CHECKSUM: STORED(),
+        # read whole, as a column, to group near-duplicate matches (neardup.py)
+        FINGERPRINT: COLUMN(NumericColumn("Q", default=neardup.NONE)),
     })
 
 

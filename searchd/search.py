@@ -6,7 +6,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,24 +18,30 @@ from whoosh.searching import Searcher
 
 from . import bodytext, budget
 from .bodytext import StoredText
-from .bounds import bound_query, is_simple
+from .bounds import bound_query, is_simple, prefixes_as_words
 from .cache import SizedLRU
 from .config import Config
 from .documents import MAX_TITLE_CHARS, Document
 from .errors import DocumentNotFound
 from .exact import EXACT_DEPTH, exact_first, gapped_phrases, holds_as_typed
+from .explain import explain as explained
 from .index import current_indexname, open_index
 from .missing import absent_notices, in_some_body, with_missing
+from .neardup import Group, group
 from .parts import DocumentView, count_parts, part_bound, part_of
 from .plan import FieldSet, Planner, WordsQuery, correct
 from .query import build_parser, check_query, load_synonyms, parse_query, query_terms
+from .ranked import Ranked
 from .ranking import rank
 from .requests import check_paging, check_sort, month_range
+from .results import MAX_LISTED, Duplicate, Hit, SearchResult, sized
 from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
 from .snippets import (
     MAX_WINDOWS,
     highlight_html,
+    joined_spans,
     match_spans,
+    phrase_words,
     segments_html,
     snippet_segments,
     vector_spans,
@@ -47,54 +53,6 @@ T = TypeVar("T")
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
 MORE_LIKE_CHARS = 20_000  # "more like this" picks its key terms from this much of the body
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One ranked document of a result page."""
-
-    id: str
-    title: str
-    month: str | None  # "YYYY-MM"
-    score: float
-    snippet: str  # HTML: escaped text, matches in <mark>
-    missing: tuple[str, ...] = ()  # words of the query it lacks (missing.py)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of a hit (the month is called "date", as in the seed header)."""
-        return {"id": self.id, "title": self.title, "date": self.month, "score": self.score,
-                "snippet": self.snippet, "missing": list(self.missing)}
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """A page of ranked hits; the JSON shape of `search --json` and /api/search."""
-
-    query: str
-    total: int
-    page: int
-    limit: int
-    took_ms: float
-    hits: list[Hit] = field(default_factory=list)
-    suggestion: str | None = None  # a better spelling of the query, when there is one
-    notices: list[str] = field(default_factory=list)  # limits that cut the query short
-    sort: str = "relevance"
-    # matches per year and per month over all matching documents, newest first
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        """Number of result pages."""
-        return max(1, -(-self.total // self.limit))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (built field by field: dataclasses.asdict deep-copies, and took
-        longer than the cached search it answered)."""
-        return {"query": self.query, "total": self.total, "page": self.page,
-                "limit": self.limit, "took_ms": self.took_ms,
-                "hits": [hit.to_dict() for hit in self.hits], "suggestion": self.suggestion,
-                "notices": list(self.notices), "sort": self.sort,
-                "facets": {name: dict(counts) for name, counts in self.facets.items()}}
 
 
 @dataclass(frozen=True)
@@ -135,6 +93,8 @@ class IndexView:
         if planned is not None:  # free text, or words and -words
             return planned
         q, notices = parse_query(self.parser, text, synonyms)
+        if self.planner is not None:
+            q = prefixes_as_words(q, self.planner, self.searcher.reader())
         bounded, cuts = bound_query(q, self.searcher.reader())
         return bounded, notices + cuts
 
@@ -215,23 +175,26 @@ class Engine:
     def search(self, text: str, page: int = 1, limit: int | None = None,
                since: str | None = None, until: str | None = None,
                snippets: bool = True, sort: str = "relevance",
-               facets: bool = True) -> SearchResult:
+               facets: bool = True, collapse: bool = True,
+               explain: bool = False) -> SearchResult:
         """Rank (or sort by date) the documents matching text and return one page, with
-        snippets and facet counts unless asked not to."""
+        snippets and facet counts unless asked not to, near-duplicates grouped under the
+        first of them unless collapse is False, and why each hit scored as it did when
+        explain is set."""
         started = time.perf_counter()
         limit = self.config.default_limit if limit is None else limit
         check_paging(page, limit, self.config.max_limit)
         text = check_query(text)
         months = month_range(since, until)
         check_sort(sort)
-        request = (text, page, limit, months, sort, snippets, facets)
+        request = (text, page, limit, months, sort, snippets, facets, collapse, explain)
         result = self._retrying(lambda view: self._cached(view, request))
         return replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
     def _cached(self, view: IndexView, request: tuple[Any, ...]) -> SearchResult:
         """The result of a request on view: from the result cache, or searched and kept."""
         return self._results.get((view.state, request),
-                                 lambda: _sized(self._bounded_search(view, *request)))
+                                 lambda: sized(self._bounded_search(view, *request)))
 
     def _bounded_search(self, view: IndexView, text: str, *options: Any) -> SearchResult:
         """_search within one search's budget of work; a query that is not plain words
@@ -250,23 +213,21 @@ class Engine:
 
     def _search(self, view: IndexView, q: wq.Query, notices: list[str], text: str,
                 page: int, limit: int, months: tuple[int | None, int | None], sort: str,
-                snippets: bool, facets: bool) -> SearchResult:
+                snippets: bool, facets: bool, collapse: bool, explain: bool) -> SearchResult:
         """search() of the planned query q on one view of the index (took_ms is left for
         search() to set)."""
-        phrases = gapped_phrases(q) if sort == "relevance" else []
-        ranked = rank(view.searcher, q, max(page * limit, EXACT_DEPTH if phrases else 0),
-                      sort, months)
-        if phrases:  # the phrase as typed (its stop words too) first
-            ranked = exact_first(ranked, phrases, lambda d, p: holds_as_typed(
-                view.searcher.reader(), view.body, view.analyzer, d, p))
+        first, last = (page - 1) * limit, page * limit
+        ranked, groups = self._grouped(view, q, last, sort, months, collapse)
         count = ranked.total
         terms = in_some_body(view.searcher, query_terms(q, view.searcher)) if snippets else None
-        first = (page - 1) * limit
-        last = first + limit
-        shown = ranked.docnums[first:last].tolist()
-        hits = with_missing(view.searcher, q, [_hit(view, d, score, terms) for d, score in
-                                               zip(shown, ranked.scores[first:last].tolist())],
-                            shown)
+        shown = groups[first:last]
+        scores = dict(zip(ranked.docnums.tolist(), ranked.scores.tolist()))
+        joiners = phrase_words(q)
+        hits = with_missing(view.searcher, q, [_hit(view, g, scores[g.leader], terms, joiners)
+                                               for g in shown], [g.leader for g in shown])
+        if explain:
+            hits = [replace(h, explain=explained(view.searcher, q, g.leader))
+                    for h, g in zip(hits, shown)]
         notices = notices + (absent_notices(view.searcher, q) if count else [])
         suggestion = correct(text, q.clauses) if isinstance(q, WordsQuery) else None
         if suggestion is None and count < SUGGEST_BELOW and text:
@@ -275,6 +236,27 @@ class Engine:
                 suggestion = None  # only another form of the same words (strijders)
         return SearchResult(text, count, page, limit, 0.0, hits, suggestion,
                             notices, sort, ranked.facets() if facets else {})
+
+    def _grouped(self, view: IndexView, q: wq.Query, wanted: int, sort: str,
+                 months: tuple[int | None, int | None],
+                 collapse: bool) -> tuple[Ranked, list[Group]]:
+        """The matches of q ranked, and the first `wanted` groups of them: near-duplicates
+        (neardup.py) under the best ranked of them when collapse is set, else one document
+        a group. Ranks deeper while groups took more documents than it ranked."""
+        phrases = gapped_phrases(q) if sort == "relevance" else []
+        depth = max(wanted * (2 if collapse else 1) + (10 if collapse else 0),
+                    EXACT_DEPTH if phrases else 0)
+        while True:
+            ranked = rank(view.searcher, q, depth, sort, months)
+            if phrases:  # the phrase as typed (its stop words too) first
+                ranked = exact_first(ranked, phrases, lambda d, p: holds_as_typed(
+                    view.searcher.reader(), view.body, view.analyzer, d, p))
+            if not collapse or ranked.matched is None or ranked.prints is None:
+                return ranked, [Group(d) for d in ranked.docnums[:wanted].tolist()]
+            groups = group(ranked.docnums, ranked.matched, ranked.prints, wanted)
+            if groups is not None:
+                return ranked, groups
+            depth *= 2
 
     def _retrying(self, action: Callable[[IndexView], T]) -> T:
         """action on this thread's view of the index; when the index changed while it ran
@@ -309,29 +291,34 @@ class Engine:
                       (part_bound(stored, shown - 1), part_bound(stored, shown)))
         doc = Document(fields[ID], fields.get(TITLE, ""), fields.get(MONTH),
                        stored[start:end], fields.get(CHECKSUM, ""))
-        terms = self._highlighted_terms(view, text)
-        spans = vector_spans(view.searcher.reader(), docnum, BODY, terms)
+        terms, joiners = self._highlighted_terms(view, text)
+        spans = joined_spans(stored, vector_spans(view.searcher.reader(), docnum, BODY, terms),
+                             joiners)
         inside = [(max(a, start) - start, min(b, end) - start) for a, b in spans
                   if a < end and b > start]
         first = None if not spans or part is None else part_of(stored, spans[0][0], parts)
-        title_spans = match_spans(doc.title, terms, view.analyzer)
+        title_spans = joined_spans(doc.title, match_spans(doc.title, terms, view.analyzer),
+                                   joiners)
         return DocumentView(doc, highlight_html(doc.body, inside, "m1" if first == shown or
                                                 part is None else None),
                             highlight_html(doc.title, title_spans, anchor=None), len(spans),
                             self._similar(view, stored[:MORE_LIKE_CHARS], docnum),
                             shown, parts, first)
 
-    def _highlighted_terms(self, view: IndexView, text: str) -> set[str]:
-        """The index terms of query text to mark in a document (planning a query of
-        patterns, phrases or operators takes the costly slot)."""
+    def _highlighted_terms(self, view: IndexView, text: str) -> tuple[set[str], frozenset[str]]:
+        """The index terms of query text to mark in a document, and the words of its
+        phrases (planning a query of patterns, phrases or operators takes the costly
+        slot)."""
         if not text.strip():
-            return set()
+            return set(), frozenset()
         text = check_query(text)
         with budget.limited():
             if view.cheap(text, self.synonyms):
-                return query_terms(view.plan(text, self.synonyms)[0], view.searcher)
-            with budget.costly_slot():
-                return query_terms(view.plan(text, self.synonyms)[0], view.searcher)
+                q = view.plan(text, self.synonyms)[0]
+            else:
+                with budget.costly_slot():
+                    q = view.plan(text, self.synonyms)[0]
+            return query_terms(q, view.searcher), phrase_words(q)
 
     def _similar(self, view: IndexView, opening: str, docnum: int,
                  count: int = 5) -> list[Hit]:
@@ -359,16 +346,6 @@ class Engine:
                 "indexname": current_indexname(folder)}
 
 
-def _sized(result: SearchResult) -> tuple[SearchResult, int]:
-    """A result and about the bytes it takes in the result cache, its key (which holds the
-    query's text) included: strings at 2 bytes a character and 60 of overhead, 150 a hit
-    or facet entry, 1,500 for the objects of an empty result and its key."""
-    strings = [result.query, result.query, result.suggestion or "", *result.notices,
-               *(text for h in result.hits for text in (h.id, h.title, h.snippet))]
-    entries = len(result.hits) + sum(len(counts) for counts in result.facets.values())
-    return result, sum(2 * len(s) + 60 for s in strings) + 150 * entries + 1500
-
-
 def _terms(view: IndexView, text: str) -> list[str]:
     """The index terms of text, in order."""
     return [t.text for t in view.analyzer(text, mode="index")]
@@ -382,17 +359,29 @@ def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
         searchers.clear()
 
 
-def _hit(view: IndexView, docnum: int, score: float, terms: set[str] | None) -> Hit:
-    """A Hit with a snippet cut from the stored body (none when terms is None)."""
+def _hit(view: IndexView, found: Group | int, score: float, terms: set[str] | None,
+         joiners: frozenset[str] = frozenset()) -> Hit:
+    """A Hit of a document (or a group's leader, with its near-duplicates) with a snippet
+    cut from the stored body (none when terms is None)."""
+    docnum = found if isinstance(found, int) else found.leader
     fields = view.searcher.stored_fields(docnum)
     snippet = ""
     if terms is not None:
         body = view.body(docnum)
         spans = vector_spans(view.searcher.reader(), docnum, BODY, terms,
                              first=MAX_WINDOWS) if len(body) else []
-        snippet = segments_html(snippet_segments(body, spans))
+        snippet = segments_html(snippet_segments(body, joined_spans(body, spans, joiners)))
     title = fields.get(TITLE, "")[:MAX_TITLE_CHARS]  # (an index of an older searchd)
-    return Hit(fields[ID], title, fields.get(MONTH), round(float(score), 4), snippet)
+    members = () if isinstance(found, int) else found.members
+    return Hit(fields[ID], title, fields.get(MONTH), round(float(score), 4), snippet,
+               duplicate_count=len(members),
+               duplicates=tuple(_duplicate(view, d) for d in members[:MAX_LISTED]))
+
+
+def _duplicate(view: IndexView, docnum: int) -> Duplicate:
+    """The id, title and month of a near-duplicate."""
+    fields = view.searcher.stored_fields(docnum)
+    return Duplicate(fields[ID], fields.get(TITLE, "")[:MAX_TITLE_CHARS], fields.get(MONTH))
 
 
 def search(config: Config, text: str, **options: Any) -> SearchResult:

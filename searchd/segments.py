@@ -11,7 +11,7 @@ import numpy as np
 
 from . import storage
 from .cache import SizedLRU
-from .schema import MONTH_COLUMN
+from .schema import FINGERPRINT, MONTH_COLUMN
 
 CACHED_POSTINGS_BYTES = 12 << 20  # decoded postings kept, with what each entry costs
 ENTRY_BYTES = 400  # an entry beyond its arrays: its key, the arrays' objects, the LRU's node
@@ -36,13 +36,15 @@ def clear_caches() -> None:
 
 class SegmentTables:
     """What ranking needs to know of every document of one segment, read once: the length
-    of each scored field (as Whoosh's length byte) and the month of its date."""
+    of each scored field (as Whoosh's length byte), the month of its date and its
+    near-duplicate fingerprint."""
 
     def __init__(self, reader: Any) -> None:
         self.size = reader.doc_count_all()
         self._lengths = {name: storage.field_length_bytes(reader, name)
                          for name, field in reader.schema.items() if field.scorable}
         self.months = storage.month_codes(reader, MONTH_COLUMN)
+        self.fingerprints = storage.fingerprints(reader, FINGERPRINT)
 
     def length_bytes(self, field: str, ids: np.ndarray) -> np.ndarray:
         """The length bytes of field of documents ids (storage.LENGTHS[b] is the length

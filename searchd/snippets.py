@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import html
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from whoosh.analysis import Analyzer
 from whoosh.reading import IndexReader
@@ -57,6 +59,35 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
         else:
             merged.append((start, end))
     return merged
+
+
+_GAP_WORD = re.compile(r"[^\W_]+|['’‘]")
+MAX_JOINED_GAP = 40  # characters between two matches that a phrase's stop words may fill
+
+
+def phrase_words(q: Any) -> frozenset[str]:
+    """The words (case folded) of the quoted phrases in q as typed: the stop words among
+    them join the marks of the words around them (minister van Justitie, marked whole)."""
+    return frozenset(word.casefold() for leaf in q.leaves()
+                     for word in _GAP_WORD.findall(getattr(leaf, "surface", "") or ""))
+
+
+def joined_spans(text: Text, spans: list[Span], joiners: frozenset[str]) -> list[Span]:
+    """spans with two neighbours merged when only words of joiners (a phrase's stop
+    words) and spaces stand between them, so a phrase is marked as one."""
+    if not joiners:
+        return spans
+    joined: list[Span] = []
+    for start, end in spans:
+        if joined and 0 < start - joined[-1][1] <= MAX_JOINED_GAP:
+            gap = str(text[joined[-1][1]:start])
+            words = _GAP_WORD.findall(gap)
+            if all(w.casefold() in joiners for w in words) and \
+                    not _GAP_WORD.sub("", gap).strip():
+                joined[-1] = (joined[-1][0], end)
+                continue
+        joined.append((start, end))
+    return joined
 
 
 def snippet_segments(text: Text, spans: list[Span], width: int = 220,

@@ -23,6 +23,8 @@ pytestmark = [pytest.mark.browser,
 
 TOKEN = "het-token-van-de-eigenaar"
 XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
+COPY = " ".join(f"Vraag {n}: hoeveel asielzoekers vangt het Parkhotel aan de "
+                f"Genkersteenweg op in week {n}, en wie betaalt de opvang?" for n in range(12))
 SITE = {
     **DOCS,
     # a seed whose title and body try to run script
@@ -30,6 +32,9 @@ SITE = {
     # a second document about cycling, for "Meer zoals dit"
     "fiets2.txt": " date 2016-04 Fietspaden\n\nNieuwe fietspaden voor mensen die naar het "
                   "werk fietsen.",
+    # one question sent to two ministers: near-duplicates, shown as one hit
+    **{f"kopie-{minister}.txt": f" date 2020-09 Opvang in Hasselt\n\n{COPY}"
+       for minister in ("asiel", "justitie")},
     # a long document (shown a part at a time); its one match in its third part
     "lang.txt": " date 2019-05 Een lang verslag\n\n" + "\n\n".join(
         "Hier staat de voetgangersbrug van Zwolle." if n == 6_000 else
@@ -301,4 +306,27 @@ def test_a_hit_says_which_words_it_lacks_and_a_phrase_with_van_is_marked(
     page.goto(served + "/?q=" + '"minister van Financi%C3%ABn"')
     page.wait_for_selector(".hit mark")
     assert page.locator(".hit").count() == 1
+    assert "minister van Financiën" in page.locator(".hit mark").all_inner_texts()
     page.screenshot(path=str(SCREENSHOTS / "phrase-van.png"), full_page=True)
+
+
+def test_near_duplicates_are_one_hit_that_opens_the_others(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(served + "/?q=Genkersteenweg")
+    page.wait_for_selector(".hit .duplicates")
+    assert page.locator(".hit").count() == 1
+    summary = page.locator(".duplicates summary")
+    assert summary.inner_text() == "1 vergelijkbaar document"
+    summary.click()
+    link = page.locator(".duplicates a").first
+    link.wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "near-duplicates.png"), full_page=True)
+    shown = page.locator(".hit h2 a").first.get_attribute("href") or ""
+    target = link.get_attribute("href") or ""
+    assert {shown.split("?")[0], target.split("?")[0]} == {"/doc/kopie-asiel.txt",
+                                                          "/doc/kopie-justitie.txt"}
+    link.click()
+    page.wait_for_selector(".document")
+    assert "Genkersteenweg" in page.locator(".document").inner_text()
+    page.goto(served + "/?q=Genkersteenweg&collapse=false")
+    page.wait_for_selector(".hit")
+    assert page.locator(".hit").count() == 2

@@ -52,7 +52,8 @@ def test_search_text_and_json(runner: CliRunner, built: Config) -> None:
     assert "1 results" in text and "kat.txt" in text and "strijders" in text
     data = json.loads(run(runner, built, "search", "stad", "--json", "--limit", "1").output)
     assert data["total"] == 2 and data["limit"] == 1 and len(data["hits"]) == 1
-    assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet", "missing"]
+    assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet", "missing",
+                                     "duplicate_count", "duplicates"]
 
 
 def test_did_you_mean(runner: CliRunner, built: Config) -> None:

@@ -100,5 +100,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
                          ids=[f"{k}: {q} / {d}" for k, q, d, _ in CASES])
 def test_behaviour(engine: Engine, number: int) -> None:
     kind, query, _, must_match = CASES[number]
-    found = f"{number:03d}.txt" in {h.id for h in engine.search(query, limit=100).hits}
+    # (two rows may hold the same text: as near-duplicates they would be one hit)
+    hits = engine.search(query, limit=100, collapse=False).hits
+    found = f"{number:03d}.txt" in {h.id for h in hits}
     assert found == must_match

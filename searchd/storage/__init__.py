@@ -35,6 +35,7 @@ from .columns import (  # noqa: E402
                       LENGTHS,
                       bm25f_parameters,
                       field_length_bytes,
+                      fingerprints,
                       live_documents,
                       month_codes,
                       segment_key,
@@ -72,7 +73,8 @@ sys.modules.setdefault("searchd.codec", codec)
 __all__ = [
     "GappedPhrase", "IncompatibleWhoosh", "LENGTHS", "OPEN_ERRORS", "SearchdWriter", "Spans",
     "abandon_open_files", "bm25f_parameters", "create_whoosh", "each_posting", "exists",
-    "expansions", "field_length_bytes", "field_terms", "fsync_dir", "live_documents",
+    "expansions", "field_length_bytes", "field_terms", "fingerprints", "fsync_dir",
+    "live_documents",
     "month_codes", "open_whoosh", "posting_arrays", "posting_blocks", "repair_parser",
     "segment_key", "use_gapped_phrases", "vector_spans", "word_list", "Span",
 ]

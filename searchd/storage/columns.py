@@ -55,6 +55,16 @@ def month_codes(reader: Any, field: str) -> np.ndarray:
     return _fixed_column(creader, ">i4", size, months.UNDATED).astype(np.int32)
 
 
+def fingerprints(reader: Any, field: str) -> np.ndarray:
+    """The near-duplicate fingerprint (neardup.py) of every document of a segment reader,
+    from its column (NumericColumn "Q", big-endian; 0 where a document has none)."""
+    size = reader.doc_count_all()
+    if not reader.has_column(field):
+        return np.zeros(size, dtype=np.uint64)
+    creader = reader.column_reader(field, translate=False)
+    return _fixed_column(creader, ">u8", size, 0).astype(np.uint64)
+
+
 def _fixed_column(creader: Any, dtype: str, size: int, default: int) -> np.ndarray:
     """Every value of a fixed-width numeric column (documents after the last value
     written hold the column's default)."""

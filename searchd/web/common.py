@@ -33,10 +33,26 @@ def int_arg(name: str, default: int | None) -> int | None:
     return int(raw)
 
 
+TRUE, FALSE = ("true", "1", "yes", "ja", "aan"), ("false", "0", "no", "nee", "uit")
+
+
+def bool_arg(name: str, default: bool) -> bool:
+    """A yes/no query-string parameter (true/false, 1/0, ja/nee); QueryError otherwise."""
+    raw = request.args.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in TRUE + FALSE:
+        raise QueryError(f"{name} must be true or false, got {raw[:20]!r}")
+    return raw in TRUE
+
+
 def search_args() -> dict[str, Any]:
-    """The search parameters of the request: q, page, limit, since, until, sort."""
+    """The search parameters of the request: q, page, limit, since, until, sort, collapse
+    (near-duplicates grouped) and explain (why each hit scored as it did)."""
     return {"text": request.args.get("q", ""), "page": int_arg("page", 1),
             "limit": int_arg("limit", None),
             "since": request.args.get("since") or None,
             "until": request.args.get("until") or None,
-            "sort": request.args.get("sort") or "relevance"}
+            "sort": request.args.get("sort") or "relevance",
+            "collapse": bool_arg("collapse", True),
+            "explain": bool_arg("explain", False)}

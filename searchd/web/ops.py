@@ -14,7 +14,7 @@ from .. import failpoints, index, logs, manifest, metrics
 from ..analytics import Recorder
 from ..config import Config
 from ..errors import SearchdError
-from ..search import SearchResult
+from ..results import SearchResult
 from ..watch import read_status
 from .common import engine
 

@@ -25,7 +25,7 @@ bp = Blueprint("pages", __name__)
 
 SORT_LABELS = {"relevance": "relevantie", "newest": "nieuwste eerst",
                "oldest": "oudste eerst"}
-STATE = ("q", "sort", "since", "until", "limit")  # what a results URL carries along
+STATE = ("q", "sort", "since", "until", "limit", "collapse")  # what a results URL carries along
 
 
 @bp.app_template_global()

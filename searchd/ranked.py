@@ -1,0 +1,79 @@
+"""The outcome of a ranking: the matches of a query in order, their months (for facets) and
+their near-duplicate fingerprints; the orders a search may ask for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import months
+
+SORTS = ("relevance", "newest", "oldest")
+UNDATED = months.UNDATED
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """All matches of a query, ordered: global document numbers and scores of the first
+    `wanted` of them, how many matched, and their months (for facets)."""
+
+    total: int
+    docnums: np.ndarray
+    scores: np.ndarray
+    months: np.ndarray  # month code of every match (year * 12 + month - 1), UNDATED if none
+    matched: np.ndarray | None = None  # the document number of every match, as months
+    prints: np.ndarray | None = None  # the near-duplicate fingerprint of every match, as months
+
+    def keeping(self, kept: np.ndarray) -> Ranked:
+        """These matches less those not in kept (document numbers in order): its total,
+        page and months (facets) alike."""
+        docs = self.matched if self.matched is not None else self.docnums
+        keep, kept_matches = np.isin(self.docnums, kept), np.isin(docs, kept)
+        return Ranked(len(kept), self.docnums[keep], self.scores[keep],
+                      self.months[kept_matches], docs[kept_matches],
+                      None if self.prints is None else self.prints[kept_matches])
+
+    def facets(self) -> dict[str, dict[str, int]]:
+        """{"year": {"2017": 40, ...}, "month": {"2017-11": 3, ...}}, newest first; documents
+        without a date are not counted."""
+        codes, counts = np.unique(self.months[self.months != UNDATED], return_counts=True)
+        by_year: dict[str, int] = {}
+        by_month: dict[str, int] = {}
+        for code, count in zip(codes[::-1].tolist(), counts[::-1].tolist()):
+            year = months.year_of_code(code)
+            by_month[months.text_of_code(code)] = count
+            by_year[year] = by_year.get(year, 0) + count
+        return {"year": by_year, "month": by_month}
+
+
+def in_months(codes: np.ndarray, months: tuple[int | None, int | None]) -> np.ndarray | bool:
+    """True for documents dated within months (since, until); all when neither is set."""
+    since, until = months
+    if since is None and until is None:
+        return True
+    keep = codes != UNDATED
+    if since is not None:
+        keep &= codes >= since
+    if until is not None:
+        keep &= codes <= until
+    return keep
+
+
+def order(docs: np.ndarray, scores: np.ndarray, months: np.ndarray, sort: str,
+           wanted: int) -> np.ndarray:
+    """Positions of the first `wanted` matches in sort order."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    candidates = np.arange(len(docs))
+    if sort == "relevance" and len(docs) > wanted > 0:
+        # only documents scoring at least the wanted-th best can be among the first
+        cut = np.partition(scores, len(scores) - wanted)[len(scores) - wanted]
+        candidates = np.flatnonzero(scores >= cut)
+    keys: list[np.ndarray] = [docs[candidates], -scores[candidates]]
+    if sort != "relevance":
+        dated = months[candidates].astype(np.int64)
+        undated = dated == UNDATED
+        keys += [-dated if sort == "newest" else dated, undated]
+    order = np.lexsort(keys)[:wanted]
+    return candidates[order]
