@@ -69,6 +69,7 @@ class Searchd(Engine):
 
     name = "searchd"
     index_settings: dict[str, Any] = {}  # config.toml's [index], beside the defaults
+    collapse = True  # near-duplicates grouped, as the page and API group them
 
     def _config(self, corpus: Path, folder: Path) -> Any:
         from searchd.config import config_from_dict
@@ -98,13 +99,21 @@ class Searchd(Engine):
         sync_index(self.config)
 
     def search(self, text: str, snippets: bool, facets: bool = False) -> list[str]:
-        result = self.engine.search(text, limit=LIMIT, snippets=snippets, facets=facets)
+        result = self.engine.search(text, limit=LIMIT, snippets=snippets, facets=facets,
+                                    collapse=self.collapse)
         return [h.id for h in result.hits]
 
     def forget(self) -> None:
         from searchd.segments import clear_caches
 
         clear_caches()
+
+
+class SearchdFlat(Searchd):
+    """searchd with near-duplicates as hits of their own (collapse=false)."""
+
+    name = "searchd-flat"
+    collapse = False
 
 
 class SearchdOneProcess(Searchd):
@@ -266,8 +275,8 @@ ENGINES: dict[str, type[Engine]] = {e.name: e for e in (Searchd, SearchdOneProce
 
 def searchd_and_whoosh(corpus: Path, scratch: Path, depth: int
                        ) -> list[tuple[str, Callable[[str], list[str]]]]:
-    """searchd and stock Whoosh, each built over corpus in a folder of scratch, as
-    (name, a function from a query to the ids of its first depth hits)."""
+    """searchd (grouped and flat) and stock Whoosh, each built over corpus in a folder of
+    scratch, as (name, a function from a query to the ids of its first depth hits)."""
     searchd, whoosh = Searchd(), StockWhoosh()
     for engine in (searchd, whoosh):
         folder = scratch / engine.name
@@ -275,15 +284,23 @@ def searchd_and_whoosh(corpus: Path, scratch: Path, depth: int
         engine.build(corpus, folder)
         engine.open(corpus, folder)
 
-    def ask_searchd(text: str) -> list[str]:
-        return [h.id for h in searchd.engine.search(text, limit=depth, snippets=False,
-                                                    facets=False).hits]
+    def asker(collapse: bool, members: bool = False) -> Callable[[str], list[str]]:
+        def ask_searchd(text: str) -> list[str]:
+            result = searchd.engine.search(text, limit=depth, snippets=False, facets=False,
+                                           collapse=collapse)
+            return [i for h in result.hits
+                    for i in [h.id, *(d.id for d in h.duplicates if members)]]
+        return ask_searchd
 
     def ask_whoosh(text: str) -> list[str]:
         return [h["id"] for h in whoosh.searcher.search(whoosh.parser.parse(text),
                                                         limit=depth)]
 
-    return [("searchd", ask_searchd), ("whoosh", ask_whoosh)]
+    # searchd: near-duplicates grouped under one hit, as the page shows them (the others
+    # are not among the ids); +groups: each hit's near-duplicates after it (its group
+    # opened); flat: each a hit of its own (collapse=false)
+    return [("searchd", asker(True)), ("searchd+groups", asker(True, True)),
+            ("searchd-flat", asker(False)), ("whoosh", ask_whoosh)]
 
 
 def available(name: str) -> str | None:

@@ -91,7 +91,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for name, ask in engines.searchd_and_whoosh(args.corpus, Path(scratch), DEPTH):
             recall, precision = measure(ask, phrases, truth)
-            print(f"{name:>8}: recall@{DEPTH} {recall:.3f}   precision@10 {precision:.3f}")
+            print(f"{name:>14}: recall@{DEPTH} {recall:.3f}   precision@10 {precision:.3f}")
 
 
 if __name__ == "__main__":

@@ -99,8 +99,8 @@ class Bm25s(engines.Engine):
         return [self.ids[int(i)] for i in found[0]]
 
 
-PEERS = {"searchd": Searchd, "whoosh": WhooshTitle2, "tantivy": TantivyTitle2,
-         "bm25s": Bm25s}
+PEERS = {"searchd": Searchd, "searchd-flat": engines.SearchdFlat, "whoosh": WhooshTitle2,
+         "tantivy": TantivyTitle2, "bm25s": Bm25s}
 
 
 def evaluate(engine: Any, folder: Path, query_files: list[Path],
