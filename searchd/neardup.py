@@ -103,18 +103,19 @@ def group(order: np.ndarray, matched: np.ndarray, prints: np.ndarray,
     runs out before `wanted` groups while matches remain (rank deeper and ask again)."""
     taken: set[int] = set()
     groups: list[Group] = []
-    rank_of = {doc: position for position, doc in enumerate(order.tolist())}
-    for position, doc in enumerate(order.tolist()):
+    ranked = order.tolist()
+    owns = prints[np.searchsorted(matched, order[:GROUP_DEPTH])].tolist()
+    for position, doc in enumerate(ranked):
         if len(groups) >= wanted:
             return groups
         if doc in taken:
             continue
-        members: list[int] = []
-        if position < GROUP_DEPTH:
-            own = prints[np.searchsorted(matched, doc)]
-            members = [d for d in matched[near(prints, int(own))].tolist()
-                       if d != doc and d not in taken]
-            members.sort(key=lambda d: (rank_of.get(d, len(rank_of)), d))
-            taken.update(members)
+        found = near(prints, owns[position]) if position < GROUP_DEPTH else ()
+        if len(found) < 2:  # (itself, or nothing for a text without words): most hits
+            groups.append(Group(doc))
+            continue
+        members = [d for d in matched[found].tolist() if d != doc and d not in taken]
+        members.sort(key=lambda d: (ranked.index(d) if d in ranked else len(ranked), d))
+        taken.update(members)
         groups.append(Group(doc, tuple(members)))
     return groups if len(taken.union(order.tolist())) >= len(matched) else None
