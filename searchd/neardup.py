@@ -10,7 +10,7 @@ own text only, so an incremental sync keeps them as it keeps the rest of the doc
 At query time the ranked matches are grouped: the best-ranked document of a group leads it,
 the matches whose fingerprint is within NEAR_BITS bits of it follow it. On be-kamer-2020
 (6,058 Chamber questions), pairs whose runs of three words overlap by 85% or more (Jaccard)
-are within 3 bits in 97% of cases and no pair below 65% is (bench/neardup.py).
+are within 3 bits in 96% of cases and no pair below 65% is (bench/neardup.py).
 """
 
 from __future__ import annotations
