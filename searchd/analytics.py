@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -40,7 +39,8 @@ from typing import TYPE_CHECKING
 
 from .analysis.folding import fold
 from .errors import SearchdError
-from .storage.files import owner_only
+from .storage import databases
+from .storage.databases import damaged, set_aside
 
 if TYPE_CHECKING:
     from .search import Engine
@@ -93,10 +93,7 @@ class _Pending:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    owner_only(path)
-    conn = sqlite3.connect(path, timeout=_BUSY_MS / 1000, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn = databases.connect(path, _BUSY_MS / 1000)
     conn.execute("PRAGMA journal_size_limit = 4194304")  # a day's deletions grew the WAL
     conn.executescript(_SCHEMA)
     return conn
@@ -273,28 +270,6 @@ def _day_top(conn: sqlite3.Connection, day: str, kind: str) -> list[tuple[str, i
     return conn.execute(
         f"SELECT query, {kind} FROM searches INDEXED BY {_KINDS[kind]} WHERE day = ? AND "
         f"{kind} > 0 ORDER BY {kind} DESC LIMIT ?", (day, TOP_A_DAY)).fetchall()
-
-
-def damaged(exc: sqlite3.DatabaseError) -> bool:
-    """True for the errors of a file that is not (or no longer) a sound database."""
-    text = str(exc).lower()
-    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
-        exc, sqlite3.OperationalError) or "malformed" in text or "not a database" in text
-
-
-def set_aside(path: Path, exc: Exception) -> str:
-    """Rename a damaged analytics file (and its journal) out of the way; what happened, in
-    one line."""
-    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-    try:
-        for suffix in ("-wal", "-shm"):
-            journal = path.with_name(path.name + suffix)
-            if journal.exists():
-                os.replace(journal, aside.with_name(aside.name + suffix))
-        os.replace(path, aside)
-    except OSError as move:
-        return f"{path} is damaged ({exc}) and cannot be set aside ({move})"
-    return f"{path} was damaged ({exc}); set aside as {aside.name}, counting starts anew"
 
 
 @dataclass(frozen=True)

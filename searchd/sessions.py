@@ -18,15 +18,16 @@ import hmac
 import logging
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analytics import damaged, set_aside
 from .errors import UnavailableError
-from .storage.files import owner_only
+from .storage import databases
+from .storage.databases import damaged, set_aside
 
 log = logging.getLogger("searchd.admin")
 SESSIONS_FILE = "admin.sqlite"
@@ -35,6 +36,7 @@ WINDOW = 300.0            # seconds over which failed sign-ins are counted
 PER_CLIENT = 5            # failed sign-ins a client may make in the window
 OVERALL = 30              # ... and all clients together
 _PBKDF2_ROUNDS = 100_000
+_BUSY_SECONDS = 5.0       # how long a process waits for another's write
 _SCHEMA = """
 create table if not exists meta (key text primary key, value text not null);
 create table if not exists sessions (
@@ -61,18 +63,18 @@ class SessionStore:
         self._token = token
         self._fingerprint = ""
         self._salt = ""
+        self._lock = threading.Lock()
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection to the store (the file made owner-only, its tables made if they are
-        missing: a deleted file is made anew, a damaged one set aside), closed after the
-        block."""
+        """A connection to the store, closed after the block. The threads of a process take
+        turns (a lock), so that only the processes meet in SQLite's busy wait: twenty threads
+        polling it starved one past its timeout on a busy machine. A deleted file is made anew,
+        a damaged one set aside."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            owner_only(self.path)
-            with closing(sqlite3.connect(self.path, timeout=5.0, isolation_level=None)) as db:
-                db.execute("pragma journal_mode = wal")
-                db.executescript(_SCHEMA)
+            with self._lock, closing(databases.connect(self.path, _BUSY_SECONDS)) as db:
+                db.executescript(_SCHEMA)  # (reads only, once the tables are there)
                 self._salted(db)
                 yield db
         except sqlite3.DatabaseError as exc:
@@ -91,8 +93,12 @@ class SessionStore:
 
     def _salted(self, db: sqlite3.Connection) -> None:
         """Read (or make) the store's salt, and the token's fingerprint under it."""
-        db.execute("insert or ignore into meta values ('salt', ?)", (secrets.token_hex(16),))
-        salt = db.execute("select value from meta where key = 'salt'").fetchone()[0]
+        row = db.execute("select value from meta where key = 'salt'").fetchone()
+        if row is None:  # (a new file; written only then)
+            db.execute("insert or ignore into meta values ('salt', ?)",
+                       (secrets.token_hex(16),))
+            row = db.execute("select value from meta where key = 'salt'").fetchone()
+        salt = row[0]
         if salt != self._salt:
             self._salt = salt
             self._fingerprint = hashlib.pbkdf2_hmac(
@@ -174,3 +180,4 @@ def _wait(db: sqlite3.Connection, client: str, now: float) -> int:
 
 def _digest(cookie: str) -> str:
     return hashlib.sha256(cookie.encode()).hexdigest()
+

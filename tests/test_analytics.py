@@ -327,25 +327,38 @@ def test_searches_reach_the_operators_terminal_escaped(built: Config,
     assert "\\x1b]0;gehackt\\x07 zoek \\x9b31m" in result.output
 
 
-def test_parallel_wrong_tokens_are_compared_no_more_than_the_limit(built: Config) -> None:
-    """200 attempts at once from one client: the check and the count of each are one
-    transaction, so only PER_CLIENT tokens are compared (7 were, when they were apart)."""
+def test_parallel_wrong_tokens_are_compared_no_more_than_the_limit(
+        built: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """16 attempts at once from one client through eight stores, as eight worker processes
+    have them: the check and the count of each are one transaction, so only PER_CLIENT
+    tokens are compared (8 were, when they were apart). The check is made slow, so that
+    parallel checks overlap on any machine."""
     import threading
+    import time
 
     from searchd import sessions
 
-    store = sessions.SessionStore(built.index, TOKEN)
-    compared: list[bool] = []
-    start = threading.Barrier(20)
+    checked = sessions._wait
 
-    def attempts() -> None:
+    def slow_check(*args: object) -> int:
+        time.sleep(0.02)
+        return checked(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sessions, "_wait", slow_check)
+    stores = [sessions.SessionStore(built.index, TOKEN) for _ in range(8)]
+    for store in stores:
+        store.find("no such session")  # (its token's fingerprint made before the race)
+    compared: list[bool] = []
+    start = threading.Barrier(8)
+
+    def attempts(store: sessions.SessionStore) -> None:
         start.wait()
-        for _ in range(10):
+        for _ in range(2):
             attempt = store.attempt("10.0.0.9", "wrong token", TOKEN)
             if not attempt.retry_after:
                 compared.append(attempt.ok)
 
-    threads = [threading.Thread(target=attempts) for _ in range(20)]
+    threads = [threading.Thread(target=attempts, args=(store,)) for store in stores]
     for thread in threads:
         thread.start()
     for thread in threads:
