@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .budget import check
+from .query.budget import check
 from .ranked import Ranked
 from .schema import BODY
 from .snippets import vector_spans

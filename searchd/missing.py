@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .plan import WordClause, WordsQuery
+from .query.words import WordClause, WordsQuery
 from .schema import BODY, LEAD
 from .segments import term_postings
 

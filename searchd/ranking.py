@@ -25,8 +25,9 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import budget, storage
-from .plan import WordClause, WordsQuery
+from . import storage
+from .query import budget
+from .query.words import WordClause, WordsQuery
 from .ranked import Ranked, in_months, order
 from .segments import SegmentTables, tables, term_postings
 

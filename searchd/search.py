@@ -16,9 +16,8 @@ from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import bodytext, budget
+from . import bodytext
 from .bodytext import StoredText
-from .bounds import bound_query, is_simple, prefixes_as_words
 from .cache import SizedLRU
 from .config import Config
 from .documents import MAX_TITLE_CHARS, Document
@@ -29,11 +28,14 @@ from .index import current_indexname, open_index
 from .missing import absent_notices, in_some_body, with_missing
 from .neardup import Group, group
 from .parts import DocumentView, count_parts, part_bound, part_of
-from .plan import FieldSet, Planner, WordsQuery, correct
-from .query import build_parser, check_query, load_synonyms, parse_query, query_terms
+from .query import budget
+from .query.bounds import bound_query, is_simple, prefixes_as_words
+from .query.parsing import build_parser, check_query, load_synonyms, parse_query, query_terms
+from .query.request import check_paging, check_sort, month_range
+from .query.syntax import is_free_text
+from .query.words import FieldSet, Planner, WordsQuery, correct
 from .ranked import Ranked
 from .ranking import rank
-from .requests import check_paging, check_sort, month_range
 from .results import MAX_LISTED, Duplicate, Hit, SearchResult, sized
 from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
 from .snippets import (
@@ -47,7 +49,6 @@ from .snippets import (
     vector_spans,
 )
 from .suggest import LazyTables, complete, suggest, word_tables
-from .syntax import is_free_text
 
 T = TypeVar("T")
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed

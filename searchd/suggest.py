@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 from whoosh.reading import IndexReader
 
-from . import budget
 from .analysis.folding import fold
 from .analysis.stopwords import STOP_WORDS
 from .cache import SizedLRU
+from .query import budget
+from .query.syntax import OPERATORS
 from .schema import WORDS
 from .storage import field_terms, word_list
-from .syntax import OPERATORS
 
 FIELD = WORDS
 _WORD = re.compile(r"(?<![\w:])[^\W\d_]{3,}(?![\w:*])")

@@ -132,7 +132,7 @@ def test_ranking_agrees_with_whoosh(engine: Engine, query: str, since, until) ->
     documents match, in another order."""
     from collections import Counter
 
-    from searchd.plan import WordsQuery
+    from searchd.query.words import WordsQuery
 
     result = engine.search(query, since=since, until=until)
     view = engine.view()

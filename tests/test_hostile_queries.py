@@ -78,7 +78,7 @@ def test_expensive_patterns_are_bounded_and_reported(engine: Engine) -> None:
 
 
 def test_pattern_expansions_are_capped(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import searchd.bounds as bounds
+    import searchd.query.bounds as bounds
 
     monkeypatch.setattr(bounds, "MAX_EXPANSIONS", 1)
     result = engine.search("st*")  # stad, staat, steeds, ...
@@ -90,8 +90,8 @@ def test_parsing_builds_each_operator_once(monkeypatch: pytest.MonkeyPatch) -> N
     minutes. Each operator's group is now built once."""
     from whoosh.qparser import syntax
 
-    from searchd.bounds import MAX_OPERATORS
-    from searchd.query import build_parser, parse_query
+    from searchd.query.bounds import MAX_OPERATORS
+    from searchd.query.parsing import build_parser, parse_query
     from searchd.schema import build_schema
 
     calls = []
@@ -130,7 +130,7 @@ def test_ranges_are_not_query_syntax(engine: Engine, text: str) -> None:
 
 
 def test_patterns_and_phrases_per_query_are_capped(engine: Engine) -> None:
-    from searchd.bounds import MAX_PATTERNS, MAX_PHRASES
+    from searchd.query.bounds import MAX_PATTERNS, MAX_PHRASES
 
     patterns = " ".join(f"{a}{b}*" for a in "sf" for b in "taei")
     result = engine.search(patterns)
@@ -145,7 +145,7 @@ def test_patterns_and_phrases_per_query_are_capped(engine: Engine) -> None:
 
 def test_a_phrase_of_common_words_is_searched_as_words(engine: Engine,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import searchd.bounds as bounds
+    import searchd.query.bounds as bounds
 
     exact = engine.search('"strijders heroverden"')
     monkeypatch.setattr(bounds, "MAX_PHRASE_POSITIONS", 1)
@@ -158,7 +158,7 @@ def test_a_phrase_of_common_words_is_searched_as_words(engine: Engine,
 
 def test_a_search_past_its_budget_is_a_clear_400(engine: Engine,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import searchd.budget as budget
+    import searchd.query.budget as budget
 
     monkeypatch.setattr(budget, "SEARCH_CPU_SECONDS", -1.0)
     client = create_app(engine.config).test_client()
@@ -170,7 +170,7 @@ def test_a_search_past_its_budget_is_a_clear_400(engine: Engine,
 
 
 def test_costly_queries_wait_for_a_slot_and_plain_ones_do_not(engine: Engine) -> None:
-    from searchd import budget
+    from searchd.query import budget
 
     client = create_app(engine.config).test_client()
     with budget.costly_slot():  # another thread's phrase search is running
@@ -189,7 +189,7 @@ def slot_held_elsewhere() -> Iterator[None]:
     running meanwhile would)."""
     import threading
 
-    from searchd import budget
+    from searchd.query import budget
 
     held, release = threading.Event(), threading.Event()
 
@@ -227,7 +227,7 @@ def test_near_spellings_share_one_allowance_per_search(engine: Engine,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """A hundred made-up words: typo tolerance and "Bedoelde u" together look up at most
     MAX_LOOKUPS of them, and the search is answered."""
-    from searchd import budget
+    from searchd.query import budget
 
     looked = _count_lookups(monkeypatch)
     words = " ".join(f"q{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}zxwvkt" for n in range(100))
@@ -245,8 +245,8 @@ def test_more_unknown_words_than_the_free_lookups_need_the_costly_slot(
     search holds the process's costly slot, one of more unknown words is refused at once,
     with nothing looked up; one of FREE_LOOKUPS unknown words is answered."""
 
-    from searchd import budget
     from searchd.errors import BusyError
+    from searchd.query import budget
 
     looked = _count_lookups(monkeypatch)
     with slot_held_elsewhere():
@@ -260,8 +260,8 @@ def test_more_unknown_words_than_the_free_lookups_need_the_costly_slot(
 
 def test_the_document_page_plans_patterns_in_the_costly_slot(
         engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from searchd import budget
     from searchd.errors import BusyError
+    from searchd.query import budget
 
     taken: list[bool] = []
     real = budget.costly_slot
@@ -298,8 +298,8 @@ def test_only_one_search_waits_for_the_costly_slot(monkeypatch: pytest.MonkeyPat
     import threading
     import time
 
-    from searchd import budget
     from searchd.errors import BusyError
+    from searchd.query import budget
 
     monkeypatch.setattr(budget, "COSTLY_WAIT", 2.0)
     held, release = threading.Event(), threading.Event()
@@ -335,8 +335,8 @@ def test_only_one_search_waits_for_the_costly_slot(monkeypatch: pytest.MonkeyPat
 def test_a_search_of_many_words_takes_the_costly_slot(engine: Engine) -> None:
     import threading
 
-    from searchd import budget
     from searchd.errors import BusyError
+    from searchd.query import budget
 
     with budget.costly_slot():  # held here: the search of another thread finds it taken
         outcome: list[object] = []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from searchd.config import Config, config_from_dict
-from searchd.plan import WordsQuery, derived_terms
+from searchd.query.words import WordsQuery, derived_terms
 from searchd.search import Engine
 from searchd.sync import sync_index
 
@@ -169,7 +169,7 @@ def test_near_spellings_are_bounded_and_the_cut_is_said(tmp_path: Path) -> None:
 def test_only_a_few_unknown_words_of_a_query_are_looked_up(engine: Engine) -> None:
     """Each word looked up for near spellings costs milliseconds: a query of a hundred
     unknown words must not cost seconds."""
-    from searchd import budget
+    from searchd.query import budget
 
     words = [f"qzx{chr(97 + n % 26)}{chr(97 + n // 26)}wvk" for n in range(40)]
     with budget.limited():

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchd.errors import ConfigError
-from searchd.query import (
+from searchd.query.parsing import (
     Synonyms,
     _is_plain,
     build_parser,

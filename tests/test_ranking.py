@@ -17,11 +17,11 @@ from whoosh.scoring import BM25F
 
 from searchd import months, ranking
 from searchd.bodytext import CHUNK, StoredText, pack
-from searchd.bounds import bound_query
 from searchd.cache import SizedLRU
 from searchd.config import Config, config_from_dict
 from searchd.documents import parse_seed
-from searchd.query import build_parser, parse_query
+from searchd.query.bounds import bound_query
+from searchd.query.parsing import build_parser, parse_query
 from searchd.schema import build_schema, document_fields
 from searchd.search import Engine
 from searchd.storage.codec import SearchdCodec

@@ -22,7 +22,7 @@ from whoosh.qparser import syntax
 from whoosh.query import spans as wspans
 from whoosh.query.spans import Span
 
-from ..budget import check
+from ..query.budget import check
 
 
 class GappedPhrase(wq.Phrase):  # type: ignore[misc]  # Whoosh has no types

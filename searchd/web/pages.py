@@ -17,7 +17,7 @@ from flask import (
 
 from .. import months
 from ..errors import QueryError
-from ..requests import part_number
+from ..query.request import part_number
 from . import ops
 from .common import engine, search_args
 

@@ -9,7 +9,7 @@ that passes one is cut down with a notice (or refused) instead of keeping a work
   positions would cost more than MAX_PHRASE_POSITIONS is searched as words that must all
   occur;
 - work: what still runs through Whoosh's matchers (phrases) is checked against a budget of
-  CPU time per search (searchd.budget).
+  CPU time per search (query/budget.py).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any
 
 from whoosh import query as wq
 
-from . import storage
-from .analysis.lemmas import PART_MARK
-from .plan import Weights, WordsQuery
-from .schema import BODY
+from .. import storage
+from ..analysis.lemmas import PART_MARK
+from ..schema import BODY
+from .words import Weights, WordsQuery
 
 MAX_QUERY_CHARS = 1000
 MAX_OPERATORS = 20      # AND, OR, NOT, ANDNOT, ANDMAYBE, REQUIRE, +word, -word, "(" together

@@ -16,16 +16,15 @@ from typing import Any
 
 from whoosh import query as wq
 
-from . import budget
-from .analysis.compounds import could_be_part, part_surfaces
-from .analysis.folding import fold
-from .analysis.lemmas import PART_MARK, lemma_term, own_and_part_terms
-from .analysis.lexicon import lexicon
-from .analysis.stopwords import STOP_WORDS
-from .analysis.tokenizer import _WORD, split_word
-from .cache import word_cache
-from .schema import LEAD, WORDS
-from .suggest import (
+from ..analysis.compounds import could_be_part, part_surfaces
+from ..analysis.folding import fold
+from ..analysis.lemmas import PART_MARK, lemma_term, own_and_part_terms
+from ..analysis.lexicon import lexicon
+from ..analysis.stopwords import STOP_WORDS
+from ..analysis.tokenizer import _WORD, split_word
+from ..cache import word_cache
+from ..schema import LEAD, WORDS
+from ..suggest import (
     BETTER,
     RARE,
     WordTable,
@@ -35,6 +34,7 @@ from .suggest import (
     near_words,
     typo_edits,
 )
+from . import budget
 from .syntax import exclusions, is_free_text
 
 # Function words: dropped from a query unless all its words are such (then nothing would
@@ -340,8 +340,8 @@ def derived_terms(lemma: str, fallback: str) -> tuple[str, ...]:
     """The term of the verb or adjective a Dutch noun is derived from: -ing and -atie
     from a verb (aflossing: aflossen, arrestatie: arresteren), -heid from an adjective
     (veiligheid: veilig); none for other words or a base the lexicon does not know."""
-    from .analysis.lemmas import lemma_term
-    from .analysis.lexicon import lexicon
+    from ..analysis.lemmas import lemma_term
+    from ..analysis.lexicon import lexicon
 
     lex = lexicon()
     for suffix, ending, pos in _DERIVATIONS:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .errors import BusyError, QueryCostError
+from ..errors import BusyError, QueryCostError
 
 SEARCH_CPU_SECONDS = 0.5  # CPU time one search may use
 COSTLY_SLOTS = 1          # costly searches running at once in one process

@@ -12,11 +12,11 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ..documents import read_regular
+from ..errors import ConfigError, QueryError, SeedError
+from ..schema import BODY, LEAD, SEARCH_FIELDS, TITLE
+from ..storage import repair_parser, use_gapped_phrases
 from .bounds import MAX_QUERY_CHARS, syntax_notice, term_text
-from .documents import read_regular
-from .errors import ConfigError, QueryError, SeedError
-from .schema import BODY, LEAD, SEARCH_FIELDS, TITLE
-from .storage import repair_parser, use_gapped_phrases
 from .syntax import FIELD_ALIASES, FIELD_PREFIX, MINUS, OPERATORS, PLUS
 
 MAX_SYNONYMS_BYTES = 4 * 1024 * 1024

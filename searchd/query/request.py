@@ -3,9 +3,9 @@ a QueryError that names it."""
 
 from __future__ import annotations
 
-from . import months
-from .errors import QueryError
-from .ranked import SORTS
+from .. import months
+from ..errors import QueryError
+from ..ranked import SORTS
 
 MAX_PAGE = 10_000
 
