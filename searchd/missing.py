@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .query.words import WordClause, WordsQuery
+from .query.words import WordClause, clauses
 from .schema import BODY, LEAD
 from .segments import term_postings
 
@@ -43,9 +43,11 @@ def held(leaves: list[tuple[Any, np.ndarray, np.ndarray]], clause: WordClause,
 
 
 def with_missing(searcher: Any, q: Any, hits: list[H], docnums: Sequence[int]) -> list[H]:
-    """hits (one per docnum) with the words of a query of several words that each lacks;
-    hits as they are for any other query."""
-    if not isinstance(q, WordsQuery) or len(q.clauses) < 2 or not hits:
+    """hits (one per docnum) with the words of a query of several words that each lacks
+    (the words the planner planned: around operators too); hits as they are for any other
+    query."""
+    words = clauses(q)
+    if len(words) < 2 or not hits:
         return hits
     wanted = np.asarray(docnums, dtype=np.int64)
     leaves = []
@@ -54,7 +56,7 @@ def with_missing(searcher: Any, q: Any, hits: list[H], docnums: Sequence[int]) -
         if len(places):
             leaves.append((reader, wanted[places] - offset, places))
     lacking: list[list[str]] = [[] for _ in hits]
-    for clause in q.clauses:
+    for clause in words:
         for i in np.flatnonzero(~held(leaves, clause, len(hits))).tolist():
             if clause.word not in lacking[i]:  # (a word typed twice is named once)
                 lacking[i].append(clause.word)
@@ -63,13 +65,15 @@ def with_missing(searcher: Any, q: Any, hits: list[H], docnums: Sequence[int]) -
 
 
 def absent_notices(searcher: Any, q: Any) -> list[str]:
-    """For each word of a query of several words that no document holds itself, a notice
-    that says so, and how it was searched instead (its parts, near spellings)."""
-    if not isinstance(q, WordsQuery) or len(q.clauses) < 2:
+    """For each word of a query of several words (around operators too) that no document
+    holds itself, a notice that says so, and how it was searched instead (its parts, near
+    spellings)."""
+    words = clauses(q)
+    if len(words) < 2:
         return []
     leaves = _leaves(searcher)
     notices = []
-    for clause in q.clauses:
+    for clause in words:
         if any(term_postings(reader, t.fieldname, t.text.encode("utf-8"))[0].size
                for t in clause.own for reader, _ in leaves):
             continue
@@ -81,8 +85,8 @@ def absent_notices(searcher: Any, q: Any) -> list[str]:
         if notice not in notices:
             notices.append(notice)
     if len(notices) > MAX_NOTICES:  # (a query of many made-up words)
-        words = [n.split(":", 1)[0] for n in notices]
-        return [f"{', '.join(words[:MAX_NOTICES])} and {len(words) - MAX_NOTICES} more "
+        named = [n.split(":", 1)[0] for n in notices]
+        return [f"{', '.join(named[:MAX_NOTICES])} and {len(named) - MAX_NOTICES} more "
                 "words: in no document"]
     return notices
 

@@ -11,7 +11,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from whoosh import query as wq
 from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -22,18 +21,17 @@ from .cache import SizedLRU
 from .config import Config
 from .documents import MAX_TITLE_CHARS, Document
 from .errors import DocumentNotFound
-from .exact import EXACT_DEPTH, exact_first, gapped_phrases, holds_as_typed
+from .exact import EXACT_DEPTH, exact_first, holds_as_typed
 from .explain import explain as explained
 from .index import current_indexname, open_index
 from .missing import absent_notices, in_some_body, with_missing
 from .neardup import Group, group
 from .parts import DocumentView, count_parts, part_bound, part_of
 from .query import budget
-from .query.bounds import bound_query, is_simple, prefixes_as_words
-from .query.parsing import build_parser, check_query, load_synonyms, parse_query, query_terms
-from .query.request import check_paging, check_sort, month_range
-from .query.syntax import is_free_text
-from .query.words import FieldSet, Planner, WordsQuery, correct
+from .query.parsing import build_parser, check_query, load_synonyms
+from .query.plan import Planning, QueryPlan
+from .query.request import SearchRequest
+from .query.words import FieldSet, Planner
 from .ranked import Ranked
 from .ranking import rank
 from .results import MAX_LISTED, Duplicate, Hit, SearchResult, sized
@@ -43,61 +41,33 @@ from .snippets import (
     highlight_html,
     joined_spans,
     match_spans,
-    phrase_words,
     segments_html,
     snippet_segments,
     vector_spans,
 )
-from .suggest import LazyTables, complete, suggest, word_tables
+from .suggest import LazyTables, complete, word_tables
 
 T = TypeVar("T")
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
 MORE_LIKE_CHARS = 20_000  # "more like this" picks its key terms from this much of the body
-SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
 
 
 @dataclass(frozen=True)
 class IndexView:
-    """One opened state of the index: its searcher, query parser and analyzer."""
+    """One opened state of the index: its searcher, and what plans queries over it."""
 
     name: str | None
     searcher: Searcher
-    parser: Any
-    planner: Planner | None = None
+    planning: Planning
 
     @property
     def analyzer(self) -> Any:
         """The analyzer the index was built with (from its schema)."""
         return self.searcher.schema[BODY].analyzer
 
-    def cheap(self, text: str, synonyms: Any = None) -> bool:
-        """True when planning text is known to cost little: free text (words only: plan.py)
-        of at most budget.CHEAP_WORDS words (the parts of hyphenated words counted), none
-        longer than budget.CHEAP_WORD_CHARS, at most budget.FREE_LOOKUPS of them unknown.
-        Query syntax (patterns expand, phrases read positions), long texts (each unknown
-        word is analysed and split: 100 made-up words cost 15-30 ms) and many unknown words
-        (each looked up for near spellings: a made-up compound 5-15 ms) are not."""
-        expanded = synonyms.expand(text) if synonyms else text
-        if self.planner is None or not is_free_text(expanded):
-            return False
-        pieces = self.planner.pieces(expanded)
-        return len(pieces) <= budget.CHEAP_WORDS and \
-            max(map(len, pieces), default=0) <= budget.CHEAP_WORD_CHARS and \
-            self.planner.lookups(expanded) <= budget.FREE_LOOKUPS
-
-    def plan(self, text: str, synonyms: Any = None) -> tuple[wq.Query, list[str]]:
-        """A user query parsed (text that does not parse is searched as plain words) and
-        cut down to what one search may cost, with a notice for every cut. Free text
-        (words, no query syntax) becomes a WordsQuery (plan.py)."""
-        expanded = synonyms.expand(text) if synonyms else text
-        planned = self.planner.plan_words(expanded) if self.planner is not None else None
-        if planned is not None:  # free text, or words and -words
-            return planned
-        q, notices = parse_query(self.parser, text, synonyms)
-        if self.planner is not None:
-            q = prefixes_as_words(q, self.planner, self.searcher.reader())
-        bounded, cuts = bound_query(q, self.searcher.reader())
-        return bounded, notices + cuts
+    def plan(self, text: str) -> QueryPlan:
+        """The plan of query text over this state of the index (query/plan.py)."""
+        return self.planning.plan(text)
 
     @cached_property
     def state(self) -> tuple[str | None, int]:
@@ -152,7 +122,8 @@ class Engine:
         # the schema of the table of contents the searcher read: ix.schema reads the newest
         # one again, which a commit may have replaced (and deleted) in between
         parser = build_parser(searcher.schema, self.config.title_boost, self.config.lead_boost)
-        view = IndexView(name, searcher, parser, self._planner(searcher))
+        view = IndexView(name, searcher,
+                         Planning(self._planner(searcher), parser, searcher, self.synonyms))
         with self._open_lock:
             self._open.add(view.searcher)
             if current is not None:
@@ -173,78 +144,73 @@ class Engine:
         """This thread's current searcher."""
         return self.view().searcher
 
-    def search(self, text: str, page: int = 1, limit: int | None = None,
-               since: str | None = None, until: str | None = None,
-               snippets: bool = True, sort: str = "relevance",
-               facets: bool = True, collapse: bool = True,
-               explain: bool = False) -> SearchResult:
-        """Rank (or sort by date) the documents matching text and return one page, with
-        snippets and facet counts unless asked not to, near-duplicates grouped under the
-        first of them unless collapse is False, and why each hit scored as it did when
-        explain is set."""
+    def request(self, text: str, **options: Any) -> SearchRequest:
+        """The checked request of text and options (SearchRequest.make's), with this
+        service's default and largest limit."""
+        return SearchRequest.make(
+            text, (self.config.default_limit, self.config.max_limit), **options)
+
+    def search(self, text: str, **options: Any) -> SearchResult:
+        """run() of the request of text and options (see SearchRequest.make)."""
+        return self.run(self.request(text, **options))
+
+    def run(self, request: SearchRequest) -> SearchResult:
+        """Rank (or sort by date) the documents matching the request's text and return one
+        page, with snippets and facet counts unless asked not to, near-duplicates grouped
+        under the first of them unless collapse is off, and why each hit scored as it did
+        when explain is on."""
         started = time.perf_counter()
-        limit = self.config.default_limit if limit is None else limit
-        check_paging(page, limit, self.config.max_limit)
-        text = check_query(text)
-        months = month_range(since, until)
-        check_sort(sort)
-        request = (text, page, limit, months, sort, snippets, facets, collapse, explain)
         result = self._retrying(lambda view: self._cached(view, request))
         return replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
-    def _cached(self, view: IndexView, request: tuple[Any, ...]) -> SearchResult:
+    def _cached(self, view: IndexView, request: SearchRequest) -> SearchResult:
         """The result of a request on view: from the result cache, or searched and kept."""
         return self._results.get((view.state, request),
-                                 lambda: sized(self._bounded_search(view, *request)))
+                                 lambda: sized(self._bounded_search(view, request)))
 
-    def _bounded_search(self, view: IndexView, text: str, *options: Any) -> SearchResult:
+    def _bounded_search(self, view: IndexView, request: SearchRequest) -> SearchResult:
         """_search within one search's budget of work; a query that is not plain words
         waits for one of the process's few slots for costly searches (budget.py), and so
         does one of many words."""
         with budget.limited():
-            if not view.cheap(text, self.synonyms):  # patterns, phrases, operators, many
-                with budget.costly_slot():           # words: planning them costs already
-                    q, notices = view.plan(text, self.synonyms)
-                    return self._search(view, q, notices, text, *options)
-            q, notices = view.plan(text, self.synonyms)
-            if is_simple(q):
-                return self._search(view, q, notices, text, *options)
+            if not view.planning.cheap(request.text):  # patterns, phrases, operators,
+                with budget.costly_slot():             # many words: planning them costs
+                    return self._search(view, view.plan(request.text), request)
+            plan = view.plan(request.text)
+            if not plan.costly:
+                return self._search(view, plan, request)
             with budget.costly_slot():
-                return self._search(view, q, notices, text, *options)
+                return self._search(view, plan, request)
 
-    def _search(self, view: IndexView, q: wq.Query, notices: list[str], text: str,
-                page: int, limit: int, months: tuple[int | None, int | None], sort: str,
-                snippets: bool, facets: bool, collapse: bool, explain: bool) -> SearchResult:
-        """search() of the planned query q on one view of the index (took_ms is left for
-        search() to set)."""
-        first, last = (page - 1) * limit, page * limit
-        ranked, groups = self._grouped(view, q, last, sort, months, collapse)
+    def _search(self, view: IndexView, plan: QueryPlan,
+                request: SearchRequest) -> SearchResult:
+        """run() of a planned request on one view of the index (took_ms is left for run()
+        to set)."""
+        q, page, limit = plan.query, request.page, request.limit
+        ranked, groups = self._grouped(view, plan, page * limit, request)
         count = ranked.total
-        terms = in_some_body(view.searcher, query_terms(q, view.searcher)) if snippets else None
-        shown = groups[first:last]
+        terms = in_some_body(view.searcher, set(plan.highlight)) if request.snippets else None
+        shown = groups[(page - 1) * limit:page * limit]
         scores = dict(zip(ranked.docnums.tolist(), ranked.scores.tolist()))
-        joiners = phrase_words(q)
-        hits = with_missing(view.searcher, q, [_hit(view, g, scores[g.leader], terms, joiners)
-                                               for g in shown], [g.leader for g in shown])
-        if explain:
+        hits = with_missing(view.searcher, q,
+                            [_hit(view, g, scores[g.leader], terms, plan.joiners)
+                             for g in shown], [g.leader for g in shown])
+        if request.explain:
             hits = [replace(h, explain=explained(view.searcher, q, g.leader))
                     for h, g in zip(hits, shown)]
-        notices = notices + (absent_notices(view.searcher, q) if count else [])
-        suggestion = correct(text, q.clauses) if isinstance(q, WordsQuery) else None
-        if suggestion is None and count < SUGGEST_BELOW and text:
-            suggestion = suggest(word_tables(view.searcher.reader()), text)
-            if suggestion and _terms(view, suggestion) == _terms(view, text):
-                suggestion = None  # only another form of the same words (strijders)
-        return SearchResult(text, count, page, limit, 0.0, hits, suggestion,
-                            notices, sort, ranked.facets() if facets else {})
+        notices = list(dict.fromkeys([*plan.notices, *absent_notices(view.searcher, q)]))
+        return SearchResult(request.text, count, page, limit, 0.0, hits,
+                            view.planning.suggestion(plan, count), notices, request.sort,
+                            ranked.facets() if request.facets else {})
 
-    def _grouped(self, view: IndexView, q: wq.Query, wanted: int, sort: str,
-                 months: tuple[int | None, int | None],
-                 collapse: bool) -> tuple[Ranked, list[Group]]:
-        """The matches of q ranked, and the first `wanted` groups of them: near-duplicates
-        (neardup.py) under the best ranked of them when collapse is set, else one document
-        a group. Ranks deeper while groups took more documents than it ranked."""
-        phrases = gapped_phrases(q) if sort == "relevance" else []
+    def _grouped(self, view: IndexView, plan: QueryPlan, wanted: int,
+                 request: SearchRequest) -> tuple[Ranked, list[Group]]:
+        """The matches of the plan ranked, and the first `wanted` groups of them:
+        near-duplicates (neardup.py) under the best ranked of them when the request
+        collapses them, else one document a group. Ranks deeper while groups took more
+        documents than it ranked."""
+        q, sort, months, collapse = plan.query, request.sort, request.months, request.collapse
+        phrases = list(plan.phrases) if sort == "relevance" else []
         depth = max(wanted * (2 if collapse else 1) + (10 if collapse else 0),
                     EXACT_DEPTH if phrases else 0)
         while True:
@@ -314,12 +280,12 @@ class Engine:
             return set(), frozenset()
         text = check_query(text)
         with budget.limited():
-            if view.cheap(text, self.synonyms):
-                q = view.plan(text, self.synonyms)[0]
+            if view.planning.cheap(text):
+                plan = view.plan(text)
             else:
                 with budget.costly_slot():
-                    q = view.plan(text, self.synonyms)[0]
-            return query_terms(q, view.searcher), phrase_words(q)
+                    plan = view.plan(text)
+            return set(plan.highlight), plan.joiners
 
     def _similar(self, view: IndexView, opening: str, docnum: int,
                  count: int = 5) -> list[Hit]:
@@ -345,11 +311,6 @@ class Engine:
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon(BODY))),
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder)}
-
-
-def _terms(view: IndexView, text: str) -> list[str]:
-    """The index terms of text, in order."""
-    return [t.text for t in view.analyzer(text, mode="index")]
 
 
 def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:

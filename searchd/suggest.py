@@ -279,10 +279,13 @@ def lexicon_near(folded: str, edits: int) -> list[str]:
     return sorted(found, key=lambda w: (-lex.zipf(lex.lemma(w) or w), w))
 
 
-def compound_near(folded: str, edits: int, tries: int = 3) -> list[str]:
+def compound_near(folded: str, edits: int, tries: int = 3,
+                  typo_from: tuple[int, int] = TYPO_FROM) -> list[str]:
     """Spellings of a compound with a typo in one part: one side of a split is a word of
-    the lexicon (a linking s or e allowed), the other within `edits` of one. The splits
-    with the longest known side are tried first, at most `tries` of them."""
+    the lexicon (a linking s or e allowed), the other within `edits` of one, and no
+    further than a word of its own length may be misspelled (typo_edits): "voltrix" is
+    no typo of "voltrek", so snapvoltrix is no compound of snap. The splits with the
+    longest known side are tried first, at most `tries` of them."""
     from .analysis.lexicon import lexicon
 
     lex = lexicon()
@@ -296,10 +299,9 @@ def compound_near(folded: str, edits: int, tries: int = 3) -> list[str]:
         if _known(right, lex):
             splits.append((len(right), left, right, False))
     for _, left, right, left_known in sorted(splits, reverse=True)[:tries]:
-        if left_known:
-            found = [left + w for w in lexicon_near(right, edits)[:2]]
-        else:
-            found = [w + right for w in lexicon_near(left, edits)[:2]]
+        typo = right if left_known else left
+        near = lexicon_near(typo, min(edits, typo_edits(len(typo) + 1, typo_from)))[:2]
+        found = [left + w if left_known else w + right for w in near]
         if found:
             return found
     return []

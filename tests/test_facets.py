@@ -127,23 +127,23 @@ def whoosh_date_filter(searcher, since: str | None, until: str | None):  # type:
                                          ("2016-03", "2017-01")])
 def test_ranking_agrees_with_whoosh(engine: Engine, query: str, since, until) -> None:
     """Totals, facets, order and scores equal those of Whoosh's own search (its facets
-    counted here from the stored months of its hits). A free-text query (a WordsQuery,
-    scored clause by clause: test_plan.py) is an Or of its terms to Whoosh: the same
-    documents match, in another order."""
+    counted here from the stored months of its hits). The words of a query (WordsQuery,
+    scored clause by clause: test_plan.py; around operators too) are an Or of their terms
+    to Whoosh: the same documents match, in another order."""
     from collections import Counter
 
-    from searchd.query.words import WordsQuery
+    from searchd.query.words import clauses
 
     result = engine.search(query, since=since, until=until)
     view = engine.view()
-    q, _ = view.plan(query)
+    q = view.plan(query).query
     whoosh = view.searcher.search(q, limit=None,
                                   filter=whoosh_date_filter(view.searcher, since, until))
     assert result.total == len(whoosh)
     months = [hit["month"] for hit in whoosh if hit.get("month")]
     assert result.facets["month"] == Counter(months)
     assert result.facets["year"] == Counter(month[:4] for month in months)
-    if isinstance(q, WordsQuery):
+    if clauses(q):
         return
     assert [h.id for h in result.hits] == [h["id"] for h in whoosh][:len(result.hits)]
     assert [h.score for h in result.hits] == [round(h.score, 4) for h in whoosh][:10]

@@ -94,7 +94,7 @@ def _whoosh_order(searcher, q, sort: str):  # type: ignore[no-untyped-def]
 def test_ranking_equals_whoosh_across_segments_and_deletions(view, query: str,
                                                              sort: str) -> None:
     assert len(view.searcher.leaf_searchers()) > 1
-    q, _ = bound_query(parse_query(view.parser, query)[0], view.searcher.reader())
+    q, _ = bound_query(parse_query(view.planning.parser, query)[0], view.searcher.reader())
     expected = _whoosh_order(view.searcher, q, sort)
     ranked = ranking.rank(view.searcher, q, len(expected) + 5, sort)
     assert ranked.total == len(expected) > 0
@@ -103,7 +103,7 @@ def test_ranking_equals_whoosh_across_segments_and_deletions(view, query: str,
 
 
 def test_the_first_wanted_are_the_top_of_the_full_order(view) -> None:
-    q, _ = view.plan("minister OR fiets")
+    q = view.plan("minister OR fiets").query
     full = ranking.rank(view.searcher, q, 10_000)
     for wanted in (1, 10, 33):
         top = ranking.rank(view.searcher, q, wanted)
@@ -150,7 +150,7 @@ def test_segments_of_whoosh_s_own_codec_are_ranked_too(tmp_path: Path) -> None:
 
 
 def test_month_ranges_and_facets(view) -> None:
-    q, _ = bound_query(parse_query(view.parser, "minister")[0], view.searcher.reader())
+    q, _ = bound_query(parse_query(view.planning.parser, "minister")[0], view.searcher.reader())
     since, until = months.code(2000, 1), months.code(2009, 12)
     ranked = ranking.rank(view.searcher, q, 5, months=(since, until))
     assert ranked.total > 0

@@ -356,7 +356,7 @@ def test_phrases_keep_the_gap_of_a_stop_word(phrases: Engine, query: str,
 def test_a_gapped_phrase_is_cut_down_and_bounded_like_any(phrases: Engine) -> None:
     from searchd.storage import GappedPhrase
 
-    q, _ = phrases.view().plan('"Raad van State"')
+    q = phrases.view().plan('"Raad van State"').query
     leaves = [leaf for leaf in q.leaves() if isinstance(leaf, GappedPhrase)]
     assert leaves and all(leaf.offsets == (0, 2) for leaf in leaves)
     assert leaves[0].normalize() == leaves[0]

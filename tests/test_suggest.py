@@ -114,7 +114,7 @@ def test_a_query_of_known_words_reads_no_word_table(built: Config) -> None:
     may be misspelled, not for words the lexicon knows or the index holds often."""
     engine = Engine(built)
     engine.search("fietsen in de stad")
-    tables = engine.view().planner.tables  # type: ignore[union-attr]
+    tables = engine.view().planning.planner.tables
     assert not tables.loaded
     assert [h.id for h in engine.search("strjiders").hits] == ["kat.txt"]  # a typo
     assert tables.loaded

@@ -95,8 +95,9 @@ def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.
     """Words (OR; more matches rank higher), "phrases", AND/OR/NOT (EN/OF/NIET), +word/-word,
     title:/body: (titel:/tekst:), word* prefixes."""
     boosts = {TITLE: title_boost, BODY: 1.0, LEAD: lead_boost}
-    parser = qparser.MultifieldParser([f for f in SEARCH_FIELDS if boosts[f] > 0], schema,
-                                      fieldboosts=boosts, group=qparser.OrGroup.factory(0.9))
+    parser = _Parser(None, schema, group=qparser.OrGroup.factory(0.9))
+    parser.add_plugin(qparser.MultifieldPlugin([f for f in SEARCH_FIELDS if boosts[f] > 0],
+                                               fieldboosts=boosts))
     parser.remove_plugin_class(qparser.SingleQuotePlugin)  # apostrophes are Dutch text
     # no ranges ([a TO z]) and no `*:*`: a query of every document or every word costs
     # seconds and finds nothing a reader wants
@@ -113,6 +114,30 @@ def build_parser(schema: Any, title_boost: float, lead_boost: float) -> qparser.
         Not=r"(^|(?<=(\s|[()])))(?:NOT|NIET)(?=\s)"))
     use_gapped_phrases(parser)  # "minister van Justitie": the gap of `van` kept
     return parser
+
+
+STAND_IN = "\ue000"  # (private use) + a number: a word the planner plans (mixed.py)
+_STAND_IN = re.compile(f"{STAND_IN}(\\d+)")
+
+
+class StandIn(wq.Term):
+    """The place of a word in parsed query syntax, one per field the word is searched in:
+    the word itself is planned as free text's words are (mixed.py)."""
+
+    @property
+    def number(self) -> int:
+        """Which word of the query (its number in the stand-ins' order)."""
+        return int(self.text[len(STAND_IN):])
+
+
+class _Parser(qparser.QueryParser):
+    """Whoosh's parser, with stand-ins for words taken as they are (not analysed)."""
+
+    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
+                   tokenize: bool = True, removestops: bool = True) -> wq.Query:
+        if _STAND_IN.fullmatch(text):
+            return StandIn(fieldname, text, boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
 
 
 def parse_query(parser: qparser.QueryParser, text: str,

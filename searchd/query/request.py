@@ -1,11 +1,53 @@
-"""The parameters of a search request, checked: paging, sort order and months. A bad one is
-a QueryError that names it."""
+"""A search request as the CLI, the page and the API make it (SearchRequest), its parameters
+checked: text, paging, sort order and months. A bad one is a QueryError that names it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from .. import months
 from ..errors import QueryError
 from ..ranked import SORTS
+from .parsing import check_query
+
+Months = tuple[int | None, int | None]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search, checked (make()): the query text, the page of `limit` hits, the months
+    (codes, inclusive; None: open), the order, and what the result should hold: snippets,
+    facet counts, near-duplicates grouped (collapse), why each hit scored (explain). Equal
+    requests on one state of the index have equal results (the result cache's key)."""
+
+    text: str
+    page: int = 1
+    limit: int = 10
+    months: Months = (None, None)
+    sort: str = "relevance"
+    snippets: bool = True
+    facets: bool = True
+    collapse: bool = True
+    explain: bool = False
+
+    @classmethod
+    def make(cls, text: str, limits: tuple[int, int], *, page: int = 1,
+             limit: int | None = None, since: str | None = None, until: str | None = None,
+             sort: str = "relevance", snippets: bool = True, facets: bool = True,
+             collapse: bool = True, explain: bool = False) -> SearchRequest:
+        """The request of these parameters as given (limits: the default and the largest
+        limit); QueryError naming the first that is wrong."""
+        default, most = limits
+        limit = default if limit is None else limit
+        check_paging(page, limit, most)
+        check_sort(sort)
+        return cls(check_query(text), page, limit, month_range(since, until), sort,
+                   snippets, facets, collapse, explain)
+
+    @property
+    def filtered(self) -> bool:
+        """True when the request is narrowed to some months."""
+        return self.months != (None, None)
 
 MAX_PAGE = 10_000
 

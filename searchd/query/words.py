@@ -148,15 +148,19 @@ class Planner:
     notices: list[str] = field(default_factory=list)  # of the last plan: cut expansions
     _looked_up: int = 0  # words of the last plan looked up for near spellings
 
+    def start(self) -> None:
+        """Forget the notices and look-ups of the query planned before."""
+        self.notices, self._looked_up = [], 0
+
     def plan(self, text: str) -> tuple[WordsQuery, list[str]]:
         """The WordsQuery of text (function words dropped unless nothing else is left),
         and a notice for every word whose near spellings were cut to MAX_TYPOS."""
-        self.notices, self._looked_up = [], 0
+        self.start()
         words = [m.group() for m in _WORD.finditer(text)]
-        content = [w for w in words if not _is_function_word(w)]
+        content = [w for w in words if not is_function_word(w)]
         # function words alone are searched, but not the index's stop words (no document
         # holds them as terms: a lemma or near spelling of "het" found "hebt")
-        unindexed = [w for w in words if fold(w) in STOP_WORDS and _is_function_word(w)]
+        unindexed = [w for w in words if fold(w) in STOP_WORDS and is_function_word(w)]
         clauses = [self.clause(w) for w in content or
                    [w for w in words if w not in unindexed]]
         if not content and unindexed:
@@ -263,10 +267,10 @@ class Planner:
         """The plan of text without the documents that hold any of the excluded words (in
         any form, or as a part of a compound): what text finds, less, never more."""
         query, notices = self.plan(text)
-        terms = [t for word in excluded for t in self._excluded_terms(word)]
+        terms = [t for word in excluded for t in self.excluded_terms(word)]
         return (wq.AndNot(query, wq.Or(terms)) if terms else query), notices
 
-    def _excluded_terms(self, written: str) -> tuple[wq.Term, ...]:
+    def excluded_terms(self, written: str) -> tuple[wq.Term, ...]:
         """The Terms of a word to exclude: its own, and as a part of compounds."""
         own = self._own(written)
         return self.fields.terms(own) + self._inside(own, fold(written))
@@ -288,7 +292,7 @@ class Planner:
             return 0
         words = [m.group() for m in _WORD.finditer(text)]
         wholes = [split_word(w, 0) for w in
-                  [w for w in words if not _is_function_word(w)] or words]
+                  [w for w in words if not is_function_word(w)] or words]
         return sum(self._needs_lookup(whole, fold(whole)) for pieces, whole in wholes
                    if len(pieces) <= 1 and whole)
 
@@ -328,7 +332,8 @@ class Planner:
             return sorted(near.items(), key=lambda wn: (-wn[1], wn[0]))[:MAX_TYPOS]
         if seen or len(folded) < shortest:
             return []
-        meant = lexicon_near(folded, edits)[:2] or compound_near(folded, edits)[:2]
+        meant = lexicon_near(folded, edits)[:2] or \
+            compound_near(folded, edits, typo_from=self.typo_from)[:2]
         return [(w, 0) for w in meant]
 
 
@@ -353,7 +358,7 @@ def derived_terms(lemma: str, fallback: str) -> tuple[str, ...]:
     return ()
 
 
-def _is_function_word(word: str) -> bool:
+def is_function_word(word: str) -> bool:
     """True for a word that says nothing on its own in a query (not an acronym: IS)."""
     return fold(word) in QUERY_STOP_WORDS and not (len(word) > 1 and word.isupper())
 
@@ -373,3 +378,12 @@ def correct(text: str, clauses: Sequence[WordClause]) -> str | None:
         return better.capitalize() if word[:1].isupper() else better
 
     return _WORD.sub(fix, text)
+
+
+def clauses(q: wq.Query) -> list[WordClause]:
+    """The word clauses of every WordsQuery in q (the words the planner planned)."""
+    if isinstance(q, WordsQuery):
+        return list(q.clauses)
+    if q.is_leaf():
+        return []
+    return [c for child in q.children() for c in clauses(child)]

@@ -1,0 +1,129 @@
+"""One QueryPlan per search: what the query text asks of one state of the index, worked out
+once, before ranking, and read by everything after it.
+
+Free text (and words with -words) is planned by the planner of words (words.py); text with
+query syntax is parsed with its words planned the same way (mixed.py); both are cut down
+to what one search may cost (bounds.py). The plan carries its notices, its correction for
+"Bedoelde u", the index terms to mark in snippets and the words that join a phrase's
+marks, the phrases to hold as typed, and its cost class (budget.py's costly slot).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from ..exact import gapped_phrases
+from ..schema import BODY
+from ..snippets import phrase_words
+from ..storage import GappedPhrase
+from ..suggest import suggest, word_tables
+from . import budget
+from .bounds import bound_query, is_simple, prefixes_as_words, syntax_notice
+from .mixed import corrected_phrases, parse_mixed
+from .parsing import Synonyms, query_terms
+from .syntax import is_free_text
+from .words import Planner, clauses, correct
+
+SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A query text planned over one state of the index."""
+
+    text: str                  # as typed
+    query: wq.Query            # what is ranked
+    notices: tuple[str, ...]   # what was cut, corrected or not found, for the user
+    correction: str | None     # the text with its misspelled words corrected
+    costly: bool               # ranking it takes the costly slot (budget.py)
+    highlight: frozenset[str]  # the index terms it asks for (prefixes expanded)
+    joiners: frozenset[str]    # the words of its phrases (their stop words join marks)
+    phrases: tuple[GappedPhrase, ...]  # phrases of the body whose gaps a stop word filled
+
+
+@dataclass(frozen=True)
+class Planning:
+    """What plans queries over one state of the index."""
+
+    planner: Planner
+    parser: Any
+    searcher: Searcher
+    synonyms: Synonyms | None = None
+
+    def cheap(self, text: str) -> bool:
+        """True when planning text is known to cost little: free text (words only) of at
+        most budget.CHEAP_WORDS words (the parts of hyphenated words counted), none longer
+        than budget.CHEAP_WORD_CHARS, at most budget.FREE_LOOKUPS of them unknown. Query
+        syntax (patterns expand, phrases read positions), long texts (each unknown word is
+        analysed and split: 100 made-up words cost 15-30 ms) and many unknown words (each
+        looked up for near spellings: a made-up compound 5-15 ms) are not."""
+        expanded = self._expanded(text)
+        if not is_free_text(expanded):
+            return False
+        pieces = self.planner.pieces(expanded)
+        return len(pieces) <= budget.CHEAP_WORDS and \
+            max(map(len, pieces), default=0) <= budget.CHEAP_WORD_CHARS and \
+            self.planner.lookups(expanded) <= budget.FREE_LOOKUPS
+
+    def plan(self, text: str) -> QueryPlan:
+        """The plan of text (see the module docstring); text that does not parse is
+        searched as its plain words, with a notice when a bound was the reason."""
+        self.planner.start()
+        q, notices, fixed = self._query(self._expanded(text))
+        notices = list(dict.fromkeys(notices + self.planner.notices))
+        correction = correct(text, clauses(q)) or (fixed if fixed != text else None)
+        return QueryPlan(text, q, tuple(notices), correction, not is_simple(q),
+                         frozenset(query_terms(q, self.searcher)), phrase_words(q),
+                         tuple(gapped_phrases(q)))
+
+    def suggestion(self, plan: QueryPlan, found: int) -> str | None:
+        """"Bedoelde u": the plan's correction; else, when the query found fewer than
+        SUGGEST_BELOW documents, the text with near spellings the index holds more often
+        (never only other forms of the same words: strijders)."""
+        if plan.correction is not None or found >= SUGGEST_BELOW or not plan.text:
+            return plan.correction
+        better = suggest(word_tables(self.searcher.reader()), plan.text)
+        if better and self._terms(better) == self._terms(plan.text):
+            return None
+        return better
+
+    def _expanded(self, text: str) -> str:
+        return self.synonyms.expand(text) if self.synonyms else text
+
+    def _query(self, text: str) -> tuple[wq.Query, list[str], str]:
+        """The ranked query of text (synonyms expanded), the notices of planning it, and
+        the text with the misspelled words of its phrases corrected."""
+        planned = self.planner.plan_words(text)
+        if planned is not None:  # free text, or words and -words
+            return (*planned, text)
+        reader = self.searcher.reader()
+        notice = syntax_notice(text)
+        if notice is not None:
+            q, notices = self._plain(text)
+            return q, [notice, *notices], text
+        fixed, notices = corrected_phrases(text, self.planner)
+        try:
+            q = parse_mixed(self.parser, self.planner, fixed)
+        except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
+            return (*self._plain(text), text)
+        q = prefixes_as_words(q, self.planner, reader)
+        bounded, cuts = bound_query(q, reader)
+        return bounded, notices + cuts, fixed
+
+    def _plain(self, text: str) -> tuple[wq.Query, list[str]]:
+        """The plain words of text (no punctuation, lowercase: AND/OR/NOT are words)."""
+        plain = re.sub(r"[^\w\s]", " ", text).lower()
+        if not plain.strip():
+            return wq.NullQuery, []
+        return self.planner.plan(plain)
+
+    def _terms(self, text: str) -> list[str]:
+        """The index terms of text, in order."""
+        analyzer = self.searcher.schema[BODY].analyzer
+        return [t.text for t in analyzer(text, mode="index")]
+
