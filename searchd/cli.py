@@ -163,8 +163,9 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
         return
     if not query:
         raise click.UsageError("give a QUERY or --queries FILE")
-    result = engine.search(query, page=page, limit=limit, since=since, until=until, sort=sort,
+    asked = engine.request(query, page=page, limit=limit, since=since, until=until, sort=sort,
                            collapse=not no_collapse, explain=explain)
+    result = engine.run(asked)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return

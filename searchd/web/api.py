@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request
 
 from ..errors import QueryError
 from . import ops
-from .common import engine, int_arg, search_args
+from .common import engine, int_arg, search_request
 
 bp = Blueprint("api", __name__)
 
@@ -16,7 +16,7 @@ bp = Blueprint("api", __name__)
 @bp.get("/api/search")
 def search() -> dict[str, Any]:
     """Search; the same JSON object as `searchd search --json`."""
-    return ops.search(search_args()).to_dict()
+    return ops.search(search_request()).to_dict()
 
 
 @bp.get("/api/suggest")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, request
 
 from ..errors import QueryError
+from ..query.request import SearchRequest
 from ..search import Engine
 
 _lock = threading.Lock()
@@ -56,3 +57,9 @@ def search_args() -> dict[str, Any]:
             "sort": request.args.get("sort") or "relevance",
             "collapse": bool_arg("collapse", True),
             "explain": bool_arg("explain", False)}
+
+
+def search_request(args: dict[str, Any] | None = None) -> SearchRequest:
+    """The checked SearchRequest of this request's parameters (search_args()); QueryError
+    naming the first that is wrong."""
+    return engine().request(**(search_args() if args is None else args))

@@ -14,6 +14,7 @@ from .. import failpoints, index, logs, manifest, metrics
 from ..analytics import Recorder
 from ..config import Config
 from ..errors import SearchdError
+from ..query.request import SearchRequest
 from ..results import SearchResult
 from ..watch import read_status
 from .common import engine
@@ -70,13 +71,12 @@ def _access_line(config: Config, route: str, status: int, seconds: float) -> Non
     logs.event(access_log, "request", **fields)
 
 
-def search(args: dict[str, Any]) -> SearchResult:
-    """engine().search(**args) for the page or the API, counted (_searched)."""
+def search(asked: SearchRequest) -> SearchResult:
+    """engine().run(asked) for the page or the API, counted (_searched)."""
     started = time.perf_counter()
     failpoints.stalled("search:stall")
-    result = engine().search(**args)
-    filtered = bool(args.get("since") or args.get("until"))
-    _searched(args["text"], result, time.perf_counter() - started, filtered)
+    result = engine().run(asked)
+    _searched(asked.text, result, time.perf_counter() - started, asked.filtered)
     return result
 
 

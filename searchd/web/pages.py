@@ -19,7 +19,7 @@ from .. import months
 from ..errors import QueryError
 from ..query.request import part_number
 from . import ops
-from .common import engine, search_args
+from .common import engine, search_args, search_request
 
 bp = Blueprint("pages", __name__)
 
@@ -53,7 +53,7 @@ def index() -> Any:
     args: dict[str, Any] = {"text": request.args.get("q", ""), "sort": "relevance"}
     try:
         args = search_args()
-        result = ops.search(args) if args["text"].strip() else None
+        result = ops.search(search_request(args)) if args["text"].strip() else None
     except QueryError as exc:  # shown beside the search box, so it can be corrected
         return render_template("search.html", result=None, args=args, error=str(exc),
                                sorts=SORT_LABELS), 400
