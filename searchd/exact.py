@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from whoosh import query as wq
 
 from .query.budget import check
 from .ranked import Ranked
@@ -31,9 +32,30 @@ MAX_PLACES = 200   # places of a phrase in one document read at most
 
 
 def gapped_phrases(q: Any) -> list[GappedPhrase]:
-    """The phrases of the body field in q whose gaps a stop word filled."""
-    return [leaf for leaf in q.leaves() if isinstance(leaf, GappedPhrase) and leaf.gapped
-            and leaf.fieldname == BODY and leaf.surface]
+    """The phrases of the body field in q whose gaps a stop word filled and that every
+    match of q matches: a phrase alone (in each field), a part of AND, +"phrase", the kept
+    side of NOT; not one among alternatives (`"raad van state" OR mondmaskers` keeps the
+    documents about mondmaskers)."""
+    return [leaf for leaf in _required(q) if leaf.gapped and leaf.fieldname == BODY
+            and leaf.surface]
+
+
+def _required(q: Any) -> list[GappedPhrase]:
+    """The phrases every match of q matches (see gapped_phrases)."""
+    if isinstance(q, GappedPhrase):
+        return [q]
+    if isinstance(q, wq.Or):  # one phrase, in every field
+        subs = q.subqueries
+        same = subs and all(isinstance(s, GappedPhrase) and s.words == subs[0].words
+                            for s in subs)
+        return list(subs) if same else []
+    if type(q) is wq.And:
+        return [p for sub in q.subqueries for p in _required(sub)]
+    if isinstance(q, wq.Require):
+        return _required(q.a) + _required(q.b)
+    if isinstance(q, (wq.AndNot, wq.AndMaybe)):
+        return _required(q.a)
+    return []
 
 
 def exact_first(ranked: Ranked, phrases: list[GappedPhrase],

@@ -16,9 +16,10 @@ from typing import Any
 
 from whoosh import query as wq
 
+from ..analysis.analyzer import terms_of
 from ..analysis.compounds import could_be_part, part_surfaces
 from ..analysis.folding import fold
-from ..analysis.lemmas import PART_MARK, lemma_term, own_and_part_terms
+from ..analysis.lemmas import PART_MARK, lemma_term
 from ..analysis.lexicon import lexicon
 from ..analysis.stopwords import STOP_WORDS
 from ..analysis.tokenizer import _WORD, split_word
@@ -235,11 +236,10 @@ class Planner:
         return self.fields.terms([PART_MARK + own[0]], lead=False)
 
     def _analysed(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(own terms, part terms) of a word, as the index analyses it."""
-        folded = fold(word)
-        if len(word) > 1 and word.isupper() or not folded.isalpha():
-            return (folded,), ()  # an acronym, a number, a code
-        return own_and_part_terms(folded, self.fallback, self.compounds)
+        """(own terms, part terms) of a word: the index's own analysis of it (terms_of)."""
+        terms = terms_of(word, self.fallback, self.compounds)
+        return (tuple(t for t in terms if not t.startswith(PART_MARK)),
+                tuple(t[len(PART_MARK):] for t in terms if t.startswith(PART_MARK)))
 
     def _own(self, word: str) -> tuple[str, ...]:
         """The own terms of a word (none for an index stop word)."""

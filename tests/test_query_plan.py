@@ -1,0 +1,165 @@
+"""One plan per search (query/plan.py): the planner analyses a word as the index does, and
+the words among query syntax (operators, quotes, -word, titel:) are planned as the words of
+plain text are: typos, compounds the index lacks, exclusions that never add."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from searchd.analysis.analyzer import DutchAnalyzer
+from searchd.analysis.tokenizer import _WORD
+from searchd.query.words import FieldSet, Planner, WordClause
+from searchd.search import Engine
+
+from .conftest import SHARED, module_index
+
+DOCS = {
+    "masker.txt": " date 2020-04 Mondmaskers in de apotheek\n\nDe apotheek verkoopt "
+                  "mondmaskers aan iedereen die erom vraagt.",
+    "masker2.txt": " date 2020-04 Mondmaskers voor zorgverleners\n\nDe mondmaskers gaan "
+                   "eerst naar de ziekenhuizen.",
+    "masker3.txt": " date 2020-05 Een mondmasker op de trein\n\nReizigers dragen een "
+                   "mondmasker op de trein en in het station.",
+    "apotheek.txt": " date 2020-05 Apothekers\n\nDe apotheek blijft open tijdens de crisis.",
+    "opvang.txt": " date 2020-06 Kinderopvang\n\nDe toeslag voor de kinderopvang van "
+                  "gezinnen stijgt. De kinderopvang krijgt meer geld.",
+    "toeslag.txt": " date 2020-06 Energie\n\nDe toeslag op de energiefactuur van gezinnen "
+                   "blijft.",
+    "raad.txt": " date 2020-07 Advies\n\nDe Raad van State gaf een advies over de "
+                "mondmaskers.",
+    **{f"vul{n}.txt": f" date 2020-08 Vraag {n}\n\nDe vraag werd gesteld in de commissie "
+       f"en de minister gaf antwoord nummer {n}." for n in range(10)},
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return Engine(module_index(tmp_path_factory, "queryplan", DOCS))
+
+
+def ids(engine: Engine, text: str) -> list[str]:
+    return [h.id for h in engine.search(text, limit=50, collapse=False).hits]
+
+
+@pytest.mark.parametrize("operator", ["AND", "EN"])
+def test_a_typo_next_to_an_operator_is_searched_as_in_plain_text(
+        engine: Engine, operator: str) -> None:
+    """`mondmaskrs AND apotheek` found nothing: a word beside an operator went to Whoosh's
+    parser, without typo tolerance."""
+    right = ids(engine, f"mondmaskers {operator} apotheek")
+    assert right and ids(engine, f"mondmaskrs {operator} apotheek") == right
+    assert set(right) == {"masker.txt"}
+
+
+def test_a_compound_no_document_holds_is_split_next_to_an_operator(engine: Engine) -> None:
+    """`kinderopvangtoeslag AND gezinnen` ranked the energy surcharge as high: the word went
+    to Whoosh's parser as its analysed terms, without the planner's parts."""
+    found = ids(engine, "kinderopvangtoeslag AND gezinnen")
+    assert found[0] == "opvang.txt"
+    assert ids(engine, "kinderopvangtoeslag gezinnen")[0] == "opvang.txt"
+
+
+@pytest.mark.parametrize("text,base,gone", [
+    ("mondmaskers NIET apotheek", "mondmaskers", "masker.txt"),
+    ("mondmaskers -apotheek", "mondmaskers", "masker.txt"),
+    ("(mondmaskers OR apotheek) NOT trein", "mondmaskers OR apotheek", "masker3.txt"),
+    ('"raad van state" OR mondmaskers -apotheek', '"raad van state" OR mondmaskers',
+     "masker.txt"),
+    ("mondmaskrs NIET apotheek", "mondmaskrs", "masker.txt")])
+def test_an_exclusion_never_adds_results(engine: Engine, text: str, base: str,
+                                         gone: str) -> None:
+    excluded, everything = set(ids(engine, text)), set(ids(engine, base))
+    assert excluded < everything and gone in everything - excluded
+
+
+def test_a_phrase_among_alternatives_keeps_the_alternatives(engine: Engine) -> None:
+    """`"raad van state" OR mondmaskers` found only the documents with the phrase: the
+    check of a phrase as typed kept only those, as it does for a phrase alone."""
+    assert set(ids(engine, '"raad van state" OR mondmaskers')) == {
+        "raad.txt", "masker.txt", "masker2.txt", "masker3.txt"}
+    assert set(ids(engine, '"raad van state"')) == {"raad.txt"}
+
+
+def test_an_excluded_word_excludes_its_forms(engine: Engine) -> None:
+    """NIET mondmasker excludes the documents with mondmaskers (and the reverse)."""
+    assert set(ids(engine, "apotheek NIET mondmasker")) == {"apotheek.txt"}
+    assert set(ids(engine, "trein OR apotheek NOT mondmaskers")) == {"apotheek.txt"}
+
+
+def test_a_required_word_and_a_field_name(engine: Engine) -> None:
+    assert set(ids(engine, "+apotheek mondmaskers")) == {"masker.txt", "apotheek.txt"}
+    assert set(ids(engine, "titel:mondmaskers")) == {"masker.txt", "masker2.txt",
+                                                      "masker3.txt"}
+    assert set(ids(engine, "titel:apotheek")) == {"masker.txt"}
+
+
+def test_a_word_no_document_holds_is_named_beside_an_operator(engine: Engine) -> None:
+    result = engine.search("wapenexport EN mondmaskers")
+    assert result.total == 0
+    assert any(n.startswith("wapenexport: in no document") for n in result.notices)
+
+
+def test_the_plan_carries_what_the_search_reads(engine: Engine) -> None:
+    """Notices, correction, the terms to mark, the words joining a phrase's marks and the
+    cost class: worked out once, in the plan."""
+    plan = engine.view().plan('"raad van state" mondmaskrs')
+    assert plan.costly and plan.correction == '"raad van state" mondmaskers'
+    assert {"mondmasker", "raad", "state"} <= plan.highlight
+    assert "van" in plan.joiners and plan.phrases == ()  # (one of alternatives)
+    assert len(engine.view().plan('"raad van state" EN mondmaskrs').phrases) == 1
+    free = engine.view().plan("mondmaskers apotheek")
+    assert not free.costly and free.correction is None and not free.phrases
+    result = engine.search('"raad van state" mondmaskrs')
+    assert result.suggestion == plan.correction
+    assert result.hits[0].id == "raad.txt"
+    assert "<mark>Raad van State</mark>" in result.hits[0].snippet
+
+
+TRICKY = ("Een auto's en 's-Hertogenbosch, IS-strijders en de EU; 5.600 euro op 3,5 km; "
+          "kinderopvangtoeslag, burn-outpreventie, proces-verbaal, Neder-over-Heembeek; "
+          "de minister kondigde het aan; " + "x" * 70 + " en " + "ab" * 40 + "-cd; "
+          "ÉÉN café, naïeve coördinatie; aanslag aanslagen bom bomen boom fietsje.")
+
+
+def _corpus_texts() -> list[str]:
+    """Texts whose words the check runs over: the tricky line, the project's seeds, and
+    400 Chamber questions when ../shared is there."""
+    texts = [TRICKY] + [p.read_text() for p in (Path(__file__).parents[1] / "seeds").glob("*")]
+    archive = SHARED / "corpus" / "be-kamer-2017-q1.tar.xz"
+    if archive.exists():
+        with tarfile.open(archive) as tar:
+            members = [m for m in tar if m.isfile() and m.name.endswith(".txt")][:400]
+            texts += [tar.extractfile(m).read().decode() for m in members]  # type: ignore[union-attr]
+    return texts
+
+
+def _planned(clause: WordClause, joined: bool) -> tuple[list[str], list[str]] | list[str]:
+    texts = lambda terms: [t.text for t in terms]  # noqa: E731
+    if joined:  # a hyphenated word: the words run together, and each part as a word
+        return texts(clause.own), sorted({x for word, _ in clause.parts for x in texts(word)})
+    return sorted(set(texts(clause.own)) | {x for _, inside in clause.parts
+                                            for x in texts(inside)})
+
+
+def test_the_planner_searches_a_word_as_the_index_holds_it() -> None:
+    """For every word of a corpus, the planner's terms for it are the terms the indexer
+    makes of it: its own (lemma, particle verb) and its parts; for a hyphenated word the
+    words run together and each part's own. (Query-time analysis was written a second
+    time, and had drifted: a word longer than the index's MAX_WORD was not cut.)"""
+    analyzer = DutchAnalyzer()
+    planner = Planner(FieldSet({"body": 1.0}), [], typos=False)
+    words = {m.group() for text in _corpus_texts() for m in _WORD.finditer(text)}
+    differ = []
+    for word in sorted(words):
+        tokens = [(t.text, t.kind) for t in analyzer(word, mode="index")]
+        joined = any(kind == "joined" for _, kind in tokens)
+        index: tuple[list[str], list[str]] | list[str] = (
+            ([x for x, k in tokens if k == "joined"], sorted({x for x, k in tokens
+                                                              if k == "word"}))
+            if joined else sorted({x for x, _ in tokens}))
+        if _planned(planner.clause(word), joined) != index:
+            differ.append((word, index))
+    assert len(words) > 50 and differ == []
