@@ -110,3 +110,40 @@ def _word(clause: WordClause, leaf: Leaf, local: int, weights: Any) -> dict[str,
     if node["near_spellings"]:
         node["near_spelling_weight"] = weights.typo
     return node
+
+
+def explain_lines(node: dict[str, Any], indent: str) -> list[str]:
+    """An explanation (explain.py) as indented lines."""
+    if "word" in node:
+        lines = [f"{indent}{node['word']!r}: {node['score']} (matched {node['matched']})"]
+        for term in node["terms"]:
+            lines.append(f"{indent}  {term['kind']} ×{term['weight']}: {_term_text(term)}")
+        if "written_parts" in node:
+            held = node["written_parts"]
+            lines.append(f"{indent}  parts as written ×{held['factor']}: "
+                         f"{'held' if held['held'] else 'not held'}")
+        for near in node.get("near_spellings", []):
+            lines.append(f"{indent}  near spelling ×{node['near_spelling_weight']}:")
+            lines += explain_lines(near, indent + "    ")
+        return lines
+    if "term" in node:
+        return [indent + _term_text(node)]
+    lines = [f"{indent}{node['query']}: {node['score']}"]
+    if "coordination" in node:
+        c = node["coordination"]
+        lines.append(f"{indent}  coordination: ({c['matched']}/{c['words']})^{c['power']}"
+                     f" = {c['factor']}")
+    for child in node.get("words", []) + node.get("parts", []):
+        lines += explain_lines(child, indent + "  ")
+    if "text" in node:
+        lines.append(f"{indent}  {node['text']}")
+    return lines
+
+
+def _term_text(term: dict[str, Any]) -> str:
+    """A term's score and BM25F inputs on one line."""
+    if "tf" not in term:
+        return f"{term['field']}:{term['term']} = {term['score']}"
+    return (f"{term['field']}:{term['term']} = {term['score']} (tf {term['tf']}, "
+            f"idf {term['idf']}, length {term['length']}/{term['average_length']}, "
+            f"k1 {term['k1']}, b {term['b']}, boost {term['boost']})")

@@ -330,3 +330,21 @@ def test_near_duplicates_are_one_hit_that_opens_the_others(page, served: str) ->
     page.goto(served + "/?q=Genkersteenweg&collapse=false")
     page.wait_for_selector(".hit")
     assert page.locator(".hit").count() == 2
+
+
+def test_explain_shows_why_a_hit_scored_and_stays_across_pages(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    """explain=1 on the page: each hit opens the parts of its score (the words, their terms
+    with tf and idf); the other results URLs keep it."""
+    page.goto(served + "/?q=fietspaden&explain=1")
+    page.wait_for_selector(".hit .explain")
+    summary = page.locator(".hit .explain summary").first
+    assert summary.inner_text().startswith("Waarom deze score")
+    summary.click()
+    text = page.locator(".hit .explain pre").first.inner_text()
+    assert "'fietspaden'" in text and "(tf " in text and ", idf " in text
+    page.screenshot(path=str(SCREENSHOTS / "explain.png"), full_page=True)
+    year = page.locator("#verfijnen li a").first.get_attribute("href")
+    assert year is not None and "explain=1" in year
+    page.goto(served + "/?q=fietspaden")
+    page.wait_for_selector(".hit")
+    assert page.locator(".hit .explain").count() == 0

@@ -17,6 +17,7 @@ from flask import (
 
 from .. import months
 from ..errors import QueryError
+from ..explain import explain_lines
 from ..query.request import part_number
 from . import ops
 from .common import engine, search_args, search_request
@@ -25,7 +26,8 @@ bp = Blueprint("pages", __name__)
 
 SORT_LABELS = {"relevance": "relevantie", "newest": "nieuwste eerst",
                "oldest": "oudste eerst"}
-STATE = ("q", "sort", "since", "until", "limit", "collapse")  # what a results URL carries along
+# what a results URL carries along
+STATE = ("q", "sort", "since", "until", "limit", "collapse", "explain")
 
 
 @bp.app_template_global()
@@ -38,6 +40,12 @@ def search_url(**changes: Any) -> str:
     if params.get("sort") == "relevance":
         params["sort"] = None
     return url_for("pages.index", **{k: v for k, v in params.items() if v})
+
+
+@bp.app_template_filter("explained")
+def explained(node: dict[str, Any]) -> str:
+    """Why a hit scored as it did (explain=1), as indented lines (escaped on the page)."""
+    return "\n".join(explain_lines(node, ""))
 
 
 @bp.app_template_filter("month_name")
