@@ -10,8 +10,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import SEED_SUFFIX, file_kind, scan_seeds, valid_name
+from .documents import file_kind, scan_seeds, unsupported, valid_name
 from .errors import SearchdError
+from .formats import format_of
 from .manifest import Manifest
 
 MASS_DELETE_FROM = 100   # documents from which a check may not delete most of an index
@@ -38,6 +39,9 @@ def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
     for doc_id, path in scan_seeds(seeds, unreadable):
         if not valid_name(doc_id):
             plan.skipped.append((doc_id, BAD_NAME))
+            continue
+        if format_of(doc_id) is None:
+            plan.skipped.append((doc_id, unsupported(doc_id)))
             continue
         seen.add(doc_id)
         try:
@@ -98,8 +102,8 @@ def _compare(doc_id: str, path: str, st: os.stat_result, manifest: Manifest,
 
 
 def seed_targets(seeds: Path, paths: Collection[str]) -> dict[str, Path] | None:
-    """The seed files among paths (files a watcher was told of), by document id: those a
-    scan of the folder would list, present or not. None when a path lies outside the
+    """The files among paths (files a watcher was told of), by document id: those a scan
+    of the folder would list, present or not. None when a path lies outside the
     seeds folder (then the whole folder is checked)."""
     targets: dict[str, Path] = {}
     for name in paths:
@@ -108,8 +112,7 @@ def seed_targets(seeds: Path, paths: Collection[str]) -> dict[str, Path] | None:
         except ValueError:
             return None
         parts = relative.parts
-        if not parts or not parts[-1].endswith(SEED_SUFFIX) or \
-                any(part.startswith(".") for part in parts):
+        if not parts or any(part.startswith(".") for part in parts):
             continue
         folders = [seeds.joinpath(*parts[:depth]) for depth in range(1, len(parts))]
         if not any(folder.is_symlink() for folder in folders):  # as scan_seeds: not followed
@@ -124,6 +127,12 @@ def plan_targets(targets: dict[str, Path], manifest: Manifest) -> Plan | None:
     for doc_id, path in targets.items():
         if not valid_name(doc_id):
             plan.skipped.append((doc_id, BAD_NAME))
+            continue
+        if format_of(doc_id) is None:
+            if os.path.isdir(path):
+                return None
+            if os.path.lexists(path):
+                plan.skipped.append((doc_id, unsupported(doc_id)))
             continue
         try:
             st = os.stat(path)

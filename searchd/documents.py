@@ -1,4 +1,5 @@
-"""Seed files -> Document records. Knows the seed format; knows nothing of Whoosh."""
+"""Seed files -> Document records: the seed `.txt` format, and the documents of other
+formats (formats/) as their extracted text and metadata. Knows nothing of Whoosh."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from . import months
 from .analysis.tokenizer import vocabulary_end
 from .errors import SeedError
+from .formats import LABELS, Extracted, format_of
 
 SEED_SUFFIX = ".txt"
 MAX_SEED_BYTES = 32 * 1024 * 1024
@@ -32,10 +36,13 @@ class Document:
     month: str | None  # "YYYY-MM" (months.py), from the header's date
     body: str
     checksum: str
+    format: str = "txt"  # formats.FORMATS
+    author: str = ""     # from the document's metadata, where it says
 
     def to_dict(self) -> dict[str, str | None]:
         """The JSON shape of `searchd show --json` and /api/doc/<id>."""
-        return {"id": self.id, "title": self.title, "date": self.month, "body": self.body}
+        return {"id": self.id, "title": self.title, "date": self.month, "body": self.body,
+                "format": self.format, "author": self.author}
 
 
 @dataclass
@@ -47,13 +54,15 @@ class LoadedSeed:
 
 
 def list_seed_files(root: Path) -> Iterator[Path]:
-    """Every *.txt below root (subfolders included, sorted, no hidden files or folders)."""
-    return (Path(path) for _, path in scan_seeds(root))
+    """Every document below root of a format searchd reads (subfolders included, sorted, no
+    hidden files or folders)."""
+    return (Path(path) for doc_id, path in scan_seeds(root) if format_of(doc_id))
 
 
 def scan_seeds(root: Path,
                unreadable: list[tuple[str, str]] | None = None) -> Iterator[tuple[str, str]]:
-    """Yield (document id, path) for every seed file below root, sorted, quickly: plain
+    """Yield (document id, path) for every file below root (of any format: the caller
+    tells those it reads from the others), sorted, quickly: plain
     strings and os.scandir, since a sync of a large folder does little else. A subfolder
     that vanishes during the scan is passed over (its files are gone); one that cannot be
     read is added to unreadable as (id prefix, reason)."""
@@ -75,7 +84,7 @@ def scan_seeds(root: Path,
                 continue
             if _is_dir(entry):
                 stack.append((f"{prefix}{entry.name}/", entry.path))
-            elif entry.name.endswith(SEED_SUFFIX):
+            else:
                 yield f"{prefix}{entry.name}", entry.path
 
 
@@ -97,13 +106,60 @@ def checksum(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def read_seed(path: Path, root: Path) -> LoadedSeed:
-    """Read and parse one seed file; SeedError if it cannot be a document, OSError if it
-    cannot be read (gone, or an I/O error: the caller tells these apart)."""
+def read_seed(path: Path, root: Path, extract: Extract | None = None) -> LoadedSeed:
+    """Read and parse one document (a seed .txt, or another format through extract, which
+    extracts it in a limited process by default); SeedError if it cannot be a document,
+    OSError if it cannot be read (gone, or an I/O error: the caller tells these apart)."""
     if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
         raise SeedError("a symbolic link to a file outside the seeds folder; not followed")
+    fmt = format_of(path.name)
+    if fmt is None:
+        raise SeedError(unsupported(path.name))
+    if fmt != "txt":
+        return read_other(path, root, fmt, extract or _isolated)
     data = read_regular(path, MAX_SEED_BYTES)
     return parse_seed(data, document_id(path, root))
+
+
+Extract = Callable[[str, Path], Extracted]
+
+
+def _isolated(fmt: str, path: Path) -> Extracted:
+    from .formats.isolation import extract_file
+
+    return extract_file(fmt, path)
+
+
+def read_other(path: Path, root: Path, fmt: str, extract: Extract) -> LoadedSeed:
+    """A document of another format than .txt: its text and metadata as extract finds
+    them; the title falls back to the file's name, the month to the file's time."""
+    from .formats.isolation import MAX_FILE_BYTES
+
+    data = read_regular(path, MAX_FILE_BYTES)  # (its checksum; the reader reads it again)
+    found = extract(fmt, path)
+    warnings: list[str] = []
+    text = _CONTROL.sub(" ", found.text.replace("\r\n", "\n"))
+    end = vocabulary_end(text, MAX_DISTINCT_WORDS)
+    if end is not None:
+        text = text[:end].rstrip()
+        warnings.append(f"more than {MAX_DISTINCT_WORDS:,} different words; the text from "
+                        f"character {end:,} on is not indexed")
+    month = found.month
+    if month is None:
+        stamp = time.localtime(path.stat().st_mtime)
+        month = months.text(stamp.tm_year, stamp.tm_mon)
+    title = _CONTROL.sub(" ", found.title)[:MAX_TITLE_CHARS] or path.stem.replace("_", " ")
+    doc = Document(document_id(path, root), title, month, text, checksum(data), fmt,
+                   _CONTROL.sub(" ", found.author))
+    return LoadedSeed(doc, warnings)
+
+
+def unsupported(name: str) -> str:
+    """The skip reason of a file of a format searchd does not read."""
+    dot = name.rfind(".")
+    kind = f"a {name[dot:].lower()} file" if dot > 0 else "a file without an extension"
+    return (f"unsupported: {kind}; searchd reads " +
+            ", ".join(sorted({LABELS[f] for f in LABELS})) + " documents")
 
 
 def read_regular(path: Path, limit: int) -> bytes:
@@ -127,6 +183,23 @@ def read_regular(path: Path, limit: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def open_original(root: Path, doc_id: str) -> BinaryIO:
+    """The file of a document, open for reading (its download): only a regular file inside
+    root, reached without leaving it; SeedError or OSError otherwise."""
+    relative = Path(doc_id)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise SeedError("not a document of the seeds folder")
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise SeedError("a link to a file outside the seeds folder")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    kind = file_kind(os.fstat(fd).st_mode)
+    if kind is not None:
+        os.close(fd)
+        raise SeedError(f"{kind}, not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def _in_words(size: int) -> str:

@@ -35,12 +35,15 @@ class Hit:
     duplicate_count: int = 0  # matches grouped under it as near-duplicates (neardup.py)
     duplicates: tuple[Duplicate, ...] = ()  # the first MAX_LISTED of them
     explain: dict[str, Any] | None = None  # why it scored as it did, when asked (explain.py)
+    format: str = "txt"  # the document's format (formats.FORMATS)
+    author: str = ""     # its author, where its metadata names one
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of a hit (the month is called "date", as in the seed header)."""
         shape: dict[str, Any] = {
             "id": self.id, "title": self.title, "date": self.month, "score": self.score,
-            "snippet": self.snippet, "missing": list(self.missing),
+            "snippet": self.snippet, "format": self.format, "author": self.author,
+            "missing": list(self.missing),
             "duplicate_count": self.duplicate_count,
             "duplicates": [d.to_dict() for d in self.duplicates]}
         if self.explain is not None:

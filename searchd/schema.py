@@ -20,7 +20,7 @@ from . import bodytext, months, neardup
 from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
 from .documents import Document
 
-SCHEMA_VERSION = 13  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 14  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 ID = "id"
@@ -33,6 +33,8 @@ MONTH = "month"           # the document's month, "YYYY-MM", stored for display
 MONTH_COLUMN = "date"     # the same month as a column of month codes: filters, facets, sorting
 CHECKSUM = "checksum"
 FINGERPRINT = "fingerprint"  # the simhash of title and body (neardup.py), as a column
+FORMAT = "format"         # the document's format (formats.FORMATS), stored
+AUTHOR = "author"         # its author, where its metadata names one, stored
 
 SEARCH_FIELDS = (TITLE, BODY, LEAD)  # the fields a query searches
 
@@ -79,6 +81,8 @@ FIELDS = (
     Field(MONTH, lambda d: d.month),
     Field(CHECKSUM, lambda d: d.checksum),
     Field(FINGERPRINT, lambda d: neardup.fingerprint(d.title, d.body)),
+    Field(FORMAT, lambda d: d.format),
+    Field(AUTHOR, lambda d: d.author or None),
 )
 
 
@@ -105,6 +109,8 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
         CHECKSUM: STORED(),
         # read whole, as a column, to group near-duplicate matches (neardup.py)
         FINGERPRINT: COLUMN(NumericColumn("Q", default=neardup.NONE)),
+        FORMAT: STORED(),
+        AUTHOR: STORED(),
     })
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
@@ -19,7 +19,7 @@ from . import bodytext
 from .bodytext import StoredText
 from .cache import SizedLRU
 from .config import Config
-from .documents import MAX_TITLE_CHARS, Document
+from .documents import MAX_TITLE_CHARS, Document, open_original
 from .errors import DocumentNotFound
 from .exact import EXACT_DEPTH, exact_first, holds_as_typed
 from .explain import explain as explained
@@ -35,7 +35,7 @@ from .query.words import FieldSet, Planner
 from .ranked import Ranked
 from .ranking import rank
 from .results import MAX_LISTED, Duplicate, Hit, SearchResult, sized
-from .schema import BODY, CHECKSUM, ID, LEAD, MONTH, PACKED_BODY, TITLE
+from .schema import AUTHOR, BODY, CHECKSUM, FORMAT, ID, LEAD, MONTH, PACKED_BODY, TITLE
 from .snippets import (
     MAX_WINDOWS,
     highlight_html,
@@ -257,7 +257,8 @@ class Engine:
         start, end = ((0, len(stored)) if part is None else
                       (part_bound(stored, shown - 1), part_bound(stored, shown)))
         doc = Document(fields[ID], fields.get(TITLE, ""), fields.get(MONTH),
-                       stored[start:end], fields.get(CHECKSUM, ""))
+                       stored[start:end], fields.get(CHECKSUM, ""),
+                       fields.get(FORMAT, "txt"), fields.get(AUTHOR, ""))
         terms, joiners = self._highlighted_terms(view, text)
         spans = joined_spans(stored, vector_spans(view.searcher.reader(), docnum, BODY, terms),
                              joiners)
@@ -286,6 +287,14 @@ class Engine:
                 with budget.costly_slot():
                     plan = view.plan(text)
             return set(plan.highlight), plan.joiners
+
+    def original(self, doc_id: str) -> BinaryIO:
+        """The file an indexed document was read from, open for reading (DocumentNotFound
+        for an id the index does not hold; SeedError or OSError for a file that is gone or
+        not a regular file inside the seeds folder)."""
+        if self.view().searcher.document_number(id=doc_id) is None:
+            raise DocumentNotFound(f"no document with id {doc_id!r}")
+        return open_original(Path(self.config.seeds), doc_id)
 
     def _similar(self, view: IndexView, opening: str, docnum: int,
                  count: int = 5) -> list[Hit]:
@@ -337,7 +346,8 @@ def _hit(view: IndexView, found: Group | int, score: float, terms: set[str] | No
     members = () if isinstance(found, int) else found.members
     return Hit(fields[ID], title, fields.get(MONTH), round(float(score), 4), snippet,
                duplicate_count=len(members),
-               duplicates=tuple(_duplicate(view, d) for d in members[:MAX_LISTED]))
+               duplicates=tuple(_duplicate(view, d) for d in members[:MAX_LISTED]),
+               format=fields.get(FORMAT, "txt"), author=fields.get(AUTHOR, ""))
 
 
 def _duplicate(view: IndexView, docnum: int) -> Duplicate:

@@ -16,8 +16,10 @@ from .analysis import analysis_key, compounds
 from .analysis.lexicon import expanded_lexicon
 from .changes import Plan, plan_folder, plan_targets, seed_targets
 from .config import Config
-from .documents import Document, document_id, read_seed
+from .documents import Document, Extract, document_id, read_seed
 from .errors import SearchdError, SeedError
+from .formats import Extracted, format_of
+from .formats.isolation import Outcome, extract_files
 from .index import (
     activate,
     create_index,
@@ -40,6 +42,8 @@ EXPAND_FROM = 20      # documents; fewer are analysed with the compact lexicon (
 PROGRESS_EVERY = 64   # documents between progress reports of a share
 BATCH_DOCS = 64       # documents the writer inverts at once (fewer numpy calls a document)
 BATCH_CHARS = 1 << 20  # ... or fewer, when they are long
+EXTRACTORS = os.cpu_count() or 1  # documents of other formats extracted at once
+EXTRACT_WINDOW = 64   # ... of the next this many files
 
 
 @dataclass
@@ -251,14 +255,15 @@ class _Outcome:
     gone: bool = False  # deleted after the scan: a removed document
 
 
-def _read(seeds: Path, path: Path, manifest: Manifest) -> _Outcome:
+def _read(seeds: Path, path: Path, manifest: Manifest,
+          extract: Extract | None = None) -> _Outcome:
     """Read one seed file and compare it with what the manifest knows of it."""
     doc_id = document_id(path, seeds)
     known = manifest.get(doc_id)
     outcome = _Outcome(doc_id, known is not None and not known.skipped)
     try:
         st = path.stat()
-        loaded = read_seed(path, seeds)
+        loaded = read_seed(path, seeds, extract)
     except FileNotFoundError:
         outcome.gone = True  # (or the whole folder is: _apply checks)
         return outcome
@@ -314,14 +319,19 @@ def _record(writer: SearchdWriter, outcome: _Outcome, manifest: Manifest,
 
 
 def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]],
-                manifest: Manifest, progress: Progress | None) -> list[_Outcome]:
+                manifest: Manifest, progress: Progress | None,
+                extractors: int = EXTRACTORS) -> list[_Outcome]:
     """Read and index the files in this process, in batches (BATCH_DOCS documents or
-    BATCH_CHARS characters: the writer inverts a batch at once)."""
+    BATCH_CHARS characters: the writer inverts a batch at once). Documents of other
+    formats than .txt are extracted `extractors` at a time, a window of them ahead."""
     outcomes: list[_Outcome] = []
     batch: list[Document] = []
     chars = 0
+    extracted: dict[Path, Outcome] = {}
     for done, (_, path) in enumerate(jobs, 1):
-        outcome = _read(seeds, path, manifest)
+        if path not in extracted and format_of(path.name) not in (None, "txt"):
+            extracted = _extract_ahead(jobs[done - 1:done - 1 + EXTRACT_WINDOW], extractors)
+        outcome = _read(seeds, path, manifest, _taken(extracted))
         outcomes.append(outcome)
         if outcome.document is not None:
             batch.append(outcome.document)
@@ -333,6 +343,25 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
         if progress is not None:
             progress(done, len(jobs))
     return outcomes
+
+
+def _extract_ahead(jobs: list[tuple[str, Path]], extractors: int) -> dict[Path, Outcome]:
+    """The extraction of the documents among jobs that are not .txt, several at once."""
+    others = [(str(path), fmt, path) for _, path in jobs
+              if (fmt := format_of(path.name)) not in (None, "txt")]
+    return {Path(key): found for key, found in extract_files(others, extractors)}
+
+
+def _taken(extracted: dict[Path, Outcome]) -> Extract:
+    """The extract function read_seed calls: the extraction made ahead (or made now)."""
+    def extract(fmt: str, path: Path) -> Extracted:
+        found = extracted.pop(path, None)
+        if found is None:
+            found = next(o for _, o in extract_files([(str(path), fmt, path)], 1))
+        if isinstance(found, SeedError):
+            raise found
+        return found
+    return extract
 
 
 def _write_in_workers(ix: Index, seeds: Path, shares: list[list[tuple[str, Path]]],
@@ -356,7 +385,7 @@ def _write_in_workers(ix: Index, seeds: Path, shares: list[list[tuple[str, Path]
         outcomes: list[_Outcome] = []
         for start in range(0, len(jobs), PROGRESS_EVERY):
             batch = jobs[start:start + PROGRESS_EVERY]
-            outcomes.extend(_write_here(share_writer, seeds, batch, manifest, None))
+            outcomes.extend(_write_here(share_writer, seeds, batch, manifest, None, 1))
             step(len(batch))
         return share_writer.finish_segments(), outcomes, word_table.learned_since(known, words)
 

@@ -9,6 +9,7 @@ import re
 import click
 
 from .explain import explain_lines
+from .formats import LABELS
 from .logs import printable
 from .results import Hit, SearchResult
 
@@ -32,7 +33,10 @@ def _print_hit(rank: int, hit: Hit) -> None:
     """One hit, indented under its rank and title."""
     click.echo()
     click.secho(f"{rank}. {printable(hit.title or hit.id)}", bold=True)
-    click.echo(f"   {printable(hit.id)}  {hit.month or 'no date'}  score {hit.score:.3f}")
+    kind = "" if hit.format == "txt" else f"  {LABELS.get(hit.format, hit.format)}"
+    by = f"  {printable(hit.author)}" if hit.author else ""
+    click.echo(f"   {printable(hit.id)}  {hit.month or 'no date'}{kind}{by}  "
+               f"score {hit.score:.3f}")
     click.echo("   " + terminal_snippet(hit.snippet))
     if hit.missing:
         click.echo(printable(f"   missing: {', '.join(hit.missing)}"))

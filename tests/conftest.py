@@ -134,9 +134,9 @@ def before_reading(monkeypatch: pytest.MonkeyPatch, name: str,
 
     real = sync.read_seed
 
-    def reading(path: Path, root: Path):  # type: ignore[no-untyped-def]
+    def reading(path: Path, root: Path, *more):  # type: ignore[no-untyped-def]
         if path.name == name:
             action(path)
-        return real(path, root)
+        return real(path, root, *more)
 
     monkeypatch.setattr(sync, "read_seed", reading)

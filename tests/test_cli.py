@@ -52,7 +52,8 @@ def test_search_text_and_json(runner: CliRunner, built: Config) -> None:
     assert "1 results" in text and "kat.txt" in text and "strijders" in text
     data = json.loads(run(runner, built, "search", "stad", "--json", "--limit", "1").output)
     assert data["total"] == 2 and data["limit"] == 1 and len(data["hits"]) == 1
-    assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet", "missing",
+    assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet", "format",
+                                     "author", "missing",
                                      "duplicate_count", "duplicates"]
 
 
@@ -113,7 +114,8 @@ def test_show_json_is_the_api_shape(runner: CliRunner, built: Config) -> None:
 
     cli = json.loads(run(runner, built, "show", "kat.txt", "--json").output)
     api = create_app(built).test_client().get("/api/doc/kat.txt").get_json()
-    assert cli == api and list(cli) == ["id", "title", "date", "body", "part", "parts"]
+    assert cli == api and list(cli) == ["id", "title", "date", "body", "format", "author",
+                                        "part", "parts"]
 
 
 def test_an_unexpected_error_is_one_line_and_a_log(config: Config, monkeypatch,

@@ -57,10 +57,10 @@ def test_file_without_header_is_all_body() -> None:
 
 def test_listing_recurses_and_skips_hidden(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    for name in ["a.txt", "sub/b.txt", ".c.txt", "d.md"]:
+    for name in ["a.txt", "sub/b.txt", ".c.txt", "d.md", "e.json", "F.TXT"]:
         (tmp_path / name).write_text(" date  x\n\ny")
     found = [p.relative_to(tmp_path).as_posix() for p in list_seed_files(tmp_path)]
-    assert found == ["a.txt", "sub/b.txt"]
+    assert sorted(found) == ["F.TXT", "a.txt", "d.md", "sub/b.txt"]  # (not e.json)
 
 
 def test_read_seed_names_the_id(tmp_path: Path) -> None:

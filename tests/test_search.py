@@ -106,7 +106,8 @@ def test_result_shape(engine: Engine) -> None:
     data = engine.search("stad").to_dict()
     assert list(data) == ["query", "total", "page", "limit", "took_ms", "hits",
                          "suggestion", "notices", "sort", "facets"]
-    assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet", "missing",
+    assert list(data["hits"][0]) == ["id", "title", "date", "score", "snippet", "format",
+                                     "author", "missing",
                                      "duplicate_count", "duplicates"]
     assert {h["date"] for h in data["hits"]} <= {"2017-11", "2016-03"}
 

@@ -189,13 +189,18 @@ def _poison_toc(info: snapshot.SnapshotInfo, marker: Path, evil_object: Any = No
     good = pickle.dumps(TOC.read(DurableStorage(str(info.path)), info.indexname,
                                  info.generation).schema, 2)
     evil = pickle.dumps(evil_object or _CommandOnLoad(f"touch {marker}"), 2)
-    start = bytes(data).find(good)
+    # the schema pickle starts as a fresh pickle of it does (the strings it shares with
+    # others may be written apart), and ends at its STOP opcode
+    import pickletools
+
+    start = bytes(data).find(good[:40])
     assert start > 0
+    end = start + next(pos for op, _, pos in pickletools.genops(bytes(data[start:]))
+                       if op.name == "STOP") + 1
     # the schema is a length-prefixed string (a varint of its length, then the pickle)
     from whoosh.util.varints import varint
-    head = bytes(data[:start - len(varint(len(good)))])
-    (info.path / toc_name).write_bytes(head + varint(len(evil)) + evil
-                                       + bytes(data[start + len(good):]))
+    head = bytes(data[:start - len(varint(end - start))])
+    (info.path / toc_name).write_bytes(head + varint(len(evil)) + evil + bytes(data[end:]))
     meta = json.loads((info.path / snapshot.INFO_FILE).read_text())
     meta["files"][toc_name] = [(info.path / toc_name).stat().st_size,
                                snapshot._checksum(info.path / toc_name)]

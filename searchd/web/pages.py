@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 
 from .. import months
-from ..errors import QueryError
+from ..errors import DocumentNotFound, QueryError, SeedError
 from ..explain import explain_lines
+from ..formats import LABELS
 from ..query.request import part_number
 from . import ops
 from .common import engine, search_args, search_request
@@ -46,6 +49,12 @@ def search_url(**changes: Any) -> str:
 def explained(node: dict[str, Any]) -> str:
     """Why a hit scored as it did (explain=1), as indented lines (escaped on the page)."""
     return "\n".join(explain_lines(node, ""))
+
+
+@bp.app_template_filter("format_label")
+def format_label(value: str) -> str:
+    """pdf -> PDF, docx -> Word: a format as the page names it."""
+    return LABELS.get(value, value)
 
 
 @bp.app_template_filter("month_name")
@@ -80,6 +89,18 @@ def document(doc_id: str) -> str:
     except QueryError:
         view = engine().document(doc_id, part=part)
     return render_template("doc.html", view=view, query=query)
+
+
+@bp.get("/origineel/<path:doc_id>")
+def original(doc_id: str) -> Response:
+    """The original file of a document, as a download (never shown in the browser)."""
+    try:
+        opened = engine().original(doc_id)
+    except (SeedError, OSError):
+        raise DocumentNotFound(f"the file of {doc_id!r} cannot be read now") from None
+    kind = mimetypes.guess_type(doc_id)[0] or "application/octet-stream"
+    return send_file(opened, mimetype=kind, as_attachment=True,
+                     download_name=Path(doc_id).name, max_age=0)
 
 
 def _part_arg() -> int:

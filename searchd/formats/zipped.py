@@ -1,0 +1,29 @@
+"""Checks of a zip container (DOCX, ODT) before it is opened: a zip bomb is refused by
+what its directory says, before anything is unpacked."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ..errors import SeedError
+
+MAX_UNPACKED = 200 * 1024 * 1024  # bytes the members of one document may unpack to
+MAX_RATIO = 200                   # ... and at most this many times their packed size
+MAX_MEMBERS = 10_000
+
+
+def check_zip(data: bytes, kind: str) -> None:
+    """SeedError when data is no zip, or one whose members would unpack too large."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise SeedError(f"a damaged {kind} (not a valid zip: {exc}); not indexed") from None
+    if len(members) > MAX_MEMBERS:
+        raise SeedError(f"a {kind} of {len(members):,} parts; not indexed (a zip bomb?)")
+    unpacked = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * packed and unpacked > 10 << 20:
+        raise SeedError(f"a {kind} that unpacks to {unpacked >> 20:,} MB from "
+                        f"{len(data) >> 10:,} KB; not indexed (a zip bomb?)")
