@@ -10,10 +10,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import file_kind, scan_seeds, unsupported, valid_name
+from .documents import file_kind, hidden, scan_seeds, unsupported, valid_name
 from .errors import SearchdError
 from .formats import format_of
-from .manifest import Manifest
+from .manifest import FileState, Manifest
 
 MASS_DELETE_FROM = 100   # documents from which a check may not delete most of an index
 MASS_DELETE_SHARE = 0.5  # ... more than this share of them
@@ -29,6 +29,8 @@ class Plan:
     delete: set[str] = field(default_factory=set)
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (id, reason)
+    # files of formats searchd does not read, new or changed: recorded, not read
+    unsupported: dict[str, FileState] = field(default_factory=dict)
 
 
 def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
@@ -40,10 +42,10 @@ def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
         if not valid_name(doc_id):
             plan.skipped.append((doc_id, BAD_NAME))
             continue
-        if format_of(doc_id) is None:
-            plan.skipped.append((doc_id, unsupported(doc_id)))
-            continue
         seen.add(doc_id)
+        if format_of(doc_id) is None:
+            _unsupported(doc_id, path, manifest, plan)
+            continue
         try:
             st = os.stat(path)
         except OSError as exc:
@@ -101,6 +103,21 @@ def _compare(doc_id: str, path: str, st: os.stat_result, manifest: Manifest,
     plan.sizes[doc_id] = st.st_size
 
 
+def _unsupported(doc_id: str, path: str, manifest: Manifest, plan: Plan) -> None:
+    """Account for a file of a format searchd does not read: skipped, with its type named,
+    and recorded in the manifest (so that every file of the folder is in it) when new."""
+    reason = unsupported(doc_id)
+    plan.skipped.append((doc_id, reason))
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    known = manifest.get(doc_id)
+    if known is None or not known.same_stat(st) or known.skipped != reason:
+        plan.unsupported[doc_id] = FileState("", st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                             reason)
+
+
 def seed_targets(seeds: Path, paths: Collection[str]) -> dict[str, Path] | None:
     """The files among paths (files a watcher was told of), by document id: those a scan
     of the folder would list, present or not. None when a path lies outside the
@@ -112,7 +129,7 @@ def seed_targets(seeds: Path, paths: Collection[str]) -> dict[str, Path] | None:
         except ValueError:
             return None
         parts = relative.parts
-        if not parts or any(part.startswith(".") for part in parts):
+        if not parts or any(hidden(part) for part in parts):
             continue
         folders = [seeds.joinpath(*parts[:depth]) for depth in range(1, len(parts))]
         if not any(folder.is_symlink() for folder in folders):  # as scan_seeds: not followed
@@ -132,7 +149,9 @@ def plan_targets(targets: dict[str, Path], manifest: Manifest) -> Plan | None:
             if os.path.isdir(path):
                 return None
             if os.path.lexists(path):
-                plan.skipped.append((doc_id, unsupported(doc_id)))
+                _unsupported(doc_id, str(path), manifest, plan)
+            elif manifest.get(doc_id) is not None:
+                plan.delete.add(doc_id)
             continue
         try:
             st = os.stat(path)

@@ -80,12 +80,18 @@ def scan_seeds(root: Path,
                 unreadable.append((prefix, exc.strerror or str(exc)))
             continue
         for entry in listed:
-            if entry.name.startswith("."):
+            if hidden(entry.name):
                 continue
             if _is_dir(entry):
                 stack.append((f"{prefix}{entry.name}/", entry.path))
             else:
                 yield f"{prefix}{entry.name}", entry.path
+
+
+def hidden(name: str) -> bool:
+    """True for a name a scan passes over: hidden (.name), an office program's lock file
+    (~$name.docx) or an editor's backup (name~)."""
+    return name.startswith((".", "~$")) or name.endswith("~")
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -136,7 +142,11 @@ def read_other(path: Path, root: Path, fmt: str, extract: Extract) -> LoadedSeed
     from .formats.isolation import MAX_FILE_BYTES
 
     data = read_regular(path, MAX_FILE_BYTES)  # (its checksum; the reader reads it again)
-    found = extract(fmt, path)
+    try:
+        found = extract(fmt, path)
+    except SeedError as exc:
+        exc.checksum = checksum(data)
+        raise
     warnings: list[str] = []
     text = _CONTROL.sub(" ", found.text.replace("\r\n", "\n"))
     end = vocabulary_end(text, MAX_DISTINCT_WORDS)

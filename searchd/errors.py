@@ -36,6 +36,8 @@ class QueryError(SearchdError):
 class SeedError(SearchdError):
     """A seed file cannot be read as a document; it is skipped."""
 
+    checksum = ""  # of the file's bytes, when they were read (its extraction is kept)
+
 
 class QueryCostError(QueryError):
     """A query would need more work than one search may do."""

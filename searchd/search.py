@@ -16,6 +16,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from . import bodytext
+from .accounts import accounts
 from .bodytext import StoredText
 from .cache import SizedLRU
 from .config import Config
@@ -319,7 +320,8 @@ class Engine:
         return {"documents": searcher.doc_count(), "index": str(folder),
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon(BODY))),
                 "stemmer": self.config.stemmer,
-                "indexname": current_indexname(folder)}
+                "indexname": current_indexname(folder),
+                "files": accounts(folder).to_dict()}
 
 
 def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,14 +13,16 @@ from typing import Any
 from whoosh.index import Index
 
 from . import failpoints, word_table
+from .accounts import kind_of
 from .analysis import analysis_key, compounds
 from .analysis.lexicon import expanded_lexicon
 from .changes import Plan, plan_folder, plan_targets, seed_targets
 from .config import Config
 from .documents import Document, Extract, document_id, read_seed
 from .errors import SearchdError, SeedError
-from .formats import Extracted, format_of
-from .formats.isolation import Outcome, extract_files
+from .extraction import extract_ahead, forget_others, taken
+from .formats import format_of
+from .formats.isolation import Outcome
 from .index import (
     activate,
     create_index,
@@ -73,9 +76,12 @@ class SyncReport:
         """One line for people."""
         if not self.changed and not self.skipped:
             return f"index is up to date ({self.unchanged} documents); nothing to do"
+        kinds = Counter(kind_of(reason) for _, reason in self.skipped)
+        why = f" ({', '.join(f'{n} {kind}' for kind, n in kinds.most_common())})" \
+            if kinds else ""
         return (f"{'rebuilt: ' if self.rebuilt else ''}{self.indexed} indexed "
                 f"({self.added} added, {self.updated} updated), {self.removed} removed, "
-                f"{self.unchanged} unchanged, {len(self.skipped)} skipped "
+                f"{self.unchanged} unchanged, {len(self.skipped)} skipped{why} "
                 f"in {self.seconds:.2f} s")
 
 
@@ -129,7 +135,9 @@ def _sync_locked(config: Config, rebuild: bool, progress: Progress | None,
     if plan.write or plan.delete or report.rebuilt:
         _apply(ix, config.seeds, plan, manifest, report, progress, merge,
                index_processes(config))
-    elif manifest.fresh:  # read from an older searchd's JSON: written as a database now
+    elif manifest.fresh or plan.unsupported:  # (an older searchd's JSON: a database now)
+        for doc_id, state in plan.unsupported.items():
+            manifest.put(doc_id, state)
         save_manifest(config.index, manifest)
     if report.rebuilt:
         failpoints.reached("rebuild:before-activate")
@@ -198,9 +206,12 @@ def _apply(ix: Index, seeds: Path, plan: Plan, manifest: Manifest, report: SyncR
     writer = SearchdWriter(ix)
     try:
         for doc_id in plan.delete:
+            known = manifest.get(doc_id)
             writer.delete_by_term(ID, doc_id)
             manifest.forget(doc_id)
-            report.removed += 1
+            report.removed += known is None or not known.skipped  # (documents only)
+        for doc_id, state in plan.unsupported.items():
+            manifest.put(doc_id, state)
         jobs = sorted(plan.write.items())
         procs = min(processes, len(jobs) // PARALLEL_FROM)
         if procs >= 2:
@@ -220,6 +231,7 @@ def _apply(ix: Index, seeds: Path, plan: Plan, manifest: Manifest, report: SyncR
     failpoints.reached("sync:committed")
     manifest.generation = ix.latest_generation()
     save_manifest(folder, manifest)
+    forget_others(folder, {f.checksum for f in manifest.files.values()})
     if large:
         word_table.save(folder, words)
 
@@ -274,7 +286,7 @@ def _read(seeds: Path, path: Path, manifest: Manifest,
         return outcome
     except SeedError as exc:  # remembered, so that an unchanged bad file is not read again
         outcome.skipped = str(exc)
-        outcome.state = FileState("", st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+        outcome.state = FileState(exc.checksum, st.st_size, st.st_mtime_ns, st.st_ctime_ns,
                                   outcome.skipped)
         return outcome
     doc = loaded.document
@@ -330,8 +342,9 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
     extracted: dict[Path, Outcome] = {}
     for done, (_, path) in enumerate(jobs, 1):
         if path not in extracted and format_of(path.name) not in (None, "txt"):
-            extracted = _extract_ahead(jobs[done - 1:done - 1 + EXTRACT_WINDOW], extractors)
-        outcome = _read(seeds, path, manifest, _taken(extracted))
+            extracted = extract_ahead(jobs[done - 1:done - 1 + EXTRACT_WINDOW], extractors,
+                                      Path(writer.storage.folder))
+        outcome = _read(seeds, path, manifest, taken(extracted))
         outcomes.append(outcome)
         if outcome.document is not None:
             batch.append(outcome.document)
@@ -343,25 +356,6 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
         if progress is not None:
             progress(done, len(jobs))
     return outcomes
-
-
-def _extract_ahead(jobs: list[tuple[str, Path]], extractors: int) -> dict[Path, Outcome]:
-    """The extraction of the documents among jobs that are not .txt, several at once."""
-    others = [(str(path), fmt, path) for _, path in jobs
-              if (fmt := format_of(path.name)) not in (None, "txt")]
-    return {Path(key): found for key, found in extract_files(others, extractors)}
-
-
-def _taken(extracted: dict[Path, Outcome]) -> Extract:
-    """The extract function read_seed calls: the extraction made ahead (or made now)."""
-    def extract(fmt: str, path: Path) -> Extracted:
-        found = extracted.pop(path, None)
-        if found is None:
-            found = next(o for _, o in extract_files([(str(path), fmt, path)], 1))
-        if isinstance(found, SeedError):
-            raise found
-        return found
-    return extract
 
 
 def _write_in_workers(ix: Index, seeds: Path, shares: list[list[tuple[str, Path]]],

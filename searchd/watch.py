@@ -29,6 +29,7 @@ from typing import Any
 
 from . import logs
 from .config import Config
+from .documents import hidden
 from .errors import IndexLockedError, SearchdError
 from .processes import alive
 from .sync import SyncReport, sync_index
@@ -336,8 +337,9 @@ def _start_observer(watcher: SeedWatcher, config: Config, polling: bool) -> Any:
                 watcher.folder_arrived()
             elif event.is_directory and event.event_type != "modified":
                 watcher.changed()  # a folder deleted or moved away: check everything
-            elif any(p.endswith(".txt") for p in paths):
-                watcher.changed([p for p in paths if p])
+            elif any(p and not hidden(os.path.basename(p)) for p in paths):
+                watcher.changed([p for p in paths if p])  # (of any format: unsupported
+                                                          # ones are named by the sync)
 
     changes = (events.FileCreatedEvent, events.FileModifiedEvent, events.FileClosedEvent,
                events.FileMovedEvent, events.FileDeletedEvent, events.DirCreatedEvent,

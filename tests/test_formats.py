@@ -65,7 +65,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, object]:
 
 
 def ids(config: Config, text: str) -> list[str]:
-    return [h.id for h in Engine(config).search(text, limit=50).hits]
+    return [h.id for h in Engine(config).search(text, limit=50, collapse=False).hits]
 
 
 @pytest.mark.parametrize("text,doc_id", [
@@ -154,3 +154,70 @@ def test_the_original_file_is_a_download_of_the_seeds_folder_only(mixed) -> None
     page = client.get("/doc/kantoor/rapport.pdf?q=fietsenstallingen").text
     assert "Origineel downloaden" in page and "PDF" in page and "Gemeente Utrecht" in page
     assert ">fietsenstallingen</mark>" in page
+
+
+def test_each_content_is_extracted_once(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild, a renamed file or a copy is not extracted again (extraction.py keeps
+    each outcome by format and checksum, a failure too); what no file holds is forgotten."""
+    import searchd.extraction as extraction
+    from searchd.extraction import EXTRACTED
+
+    extracted: list[str] = []
+    real = extraction.extract_files
+
+    def counting(jobs, processes):  # type: ignore[no-untyped-def]
+        jobs = list(jobs)
+        extracted.extend(Path(path).name for _, _, path in jobs)
+        return real(jobs, processes)
+
+    monkeypatch.setattr(extraction, "extract_files", counting)
+    seeds = made.write(tmp_path / "seeds", {
+        "a.pdf": made.pdf(["Molens aan de Zaan."], "Molens"),
+        "b.pdf": made.pdf(["x"], password="geheim"),
+        "c.md": b"# Dijken\n\nDe dijken van Zeeland."})
+    config = config_from_dict({"paths": {"seeds": str(seeds),
+                                         "index": str(tmp_path / "index")}}, tmp_path)
+    sync_index(config)
+    assert sorted(extracted) == ["a.pdf", "b.pdf", "c.md"]
+    rebuilt = sync_index(config, rebuild=True)
+    assert rebuilt.added == 2 and "encrypted" in dict(rebuilt.skipped)["b.pdf"]
+    (seeds / "a.pdf").rename(seeds / "zaan.pdf")
+    (seeds / "kopie.md").write_bytes((seeds / "c.md").read_bytes())
+    sync_index(config)
+    assert sorted(extracted) == ["a.pdf", "b.pdf", "c.md"]  # nothing extracted again
+    assert ids(config, "molens") == ["zaan.pdf"]
+    assert set(ids(config, "dijken")) == {"c.md", "kopie.md"}
+    (seeds / "zaan.pdf").unlink()
+    sync_index(config)
+    assert len(list((tmp_path / "index" / EXTRACTED).iterdir())) == 2  # (b.pdf, the .md)
+
+
+def test_the_files_are_counted_per_format_and_reason_everywhere(mixed, runner) -> None:  # type: ignore[no-untyped-def]
+    """`searchd stats --json`, /healthz and the owner's page account for every file."""
+    import json
+    from dataclasses import replace
+
+    from searchd.cli import main
+    from searchd.web import create_app
+
+    config, report = mixed
+    assert "skipped (" in report.summary() and "1 zip bomb" in report.summary()
+    conf = config.index.parent / "config.toml"
+    conf.write_text(f'[paths]\nseeds = "{config.seeds}"\nindex = "{config.index}"\n')
+    stats = json.loads(runner.invoke(main, ["--config", str(conf), "stats", "--json"]).output)
+    files = stats["files"]
+    assert files["indexed"] == {"pdf": 2, "docx": 1, "odt": 1, "html": 1, "markdown": 1,
+                                "email": 1, "txt": 1}
+    assert files["skipped"] == {"unsupported": 2, "damaged": 3, "zip bomb": 1,
+                                "encrypted": 1, "no text": 1}
+    assert {f["id"] for f in files["skipped_files"]} == {
+        f"kantoor/{n}" for n in ("data.json", "zonder-extensie", *hostile())}
+    token = "een-lang-genoeg-beheertoken-1234"
+    client = create_app(replace(config, admin_token=token)).test_client()
+    health = client.get("/healthz").get_json()
+    assert health["files"]["indexed"]["pdf"] == 2 and "skipped_files" not in health["files"]
+    client.post("/beheer/login", data={"token": token})
+    page = client.get("/beheer").text
+    assert "kantoor/versleuteld.pdf" in page and "an encrypted PDF" in page
+    assert "2 PDF" in page and "1 zip bomb" in page

@@ -56,7 +56,8 @@ def test_unknown_documents_are_404(client, path: str) -> None:
 
 
 def test_healthz(client) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok", "documents": 4}
+    assert client.get("/healthz").get_json() == {
+        "status": "ok", "documents": 4, "files": {"indexed": {"txt": 4}, "skipped": {}}}
 
 
 def test_everything_rendered_is_escaped(config: Config, seeds: Path) -> None:

@@ -32,6 +32,7 @@ from flask import (
 )
 
 from .. import analytics, logs
+from ..accounts import accounts
 from ..config import Config
 from ..sessions import Session, SessionStore
 from .common import engine
@@ -98,6 +99,7 @@ def page() -> Response:
     found = analytics.report(config.index, days, LIST_LIMIT)
     lines = analytics.synonyms_lines(engine(), found)
     return _private(render_template("beheer.html", report=found, lines=lines,
+                                    files=accounts(config.index),
                                     enabled=config.analytics, csrf=session.csrf,
                                     choices=sorted({7, 30, config.analytics_days})), 200)
 

@@ -42,9 +42,12 @@ def healthz() -> dict[str, Any]:
     """Liveness, the number of documents searchable and, under `serve --watch`, the
     watcher's state: "degraded" while its syncs fail, when one makes no progress, or when it
     has stopped."""
+    from ..accounts import accounts
     from ..watch import read_status
 
-    body: dict[str, Any] = {"status": "ok", "documents": engine().searcher().doc_count()}
+    body: dict[str, Any] = {"status": "ok", "documents": engine().searcher().doc_count(),
+                            "files": accounts(current_app.config["SEARCHD"].index)
+                            .to_dict(listed=False)}
     if current_app.config.get("SEARCHD_WATCHED"):
         body["watcher"] = read_status(current_app.config["SEARCHD"].index)
         if body["watcher"]["state"] in ("failing", "stopped", "stalled"):
