@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,7 +45,7 @@ def module_index(factory: pytest.TempPathFactory, name: str, docs: dict[str, str
 
 @contextmanager
 def module_server(factory: pytest.TempPathFactory, name: str,
-                  docs: dict[str, str], more: str = "") -> Iterator[str]:
+                  docs: Mapping[str, str | bytes], more: str = "") -> Iterator[str]:
     """A real `searchd serve` over docs in a scratch folder of its own (more: tables added
     to its config); its base URL."""
     folder = factory.mktemp(name)
@@ -54,12 +54,15 @@ def module_server(factory: pytest.TempPathFactory, name: str,
         yield base
 
 
-def write_seeds(folder: Path, docs: dict[str, str]) -> Path:
-    """Write docs ({relative path: text}) under folder."""
+def write_seeds(folder: Path, docs: Mapping[str, str | bytes]) -> Path:
+    """Write docs ({relative path: text, or a file's bytes}) under folder."""
     for name, text in docs.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
     return folder
 
 

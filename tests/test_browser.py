@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from . import documents_made as made
 from .conftest import DOCS, module_server
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -35,6 +37,10 @@ SITE = {
     # one question sent to two ministers: near-duplicates, shown as one hit
     **{f"kopie-{minister}.txt": f" date 2020-09 Opvang in Hasselt\n\n{COPY}"
        for minister in ("asiel", "justitie")},
+    # a PDF report of two pages, with its metadata
+    "verslagen/windmolens.pdf": made.pdf(
+        ["Jaarverslag van het waterschap.", "Het windmolenpark bij de dijk is af."],
+        "Jaarverslag windmolenpark", "Waterschap Zuid", datetime.datetime(2021, 6, 1)),
     # a long document (shown a part at a time); its one match in its third part
     "lang.txt": " date 2019-05 Een lang verslag\n\n" + "\n\n".join(
         "Hier staat de voetgangersbrug van Zwolle." if n == 6_000 else
@@ -348,3 +354,23 @@ def test_explain_shows_why_a_hit_scored_and_stays_across_pages(page, served: str
     page.goto(served + "/?q=fietspaden")
     page.wait_for_selector(".hit")
     assert page.locator(".hit .explain").count() == 0
+
+
+def test_a_pdf_is_found_shown_and_downloaded_as_the_original(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    """A word of a PDF's second page finds it; the result and the document page say PDF,
+    the title and month of its metadata and its author; the original downloads whole."""
+    page.goto(served + "/?q=windmolenpark")
+    page.wait_for_selector(".hit")
+    hit = page.locator(".hit").first
+    assert hit.locator("h2").inner_text() == "Jaarverslag windmolenpark"
+    meta = hit.locator(".meta").inner_text()
+    assert "juni 2021" in meta and "PDF" in meta and "Waterschap Zuid" in meta
+    hit.locator("h2 a").click()
+    page.wait_for_selector(".document")
+    assert "windmolenpark" in page.locator(".document mark").first.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "pdf-document.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("a.original")
+    got = download.value
+    assert got.suggested_filename == "windmolens.pdf"
+    assert Path(got.path()).read_bytes() == SITE["verslagen/windmolens.pdf"]
