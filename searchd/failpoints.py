@@ -19,19 +19,29 @@ POINTS = (
     "sync:committed",           # committed, the manifest not yet written
     "rebuild:before-activate",  # the new index complete, CURRENT still names the old one
     "rebuild:activated",        # CURRENT names the new index, the old one not yet deleted
+    "extract:read",             # a reader of documents reads a file (formats/child.py)
 )
 STALL_POINTS = (
     "search:stall",             # a web search is about to be answered
+    "extract:stall",            # a reader of documents reads a file
 )
 
 
-def reached(name: str) -> None:
-    """Die here if the environment names this point."""
-    if os.environ.get("SEARCHD_FAILPOINT") == name:
+def reached(name: str, subject: str = "") -> None:
+    """Die here if the environment names this point (and SEARCHD_FAILPOINT_SUBJECT, when
+    set, names the subject: the file being read)."""
+    if _named(name, subject):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def stalled(name: str) -> None:
+def stalled(name: str, subject: str = "") -> None:
     """Hold this thread for SEARCHD_STALL_SECONDS if the environment names this point."""
-    if os.environ.get("SEARCHD_FAILPOINT") == name:
+    if _named(name, subject):
         time.sleep(float(os.environ.get("SEARCHD_STALL_SECONDS", "5")))
+
+
+def _named(name: str, subject: str) -> bool:
+    if os.environ.get("SEARCHD_FAILPOINT") != name:
+        return False
+    wanted = os.environ.get("SEARCHD_FAILPOINT_SUBJECT")
+    return wanted is None or wanted == subject

@@ -221,3 +221,26 @@ def test_the_files_are_counted_per_format_and_reason_everywhere(mixed, runner) -
     page = client.get("/beheer").text
     assert "kantoor/versleuteld.pdf" in page and "an encrypted PDF" in page
     assert "2 PDF" in page and "1 zip bomb" in page
+
+
+@pytest.mark.parametrize("point,reason", [("extract:stall", "took more than 2 s"),
+                                          ("extract:read", "not indexed")])
+def test_a_reader_that_hangs_or_dies_costs_one_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str, reason: str) -> None:
+    """A file whose reader loops past the time limit, or whose reader dies (a crash, the
+    memory limit), is one line with its reason; the files around it are indexed."""
+    import searchd.formats.isolation as isolation
+
+    monkeypatch.setattr(isolation, "TIME_LIMIT", 2.0)
+    monkeypatch.setattr(isolation, "FILES_PER_READER", 3)  # (readers replaced as well)
+    monkeypatch.setenv("SEARCHD_FAILPOINT", point)
+    monkeypatch.setenv("SEARCHD_FAILPOINT_SUBJECT", "lus.pdf")
+    monkeypatch.setenv("SEARCHD_STALL_SECONDS", "30")
+    docs = {f"d{n}.md": f"# Document {n}\n\nDe sluis nummer {n}.".encode() for n in range(8)}
+    seeds = made.write(tmp_path / "seeds", {**docs, "lus.pdf": made.pdf(["De sluis."])})
+    config = config_from_dict({"paths": {"seeds": str(seeds),
+                                         "index": str(tmp_path / "index")}}, tmp_path)
+    report = sync_index(config)
+    assert report.added == 8 and [doc for doc, _ in report.skipped] == ["lus.pdf"]
+    assert reason in report.skipped[0][1]
+    assert sorted(ids(config, "sluis")) == sorted(docs)

@@ -1,6 +1,7 @@
-"""The reading process of one file (isolation.py starts it): limits itself, reads the
-file, extracts it and writes the outcome as JSON to the file it was given. Usage:
-python -m searchd.formats.child FORMAT PATH OUT LIMITS_JSON"""
+"""A reading process (isolation.py starts them): limits itself, then reads jobs from its
+standard input, one a line (JSON: format, path, out), extracts each file and writes the
+outcome as JSON to `out`, and says "done" on its standard output. Usage:
+python -m searchd.formats.child LIMITS_JSON"""
 
 from __future__ import annotations
 
@@ -14,28 +15,37 @@ from ..errors import SeedError
 from . import Extracted, extractor
 
 
-def main(fmt: str, path: str, out: str, limits: dict[str, int]) -> None:
+def main(limits: dict[str, int]) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limits["memory"], limits["memory"]))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu"], limits["cpu"]))
-    answer: dict[str, object]
+    for line in sys.stdin:
+        job = json.loads(line)
+        answer = _answer(job["format"], Path(job["path"]), limits)
+        Path(job["out"]).write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
+        sys.stdout.write("done\n")
+        sys.stdout.flush()
+
+
+def _answer(fmt: str, path: Path, limits: dict[str, int]) -> dict[str, object]:
     try:
-        answer = {"found": dataclasses.asdict(_read(fmt, Path(path), limits))}
+        return {"found": dataclasses.asdict(_read(fmt, path, limits))}
     except MemoryError:
-        answer = {"error": f"needs more than {limits['memory'] >> 20} MB of memory to read; "
-                           "not indexed"}
+        return {"error": f"needs more than {limits['memory'] >> 20} MB of memory to read; "
+                         "not indexed"}
     except SeedError as exc:
-        answer = {"error": str(exc)}
+        return {"error": str(exc)}
     except OSError as exc:
-        answer = {"error": f"cannot read: {exc.strerror or exc}; not indexed"}
+        return {"error": f"cannot read: {exc.strerror or exc}; not indexed"}
     except Exception as exc:  # noqa: BLE001 - a reader's own failure: one line, file skipped
-        answer = {"error": f"cannot be read ({type(exc).__name__}: {str(exc)[:200]}); "
-                           "not indexed"}
-    Path(out).write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
+        return {"error": f"cannot be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                         "not indexed"}
 
 
 def _read(fmt: str, path: Path, limits: dict[str, int]) -> Extracted:
+    from .. import failpoints
     from ..documents import read_regular
 
+    failpoints.reached("extract:read", path.name)
+    failpoints.stalled("extract:stall", path.name)
     found = extractor(fmt)(read_regular(path, limits["bytes"]))
     if len(found.text) > limits["chars"]:
         cut = found.text.rfind(" ", 0, limits["chars"])
@@ -44,4 +54,4 @@ def _read(fmt: str, path: Path, limits: dict[str, int]) -> Extracted:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))
+    main(json.loads(sys.argv[1]))
