@@ -16,7 +16,7 @@ from typing import BinaryIO
 from . import months
 from .analysis.tokenizer import vocabulary_end
 from .errors import SeedError
-from .formats import LABELS, Extracted, format_of
+from .formats import FORMATS, Extracted, format_of
 
 SEED_SUFFIX = ".txt"
 MAX_SEED_BYTES = 32 * 1024 * 1024
@@ -168,8 +168,7 @@ def unsupported(name: str) -> str:
     """The skip reason of a file of a format searchd does not read."""
     dot = name.rfind(".")
     kind = f"a {name[dot:].lower()} file" if dot > 0 else "a file without an extension"
-    return (f"unsupported: {kind}; searchd reads " +
-            ", ".join(sorted({LABELS[f] for f in LABELS})) + " documents")
+    return f"unsupported: {kind}; searchd reads {', '.join(FORMATS)} files"
 
 
 def read_regular(path: Path, limit: int) -> bytes:
