@@ -19,7 +19,9 @@ POINTS = (
     "sync:committed",           # committed, the manifest not yet written
     "rebuild:before-activate",  # the new index complete, CURRENT still names the old one
     "rebuild:activated",        # CURRENT names the new index, the old one not yet deleted
-    "extract:read",             # a reader of documents reads a file (formats/child.py)
+)
+READER_POINTS = (  # in a reader of documents (formats/child.py): it dies, the sync goes on
+    "extract:read",             # a reader reads a file
 )
 STALL_POINTS = (
     "search:stall",             # a web search is about to be answered
