@@ -142,11 +142,13 @@ class _progress_bar:
 @click.option("--no-collapse", is_flag=True,
               help="Show near-duplicates as hits of their own, not grouped under one.")
 @click.option("--explain", is_flag=True, help="Show why each hit scored as it did.")
+@click.option("--format", "formats", default="", metavar="FORMATS",
+              help="Only documents of these formats, e.g. pdf or pdf,docx.")
 @click.pass_obj
 @translate_errors
 def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
                since: str | None, until: str | None, sort: str, as_json: bool,
-               queries: Any, no_collapse: bool, explain: bool) -> None:
+               queries: Any, no_collapse: bool, explain: bool, formats: str) -> None:
     """Search the index for QUERY (a query that starts with "-" is taken as one too:
     searchd search -fiets)."""
     from .evaluation import trec_run
@@ -164,7 +166,7 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
     if not query:
         raise click.UsageError("give a QUERY or --queries FILE")
     asked = engine.request(query, page=page, limit=limit, since=since, until=until, sort=sort,
-                           collapse=not no_collapse, explain=explain)
+                           collapse=not no_collapse, explain=explain, formats=formats)
     result = engine.run(asked)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import months
+from .formats import CODES
 
 SORTS = ("relevance", "newest", "oldest")
 UNDATED = months.UNDATED
@@ -24,6 +25,7 @@ class Ranked:
     months: np.ndarray  # month code of every match (year * 12 + month - 1), UNDATED if none
     matched: np.ndarray | None = None  # the document number of every match, as months
     prints: np.ndarray | None = None  # the near-duplicate fingerprint of every match, as months
+    formats: np.ndarray | None = None  # the format number (formats.CODES) of every match
 
     def keeping(self, kept: np.ndarray) -> Ranked:
         """These matches less those not in kept (document numbers in order): its total,
@@ -32,11 +34,12 @@ class Ranked:
         keep, kept_matches = np.isin(self.docnums, kept), np.isin(docs, kept)
         return Ranked(len(kept), self.docnums[keep], self.scores[keep],
                       self.months[kept_matches], docs[kept_matches],
-                      None if self.prints is None else self.prints[kept_matches])
+                      None if self.prints is None else self.prints[kept_matches],
+                      None if self.formats is None else self.formats[kept_matches])
 
     def facets(self) -> dict[str, dict[str, int]]:
-        """{"year": {"2017": 40, ...}, "month": {"2017-11": 3, ...}}, newest first; documents
-        without a date are not counted."""
+        """{"year": {"2017": 40, ...}, "month": {"2017-11": 3, ...}}, newest first (documents
+        without a date are not counted), and "format": {"pdf": 12, ...}, most first."""
         codes, counts = np.unique(self.months[self.months != UNDATED], return_counts=True)
         by_year: dict[str, int] = {}
         by_month: dict[str, int] = {}
@@ -44,7 +47,13 @@ class Ranked:
             year = months.year_of_code(code)
             by_month[months.text_of_code(code)] = count
             by_year[year] = by_year.get(year, 0) + count
-        return {"year": by_year, "month": by_month}
+        by_format: dict[str, int] = {}
+        if self.formats is not None:
+            numbers, tally = np.unique(self.formats, return_counts=True)
+            for number, count in sorted(zip(numbers.tolist(), tally.tolist()),
+                                        key=lambda nc: (-nc[1], nc[0])):
+                by_format[CODES[number]] = count
+        return {"year": by_year, "month": by_month, "format": by_format}
 
 
 def in_months(codes: np.ndarray, months: tuple[int | None, int | None]) -> np.ndarray | bool:

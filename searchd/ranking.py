@@ -328,14 +328,16 @@ def leaf_of(searcher: Searcher, docnum: int) -> tuple[Leaf, int]:
 
 
 def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
-         months: tuple[int | None, int | None] = (None, None)) -> Ranked:
+         months: tuple[int | None, int | None] = (None, None),
+         formats: tuple[int, ...] = ()) -> Ranked:
     """The matches of q in the index, the first `wanted` of them in order: by score
     (relevance) or by month (newest, oldest; undated documents last, then by score), ties
     by document number. months (since, until), inclusive month codes, keeps only documents
-    dated within them."""
+    dated within them; formats (numbers of formats.CODES), when given, only documents of
+    those formats."""
     if not isinstance(searcher.weighting, BM25F):
         raise TypeError("ranking needs a searcher with BM25F weighting")
-    docnums, scores, codes, prints = [], [], [], []
+    docnums, scores, codes, prints, kinds = [], [], [], [], []
     leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
               if sub.reader().segment() is not None]  # (not Whoosh's empty reader)
     segments = tuple(sub.reader() for sub, _ in leaves)
@@ -345,15 +347,19 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
         matches = evaluate(q, leaf)
         live = storage.live_documents(reader)
         mask = matches.mask & live & in_months(leaf.tables.months, months)
+        if formats:
+            mask &= np.isin(leaf.tables.formats, formats)
         ids = np.flatnonzero(mask)
         docnums.append(ids + offset)
         scores.append(matches.scores[ids])
         codes.append(leaf.tables.months[ids])
         prints.append(leaf.tables.fingerprints[ids])
+        kinds.append(leaf.tables.formats[ids])
     all_docs = np.concatenate(docnums) if docnums else np.zeros(0, dtype=np.int64)
     all_scores = np.concatenate(scores) if scores else np.zeros(0)
     all_months = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
     all_prints = np.concatenate(prints) if prints else np.zeros(0, dtype=np.uint64)
     first = order(all_docs, all_scores, all_months, sort, wanted)
+    all_kinds = np.concatenate(kinds) if kinds else np.zeros(0, dtype=np.uint8)
     return Ranked(len(all_docs), all_docs[first], all_scores[first], all_months, all_docs,
-                  all_prints)
+                  all_prints, all_kinds)

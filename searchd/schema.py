@@ -19,6 +19,7 @@ from whoosh.formats import Characters
 from . import bodytext, months, neardup
 from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
 from .documents import Document
+from .formats import CODES
 
 SCHEMA_VERSION = 14  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
@@ -34,6 +35,7 @@ MONTH_COLUMN = "date"     # the same month as a column of month codes: filters, 
 CHECKSUM = "checksum"
 FINGERPRINT = "fingerprint"  # the simhash of title and body (neardup.py), as a column
 FORMAT = "format"         # the document's format (formats.FORMATS), stored
+FORMAT_COLUMN = "format_code"  # ... as a column of its number (formats.CODES): facets, filters
 AUTHOR = "author"         # its author, where its metadata names one, stored
 
 SEARCH_FIELDS = (TITLE, BODY, LEAD)  # the fields a query searches
@@ -82,6 +84,7 @@ FIELDS = (
     Field(CHECKSUM, lambda d: d.checksum),
     Field(FINGERPRINT, lambda d: neardup.fingerprint(d.title, d.body)),
     Field(FORMAT, lambda d: d.format),
+    Field(FORMAT_COLUMN, lambda d: CODES.index(d.format)),
     Field(AUTHOR, lambda d: d.author or None),
 )
 
@@ -110,6 +113,7 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
         # read whole, as a column, to group near-duplicate matches (neardup.py)
         FINGERPRINT: COLUMN(NumericColumn("Q", default=neardup.NONE)),
         FORMAT: STORED(),
+        FORMAT_COLUMN: COLUMN(NumericColumn("B", default=0)),
         AUTHOR: STORED(),
     })
 

@@ -215,7 +215,7 @@ class Engine:
         depth = max(wanted * (2 if collapse else 1) + (10 if collapse else 0),
                     EXACT_DEPTH if phrases else 0)
         while True:
-            ranked = rank(view.searcher, q, depth, sort, months)
+            ranked = rank(view.searcher, q, depth, sort, months, request.format_numbers)
             if phrases:  # the phrase as typed (its stop words too) first
                 ranked = exact_first(ranked, phrases, lambda d, p: holds_as_typed(
                     view.searcher.reader(), view.body, view.analyzer, d, p))

@@ -244,3 +244,37 @@ def test_a_reader_that_hangs_or_dies_costs_one_file(
     assert report.added == 8 and [doc for doc, _ in report.skipped] == ["lus.pdf"]
     assert reason in report.skipped[0][1]
     assert sorted(ids(config, "sluis")) == sorted(docs)
+
+
+WORDS = "gemeente OF haven OF raad OF begroting"
+
+
+def test_results_are_counted_and_narrowed_by_format(mixed, runner) -> None:  # type: ignore[no-untyped-def]
+    """A facet of formats beside year and month; format=pdf (API, page), --format (CLI)."""
+    import json
+
+    from searchd.cli import main
+    from searchd.web import create_app
+
+    config, _ = mixed
+    engine = Engine(config)
+    every = engine.search(WORDS, limit=50, collapse=False)
+    assert every.facets["format"]["pdf"] == 2 and every.facets["format"]["docx"] == 1
+    pdfs = engine.search(WORDS, formats="pdf", limit=50)
+    assert {h.format for h in pdfs.hits} == {"pdf"} and pdfs.total == 2
+    assert pdfs.facets["format"] == {"pdf": 2}
+    both = engine.search(WORDS, formats=["pdf", "docx"], limit=50)
+    assert {h.format for h in both.hits} == {"pdf", "docx"}
+    client = create_app(config).test_client()
+    api = client.get(f"/api/search?q={WORDS}&format=pdf").get_json()
+    assert {h["format"] for h in api["hits"]} == {"pdf"}
+    assert client.get(f"/api/search?q={WORDS}&format=exe").status_code == 400
+    page = client.get("/?q=haven").text  # (one format: no facet of formats)
+    assert "facet-format" not in page
+    page = client.get("/?q=gemeente+OF+haven+OF+raad").text
+    assert "format=pdf" in page and ">PDF</a>" in page and ">Word</a>" in page
+    conf = config.index.parent / "config.toml"
+    conf.write_text(f'[paths]\nseeds = "{config.seeds}"\nindex = "{config.index}"\n')
+    out = runner.invoke(main, ["--config", str(conf), "search", WORDS, "--format", "pdf",
+                               "--json"]).output
+    assert {h["format"] for h in json.loads(out)["hits"]} == {"pdf"}

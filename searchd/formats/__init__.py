@@ -19,6 +19,7 @@ FORMATS = {  # suffix (in any case) -> format
     ".htm": "html", ".xhtml": "html", ".md": "markdown", ".markdown": "markdown",
     ".eml": "email",
 }
+CODES = ("txt", "pdf", "docx", "odt", "html", "markdown", "email")  # a format's number
 LABELS = {"txt": "tekst", "pdf": "PDF", "docx": "Word", "odt": "OpenDocument",
           "html": "HTML", "markdown": "Markdown", "email": "e-mail"}
 

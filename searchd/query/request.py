@@ -3,10 +3,12 @@ checked: text, paging, sort order and months. A bad one is a QueryError that nam
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import months
 from ..errors import QueryError
+from ..formats import CODES
 from ..ranked import SORTS
 from .parsing import check_query
 
@@ -29,12 +31,14 @@ class SearchRequest:
     facets: bool = True
     collapse: bool = True
     explain: bool = False
+    formats: tuple[str, ...] = ()  # only documents of these formats (formats.CODES); all
 
     @classmethod
     def make(cls, text: str, limits: tuple[int, int], *, page: int = 1,
              limit: int | None = None, since: str | None = None, until: str | None = None,
              sort: str = "relevance", snippets: bool = True, facets: bool = True,
-             collapse: bool = True, explain: bool = False) -> SearchRequest:
+             collapse: bool = True, explain: bool = False,
+             formats: str | Sequence[str] = ()) -> SearchRequest:
         """The request of these parameters as given (limits: the default and the largest
         limit); QueryError naming the first that is wrong."""
         default, most = limits
@@ -42,12 +46,28 @@ class SearchRequest:
         check_paging(page, limit, most)
         check_sort(sort)
         return cls(check_query(text), page, limit, month_range(since, until), sort,
-                   snippets, facets, collapse, explain)
+                   snippets, facets, collapse, explain, format_names(formats))
 
     @property
     def filtered(self) -> bool:
-        """True when the request is narrowed to some months."""
-        return self.months != (None, None)
+        """True when the request is narrowed to some months or formats."""
+        return self.months != (None, None) or bool(self.formats)
+
+    @property
+    def format_numbers(self) -> tuple[int, ...]:
+        """The numbers (formats.CODES) of the formats asked for; () for all."""
+        return tuple(CODES.index(name) for name in self.formats)
+
+
+def format_names(given: str | Sequence[str]) -> tuple[str, ...]:
+    """The formats asked for ("pdf,docx", or a list of names), checked, sorted; QueryError
+    naming a format searchd does not know."""
+    names = given.split(",") if isinstance(given, str) else list(given)
+    wanted = {name.strip().lower() for name in names if name.strip()}
+    unknown = sorted(wanted - set(CODES))
+    if unknown:
+        raise QueryError(f"format must be one of {', '.join(CODES)}, got {unknown[0][:20]!r}")
+    return tuple(sorted(wanted, key=CODES.index))
 
 MAX_PAGE = 10_000
 

@@ -36,6 +36,7 @@ from .columns import (  # noqa: E402
                       bm25f_parameters,
                       field_length_bytes,
                       fingerprints,
+                      format_codes,
                       live_documents,
                       month_codes,
                       segment_key,
@@ -73,7 +74,7 @@ sys.modules.setdefault("searchd.codec", codec)
 __all__ = [
     "GappedPhrase", "IncompatibleWhoosh", "LENGTHS", "OPEN_ERRORS", "SearchdWriter", "Spans",
     "abandon_open_files", "bm25f_parameters", "create_whoosh", "each_posting", "exists",
-    "expansions", "field_length_bytes", "field_terms", "fingerprints", "fsync_dir",
+    "expansions", "field_length_bytes", "field_terms", "fingerprints", "format_codes", "fsync_dir",
     "live_documents",
     "month_codes", "open_whoosh", "posting_arrays", "posting_blocks", "repair_parser",
     "segment_key", "use_gapped_phrases", "vector_spans", "word_list", "Span",

@@ -56,7 +56,8 @@ def search_args() -> dict[str, Any]:
             "until": request.args.get("until") or None,
             "sort": request.args.get("sort") or "relevance",
             "collapse": bool_arg("collapse", True),
-            "explain": bool_arg("explain", False)}
+            "explain": bool_arg("explain", False),
+            "formats": ",".join(request.args.getlist("format"))[:200]}
 
 
 def search_request(args: dict[str, Any] | None = None) -> SearchRequest:

@@ -30,7 +30,7 @@ bp = Blueprint("pages", __name__)
 SORT_LABELS = {"relevance": "relevantie", "newest": "nieuwste eerst",
                "oldest": "oudste eerst"}
 # what a results URL carries along
-STATE = ("q", "sort", "since", "until", "limit", "collapse", "explain")
+STATE = ("q", "sort", "since", "until", "limit", "collapse", "explain", "format")
 
 
 @bp.app_template_global()
