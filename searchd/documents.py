@@ -141,12 +141,13 @@ def read_other(path: Path, root: Path, fmt: str, extract: Extract) -> LoadedSeed
     them; the title falls back to the file's name, the month to the file's time."""
     from .formats.isolation import MAX_FILE_BYTES
 
-    data = read_regular(path, MAX_FILE_BYTES)  # (its checksum; the reader reads it again)
     try:
         found = extract(fmt, path)
     except SeedError as exc:
-        exc.checksum = checksum(data)
+        exc.checksum = checksum(read_regular(path, MAX_FILE_BYTES))
         raise
+    # (the checksum of the bytes the text came from: the file may have changed since)
+    digest = found.checksum or checksum(read_regular(path, MAX_FILE_BYTES))
     warnings: list[str] = []
     text = _CONTROL.sub(" ", found.text.replace("\r\n", "\n"))
     end = vocabulary_end(text, MAX_DISTINCT_WORDS)
@@ -159,7 +160,7 @@ def read_other(path: Path, root: Path, fmt: str, extract: Extract) -> LoadedSeed
         stamp = time.localtime(path.stat().st_mtime)
         month = months.text(stamp.tm_year, stamp.tm_mon)
     title = _CONTROL.sub(" ", found.title)[:MAX_TITLE_CHARS] or path.stem.replace("_", " ")
-    doc = Document(document_id(path, root), title, month, text, checksum(data), fmt,
+    doc = Document(document_id(path, root), title, month, text, digest, fmt,
                    _CONTROL.sub(" ", found.author))
     return LoadedSeed(doc, warnings)
 

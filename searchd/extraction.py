@@ -40,6 +40,8 @@ def extract_ahead(jobs: list[tuple[str, Path]], extractors: int,
                                         for n, (_, p) in todo.items()], extractors):
         key, path = todo[name]
         found[path] = outcome
+        if isinstance(outcome, Extracted) and outcome.checksum:  # (what was read)
+            key = f"{format_of(path.name)}-{outcome.checksum}"
         if folder is not None and key:
             _keep(folder, key, outcome)
     return found

@@ -34,6 +34,7 @@ class Extracted:
     month: str | None = None
     author: str = ""
     language: str = ""
+    checksum: str = ""  # of the bytes it was extracted from (set by the reader process)
 
 
 def format_of(name: str) -> str | None:

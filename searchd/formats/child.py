@@ -42,11 +42,12 @@ def _answer(fmt: str, path: Path, limits: dict[str, int]) -> dict[str, object]:
 
 def _read(fmt: str, path: Path, limits: dict[str, int]) -> Extracted:
     from .. import failpoints
-    from ..documents import read_regular
+    from ..documents import checksum, read_regular
 
     failpoints.reached("extract:read", path.name)
     failpoints.stalled("extract:stall", path.name)
-    found = extractor(fmt)(read_regular(path, limits["bytes"]))
+    data = read_regular(path, limits["bytes"])
+    found = dataclasses.replace(extractor(fmt)(data), checksum=checksum(data))
     if len(found.text) > limits["chars"]:
         cut = found.text.rfind(" ", 0, limits["chars"])
         found = dataclasses.replace(found, text=found.text[:cut if cut > 0 else limits["chars"]])
