@@ -24,10 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests import documents_made as made  # noqa: E402
-
 from searchd.config import config_from_dict  # noqa: E402
 from searchd.sync import sync_index  # noqa: E402
+from tests import documents_made as made  # noqa: E402
 
 WHEN = datetime.datetime(2020, 5, 1)
 
