@@ -163,3 +163,61 @@ def test_the_planner_searches_a_word_as_the_index_holds_it() -> None:
         if _planned(planner.clause(word), joined) != index:
             differ.append((word, index))
     assert len(words) > 50 and differ == []
+
+
+@pytest.mark.parametrize("careless,meant", [
+    ('mondmaskers"', "mondmaskers"),                     # a quote without its pair
+    ("mondmaskers NIET de apotheek", "mondmaskers NIET apotheek"),
+    ("mondmaskers EN de apotheek", "mondmaskers EN apotheek"),
+    ("mondmaskers ... EN apotheek", "mondmaskers EN apotheek"),
+    ("mondmaskers \U0001F48A EN apotheek", "mondmaskers EN apotheek"),
+    ("mondmaskers (NIET apotheek)", "mondmaskers NIET apotheek"),
+    ("mondmaskers NIET(apotheek)", "mondmaskers NIET apotheek"),
+    ("mondmaskers \u2013apotheek", "mondmaskers -apotheek"),   # an en dash
+    ("mondmaskers \u2212apotheek", "mondmaskers -apotheek"),   # a minus sign
+    ("\u201craad van state\u201d", '"raad van state"'),       # typographic quotes
+    ("\u201eraad van state\u201d", '"raad van state"'),
+    ("Titel:mondmaskers", "titel:mondmaskers"),
+    ("mondmaskers NIET apotheek?", "mondmaskers NIET apotheek"),
+    ("mondmaskers~2", "mondmaskers"),
+])
+def test_careless_forms_mean_what_they_say(engine: Engine, careless: str, meant: str) -> None:
+    """Found by an attack review: each of these searched something else (a stand-in's
+    number, mondmaskers OR apotheek, the word NIET, the number 2)."""
+    assert set(ids(engine, careless)) == set(ids(engine, meant)), careless
+
+
+def test_a_query_of_exclusions_only_finds_nothing_and_says_why(engine: Engine) -> None:
+    """NIET minister found every other document, -minister nothing without a word."""
+    for text in ("NIET mondmaskers", "NOT mondmaskers", "-mondmaskers", "NIET NIET",
+                 "-mondmaskers -apotheek", "NIET mondmaskers NIET apotheek"):
+        result = engine.search(text)
+        assert result.total == 0 and any("excluded words only" in n for n in result.notices)
+
+
+def test_a_hyphenated_word_is_excluded_as_the_index_holds_it(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """-covid-19 excluded nothing: the documents hold covid and 19 (COVID-19-crisis)."""
+    engine = Engine(module_index(tmp_path_factory, "hyphens", {
+        "a.txt": " date 2020-04 A\n\nDe mondmaskers in de COVID-19-crisis.",
+        "b.txt": " date 2020-04 B\n\nDe mondmaskers en covid-19 in de zorg.",
+        "c.txt": " date 2020-04 C\n\nDe mondmaskers van de apotheek.",
+        "d.txt": " date 2020-04 D\n\nMondmaskers en de risico's van de zorg.",
+        **{f"v{n}.txt": f" date 2020-05 V\n\nVraag {n} over iets anders." for n in range(8)}}))
+    for text in ("mondmaskers -covid-19", "mondmaskers NIET covid-19",
+                 'mondmaskers -"covid-19"'):
+        assert set(ids(engine, text)) == {"c.txt", "d.txt"}, text
+    assert set(ids(engine, "mondmaskers -risico's")) == {"a.txt", "b.txt", "c.txt"}
+
+
+def test_past_the_operator_bound_an_exclusion_is_never_a_word_searched(
+        engine: Engine) -> None:
+    """21 exclusions made the query plain words, the excluded ones among them; EN/OF/NIET
+    count towards the bound as AND/OR/NOT do."""
+    excluded = " ".join(f"-woord{n}" for n in range(20)) + " -apotheek"
+    many = engine.search("mondmaskers " + excluded)
+    assert any("operators" in n for n in many.notices)
+    assert set(ids(engine, "mondmaskers " + excluded)) <= set(ids(engine, "mondmaskers"))
+    assert "apotheek.txt" not in ids(engine, "mondmaskers " + excluded)
+    dutch = engine.search("mondmaskers " + " ".join(["EN mondmaskers"] * 21))
+    assert any("operators" in n for n in dutch.notices)

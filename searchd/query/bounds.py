@@ -35,7 +35,8 @@ MAX_SCANNED = 20_000    # words of the index a pattern may run through
 MAX_PHRASES = 5         # "phrases" in one query
 MAX_PHRASE_POSITIONS = 200_000  # positions of a phrase's words in the index (~2 us each)
 _QUOTED = re.compile(r'"[^"]*"?')
-_OPERATOR = re.compile(r"(?<![^\s(])(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)(?![^\s)])"
+_OPERATOR = re.compile(r"(?<![^\s(])(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE|EN|OF|NIET)"
+                       r"(?![^\s)])"
                        r"|(?<![^\s(])[+-](?=[^\s+-])|\(")
 _RANGES = (wq.TermRange, wq.NumericRange, wq.DateRange)
 

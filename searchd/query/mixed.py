@@ -29,6 +29,7 @@ from .words import Planner, WordsQuery, is_function_word
 
 _QUOTED = re.compile(r'"[^"]*"?')
 _TOKEN = re.compile(r"[^\s()\"]+")
+_SIGNS = ("-", "+")
 _SIGN = re.compile(f"{MINUS}|{PLUS}")  # as the parser reads a sign
 _SYNTAX_AFTER = re.compile(r"[:*?~^\[\]{}\\]")  # a token with these is syntax, kept
 
@@ -46,11 +47,19 @@ def stand_ins(text: str) -> tuple[str, list[str]]:
             continue
         sign = 1 if _SIGN.match(text, token.start()) else 0
         word = token.group()[sign:]
-        if word in OPERATORS or _SYNTAX_AFTER.search(word) or not _WORD.fullmatch(word) or \
+        if word in OPERATORS or _SYNTAX_AFTER.search(word) or \
+                token.group() in _SIGNS and text[token.end():token.end() + 1] in ('"', "("):
+            continue  # (syntax: the parser's; a sign before a phrase or group too)
+        if not _WORD.fullmatch(word) or \
                 fold(word) in STOP_WORDS and not (len(word) > 1 and word.isupper()):
+            # punctuation, a lone sign, an emoji, a stop word: left out, so that it does
+            # not stand for a word beside an operator (mondmaskers EN de apotheek)
+            pieces.append(text[last:token.start()] + " ")
+            last = token.end()
             continue
         words.append(word)
-        pieces += [text[last:token.start() + sign], f"{STAND_IN}{len(words) - 1}"]
+        after = " " if text[token.end():token.end() + 1] == '"' else ""
+        pieces += [text[last:token.start() + sign], f"{STAND_IN}{len(words) - 1}{after}"]
         last = token.end()
     return "".join(pieces) + text[last:], words
 

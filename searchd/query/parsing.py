@@ -180,8 +180,12 @@ def plain_words(parser: qparser.QueryParser, text: str) -> wq.Query:
 
 
 def lift_negations(q: wq.Query) -> wq.Query:
-    """Read `a b NOT c` as (a OR b) AND NOT c, not as a OR b OR (anything but c)."""
+    """Read `a b NOT c` as (a OR b) AND NOT c, not as a OR b OR (anything but c); a group
+    of one (`a (NOT c)`) is its content."""
     q = q.apply(lift_negations) if not q.is_leaf() else q
+    if type(q) in (wq.Or, wq.And) and len(q.subqueries) == 1:
+        only = q.subqueries[0]
+        return only if q.boost == 1 else only.with_boost(only.boost * q.boost)
     if not isinstance(q, wq.Or):
         return q
     nots = [sub.query for sub in q.subqueries if isinstance(sub, wq.Not)]

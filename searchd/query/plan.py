@@ -26,10 +26,13 @@ from . import budget
 from .bounds import bound_query, is_simple, prefixes_as_words, syntax_notice
 from .mixed import corrected_phrases, parse_mixed
 from .parsing import Synonyms, query_terms
-from .syntax import is_free_text
+from .syntax import OPERATORS, is_free_text, tidy, without_exclusions
 from .words import Planner, clauses, correct
 
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
+_EXCLUDED_ONLY = re.compile(r"(?<![^\s(])(?:-|NOT\s|NIET\s)")
+ONLY_EXCLUDED = ("a query of excluded words only finds nothing; add a word to search for "
+                 "(NIET minister: what else should the documents hold?)")
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,10 @@ class Planning:
         """The plan of text (see the module docstring); text that does not parse is
         searched as its plain words, with a notice when a bound was the reason."""
         self.planner.start()
-        q, notices, fixed = self._query(self._expanded(text))
+        expanded = self._expanded(text)
+        q, notices, fixed = self._query(expanded)
         notices = list(dict.fromkeys(notices + self.planner.notices))
-        correction = correct(text, clauses(q)) or (fixed if fixed != text else None)
+        correction = correct(text, clauses(q)) or (fixed if fixed != expanded else None)
         return QueryPlan(text, q, tuple(notices), correction, not is_simple(q),
                          frozenset(query_terms(q, self.searcher)), phrase_words(q),
                          tuple(gapped_phrases(q)))
@@ -93,7 +97,7 @@ class Planning:
         return better
 
     def _expanded(self, text: str) -> str:
-        return self.synonyms.expand(text) if self.synonyms else text
+        return tidy(self.synonyms.expand(text) if self.synonyms else text)
 
     def _query(self, text: str) -> tuple[wq.Query, list[str], str]:
         """The ranked query of text (synonyms expanded), the notices of planning it, and
@@ -106,18 +110,24 @@ class Planning:
         if notice is not None:
             q, notices = self._plain(text)
             return q, [notice, *notices], text
+        if _EXCLUDED_ONLY.search(text) and not re.search(r"\w", without_exclusions(text)):
+            return wq.NullQuery, [ONLY_EXCLUDED], text
         fixed, notices = corrected_phrases(text, self.planner)
         try:
             q = parse_mixed(self.parser, self.planner, fixed)
         except Exception:  # Whoosh raises assorted errors on odd syntax; never let one escape
             return (*self._plain(text), text)
+        if _only_excluded(q):
+            return wq.NullQuery, [ONLY_EXCLUDED], fixed
         q = prefixes_as_words(q, self.planner, reader)
         bounded, cuts = bound_query(q, reader)
         return bounded, notices + cuts, fixed
 
     def _plain(self, text: str) -> tuple[wq.Query, list[str]]:
-        """The plain words of text (no punctuation, lowercase: AND/OR/NOT are words)."""
-        plain = re.sub(r"[^\w\s]", " ", text).lower()
+        """The plain words of text, less those it excludes (no punctuation, no operators:
+        an exclusion never becomes a word searched for)."""
+        kept = [w for w in without_exclusions(text).split() if w not in OPERATORS]
+        plain = re.sub(r"[^\w\s]", " ", " ".join(kept)).lower()
         if not plain.strip():
             return wq.NullQuery, []
         return self.planner.plan(plain)
@@ -127,3 +137,13 @@ class Planning:
         analyzer = self.searcher.schema[BODY].analyzer
         return [t.text for t in analyzer(text, mode="index")]
 
+
+def _only_excluded(q: wq.Query) -> bool:
+    """True for a query that only excludes (NIET minister, -a -b, NOT NOT)."""
+    if isinstance(q, wq.Not):
+        return True
+    if isinstance(q, wq.AndNot):
+        return q.a is wq.NullQuery or _only_excluded(q.a)
+    if type(q) in (wq.And, wq.Or) and q.subqueries:
+        return all(_only_excluded(sub) for sub in q.subqueries)
+    return False

@@ -271,9 +271,12 @@ class Planner:
         return (wq.AndNot(query, wq.Or(terms)) if terms else query), notices
 
     def excluded_terms(self, written: str) -> tuple[wq.Term, ...]:
-        """The Terms of a word to exclude: its own, and as a part of compounds."""
-        own = self._own(written)
-        return self.fields.terms(own) + self._inside(own, fold(written))
+        """The Terms of a word to exclude: its own, and as a part of compounds (a word with
+        a hyphen or apostrophe: its parts run together, as the index holds it)."""
+        pieces, whole = split_word(written, 0)
+        word = whole if len(pieces) > 1 else written
+        own = self._own(word)
+        return self.fields.terms(own) + self._inside(own, fold(word))
 
     def pieces(self, text: str) -> list[str]:
         """The words of text as planning analyses them: a hyphenated word or one with
