@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import storage
-from .query.words import WordClause, WordsQuery
+from .query.clause import WordClause, WordsQuery
 from .ranking import Leaf, clause_scores, dense, evaluate, leaf_of
 from .segments import term_postings
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .query.words import WordClause, clauses
+from .query.clause import WordClause, clauses
 from .schema import BODY, LEAD
 from .segments import term_postings
 
@@ -69,7 +69,7 @@ def absent_notices(searcher: Any, q: Any) -> list[str]:
     holds itself, a notice that says so, and how it was searched instead (its parts, near
     spellings)."""
     words = clauses(q)
-    if len(words) < 2:
+    if len(words) < 2 and not (words and words[0].parts):  # (one word: when split)
         return []
     leaves = _leaves(searcher)
     notices = []

@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 
 from . import storage
 from .query import budget
-from .query.words import WordClause, WordsQuery
+from .query.clause import WordClause, WordsQuery
 from .ranked import Ranked, in_months, order
 from .segments import SegmentTables, tables, term_postings
 

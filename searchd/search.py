@@ -30,7 +30,7 @@ from .neardup import Group, group
 from .parts import DocumentView, count_parts, part_bound, part_of
 from .query import budget
 from .query.parsing import build_parser, check_query, load_synonyms
-from .query.plan import Planning, QueryPlan
+from .query.plan import Planning, QueryPlan, capped
 from .query.request import SearchRequest
 from .query.words import FieldSet, Planner
 from .ranked import Ranked
@@ -199,7 +199,7 @@ class Engine:
         if request.explain:
             hits = [replace(h, explain=explained(view.searcher, q, g.leader))
                     for h, g in zip(hits, shown)]
-        notices = list(dict.fromkeys([*plan.notices, *absent_notices(view.searcher, q)]))
+        notices = capped([*plan.notices, *absent_notices(view.searcher, q)])
         return SearchResult(request.text, count, page, limit, 0.0, hits,
                             view.planning.suggestion(plan, count), notices, request.sort,
                             ranked.facets() if request.facets else {})

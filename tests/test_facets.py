@@ -134,7 +134,7 @@ def test_ranking_agrees_with_whoosh(engine: Engine, query: str, since, until) ->
     to Whoosh: the same documents match, in another order."""
     from collections import Counter
 
-    from searchd.query.words import clauses
+    from searchd.query.clause import clauses
 
     result = engine.search(query, since=since, until=until)
     view = engine.view()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from searchd.config import Config, config_from_dict
-from searchd.query.words import WordsQuery, derived_terms
+from searchd.query.clause import WordsQuery
+from searchd.query.words import derived_terms
 from searchd.search import Engine
 from searchd.sync import sync_index
 

@@ -11,7 +11,8 @@ import pytest
 
 from searchd.analysis.analyzer import DutchAnalyzer
 from searchd.analysis.tokenizer import _WORD
-from searchd.query.words import FieldSet, Planner, WordClause
+from searchd.query.clause import WordClause
+from searchd.query.words import FieldSet, Planner
 from searchd.search import Engine
 
 from .conftest import SHARED, module_index
@@ -223,3 +224,45 @@ def test_past_the_operator_bound_an_exclusion_is_never_a_word_searched(
     assert set(ids(engine, grouped)) <= set(ids(engine, "mondmaskers OR trein"))
     dutch = engine.search("mondmaskers " + " ".join(["EN mondmaskers"] * 21))
     assert any("operators" in n for n in dutch.notices)
+
+
+def test_words_in_capitals_are_words_and_short_ones_acronyms(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """MONDMASKERS found nothing and a title in capitals was not found by its words: every
+    word in capitals was an acronym, kept as written. Up to five letters it still is (IS,
+    EU, NAVO, COVID: never a stop word, never lemmatised)."""
+    engine = Engine(module_index(tmp_path_factory, "capitals", {
+        "roep.txt": " date 2020-04 OVERBEVOLKTE GEVANGENISSEN\n\nDE ZIEKENHUIZEN ZIJN VOL.",
+        "klein.txt": " date 2020-04 Ziekenhuizen\n\nDe ziekenhuizen en de gevangenis.",
+        "is.txt": " date 2020-04 Terreur\n\nDe strijders van IS in Syrië.",
+        **{f"v{n}.txt": f" date 2020-05 V\n\nVraag {n} is over iets anders." for n in range(8)}}))
+    assert set(ids(engine, "gevangenissen")) == {"roep.txt", "klein.txt"}
+    assert set(ids(engine, "ZIEKENHUIZEN")) == set(ids(engine, "ziekenhuizen")) == {
+        "roep.txt", "klein.txt"}
+    assert ids(engine, "IS") == ["is.txt"]  # (the acronym, not the verb "is")
+
+
+def test_a_prefix_keeps_its_promise_and_names_no_stems(engine: Engine) -> None:
+    """mondmaskers* (past the index's term mondmasker) found nothing; an expansion was
+    corrected and split as a typed word ("ministen: in no document; searched as mini +
+    sten"), named as missing, and "Bedoelde u" proposed the pattern itself."""
+    assert set(ids(engine, "mondmaskers")) <= set(ids(engine, "mondmaskers*"))
+    assert set(ids(engine, "mondmaskers")) <= set(ids(engine, "mondmask*"))
+    result = engine.search("mondmask* apotheek")
+    assert not any("in no document" in n for n in result.notices)
+    assert all(not hit.missing or hit.missing == ("apotheek",) for hit in result.hits)
+    assert engine.search("mondmaskr*").suggestion is None
+    assert engine.search("zzyzx*").suggestion is None
+
+
+def test_an_operator_at_an_end_is_no_word_searched(engine: Engine) -> None:
+    result = engine.search("mondmaskers EN")
+    assert not result.notices and ids(engine, "mondmaskers EN") == ids(engine, "mondmaskers")
+    assert all(not hit.missing for hit in result.hits)
+
+
+def test_notices_are_short(engine: Engine) -> None:
+    """A chain of made-up words made a notice of 2,000 characters."""
+    chain = "-".join(f"qzv{n}x" for n in range(100))
+    result = engine.search(f"{chain} EN mondmaskers")
+    assert all(len(n) <= 300 for n in result.notices) and len(result.notices) <= 8

@@ -21,14 +21,23 @@ from .stopwords import STOP_WORDS
 from .tokenizer import iter_words
 
 MAX_WORD = 64  # longer "words" are kept (cut) but not analysed: splitting them costs O(n^2)
+MAX_ACRONYM = 5  # letters: a longer word in capitals is a word (MONDMASKERS), not an acronym
 _LETTERS = re.compile(r"[^\W\d_]+")
+_JOINERS = re.compile(r"['’‘\-‐‑]")
+
+
+def is_acronym(word: str) -> bool:
+    """True for a word of 2 to MAX_ACRONYM capitals (IS, EU, NAVO, COVID): kept as it is
+    (folded), never a stop word, never lemmatised, split or corrected. A longer word in
+    capitals (a title, a shout: ZIEKENHUIZEN) is a word like any other."""
+    return 1 < len(word) <= MAX_ACRONYM and word.isupper()
 
 
 def terms_of(word: str, fallback: str, compounds: bool) -> tuple[str, ...]:
     """The index terms of one word as written: () for a stop word; an acronym (IS, EU)
     only folded; numbers as they are; other words as lemmas plus compound parts."""
     folded = fold(word)
-    acronym = len(word) > 1 and word.isupper()
+    acronym = is_acronym(word)
     if folded in STOP_WORDS and not acronym:
         return ()
     if acronym or not folded.isalpha() or len(folded) > MAX_WORD:
@@ -56,8 +65,9 @@ class DutchAnalyzer(Analyzer):
         """Yield Whoosh tokens. In a phrase query (query mode with chars) a word gives only
         its own term, so that the phrase's words stay in sequence."""
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:  # a wildcard or prefix term: folded, not stemmed
-            yield _set(token, fold(value), value, start_pos, start_char,
+        if not tokenize:  # a wildcard or prefix term: folded, not stemmed, and without
+            # hyphens and apostrophes, as the index runs such words together (covid-*)
+            yield _set(token, _JOINERS.sub("", fold(value)), value, start_pos, start_char,
                        start_char + len(value), "word")
             return
         in_phrase = mode == "query" and chars

@@ -22,7 +22,7 @@ from whoosh import query as wq
 from .. import storage
 from ..analysis.lemmas import PART_MARK
 from ..schema import BODY
-from .words import Weights, WordsQuery
+from .clause import Weights, WordsQuery
 
 MAX_QUERY_CHARS = 1000
 MAX_OPERATORS = 20      # AND, OR, NOT, ANDNOT, ANDMAYBE, REQUIRE, +word, -word, "(" together
@@ -192,8 +192,10 @@ def prefixes_as_words(q: wq.Query, planner: Any, reader: Any) -> wq.Query:
             return node
         expanded = _top_expansions(node, reader, "", lambda *_: None)
         words = [leaf.text for leaf in expanded.leaves() if isinstance(leaf, wq.Term)]
-        clauses = [planner.clause(word) for word in words]
-        return wq.Or([node, *(WordsQuery([c]) for c in clauses if c.terms())])
+        clauses = [planner.term_clause(word) for word in words]
+        typed = planner.typed_prefix(node.text)  # (asielzoekers*: what asielzoekers finds)
+        return wq.Or([node, *(WordsQuery([c], alternatives=True) for c in clauses + typed
+                              if c.terms())])
     return q.accept(widen)
 
 

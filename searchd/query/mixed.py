@@ -19,13 +19,15 @@ from typing import Any
 
 from whoosh import query as wq
 
+from ..analysis.analyzer import is_acronym
 from ..analysis.folding import fold
 from ..analysis.stopwords import STOP_WORDS
 from ..analysis.tokenizer import _WORD
 from ..suggest import doc_count
+from .clause import WordsQuery
 from .parsing import STAND_IN, StandIn, lift_negations
 from .syntax import MINUS, OPERATORS, PLUS
-from .words import Planner, WordsQuery, is_function_word
+from .words import Planner, is_function_word
 
 _QUOTED = re.compile(r'"[^"]*"?')
 _TOKEN = re.compile(r"[^\s()\"]+")
@@ -51,7 +53,7 @@ def stand_ins(text: str) -> tuple[str, list[str]]:
                 token.group() in _SIGNS and text[token.end():token.end() + 1] in ('"', "("):
             continue  # (syntax: the parser's; a sign before a phrase or group too)
         if not _WORD.fullmatch(word) or \
-                fold(word) in STOP_WORDS and not (len(word) > 1 and word.isupper()):
+                fold(word) in STOP_WORDS and not is_acronym(word):
             # punctuation, a lone sign, an emoji, a stop word: left out, so that it does
             # not stand for a word beside an operator (mondmaskers EN de apotheek)
             pieces.append(text[last:token.start()] + " ")

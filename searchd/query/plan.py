@@ -24,12 +24,15 @@ from ..storage import GappedPhrase
 from ..suggest import suggest, word_tables
 from . import budget
 from .bounds import bound_query, is_simple, prefixes_as_words, syntax_notice
+from .clause import clauses
 from .mixed import corrected_phrases, parse_mixed
 from .parsing import Synonyms, query_terms
 from .syntax import OPERATORS, is_free_text, tidy, without_exclusions
-from .words import Planner, clauses, correct
+from .words import Planner, correct
 
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
+MAX_NOTICE = 300   # characters of a notice (a chain of 100 made-up words made one of 2,000)
+MAX_NOTICES = 8    # notices of one plan
 _EXCLUDED_ONLY = re.compile(r"(?<![^\s(])(?:-|NOT\s|NIET\s)")
 ONLY_EXCLUDED = ("a query of excluded words only finds nothing; add a word to search for "
                  "(NIET minister: what else should the documents hold?)")
@@ -79,7 +82,7 @@ class Planning:
         self.planner.start()
         expanded = self._expanded(text)
         q, notices, fixed = self._query(expanded)
-        notices = list(dict.fromkeys(notices + self.planner.notices))
+        notices = capped(notices + self.planner.notices)
         correction = correct(text, clauses(q)) or (fixed if fixed != expanded else None)
         return QueryPlan(text, q, tuple(notices), correction, not is_simple(q),
                          frozenset(query_terms(q, self.searcher)), phrase_words(q),
@@ -89,10 +92,12 @@ class Planning:
         """"Bedoelde u": the plan's correction; else, when the query found fewer than
         SUGGEST_BELOW documents, the text with near spellings the index holds more often
         (never only other forms of the same words: strijders)."""
-        if plan.correction is not None or found >= SUGGEST_BELOW or not plan.text:
+        if plan.correction is not None or found >= SUGGEST_BELOW or not plan.text or \
+                not is_free_text(plan.text):  # (never a pattern: brexi* is no typo)
             return plan.correction
         better = suggest(word_tables(self.searcher.reader()), plan.text)
-        if better and self._terms(better) == self._terms(plan.text):
+        if not better or better == plan.text or \
+                self._terms(better) == self._terms(plan.text):
             return None
         return better
 
@@ -147,3 +152,9 @@ def _only_excluded(q: wq.Query) -> bool:
     if type(q) in (wq.And, wq.Or) and q.subqueries:
         return all(_only_excluded(sub) for sub in q.subqueries)
     return False
+
+
+def capped(notices: list[str]) -> list[str]:
+    """Notices once each, at most MAX_NOTICES of at most MAX_NOTICE characters."""
+    return [n if len(n) <= MAX_NOTICE else n[:MAX_NOTICE - 1] + "…"
+            for n in dict.fromkeys(notices)][:MAX_NOTICES]

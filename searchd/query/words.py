@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from whoosh import query as wq
 
-from ..analysis.analyzer import terms_of
+from ..analysis.analyzer import is_acronym, terms_of
 from ..analysis.compounds import could_be_part, part_surfaces
 from ..analysis.folding import fold
 from ..analysis.lemmas import PART_MARK, lemma_term
@@ -36,7 +35,8 @@ from ..suggest import (
     typo_edits,
 )
 from . import budget
-from .syntax import exclusions, is_free_text
+from .clause import Weights, WordClause, WordsQuery
+from .syntax import OPERATORS, exclusions, is_free_text
 
 # Function words: dropped from a query unless all its words are such (then nothing would
 # be left) or they stand in a phrase. The index's stop words (analysis/stopwords.py) plus
@@ -49,76 +49,8 @@ welke welk waar wanneer waarom hoeveel hoe zoals
 MAX_TYPOS = 4  # near spellings a word is also searched as
 
 
-@dataclass(frozen=True)
-class Weights:
-    """How much each kind of match counts, relative to a match of the word itself."""
-
-    parts: float = 0.5        # all parts of a query compound, apart in a document
-    part: float = 0.5         # one part of it alone (inside a compound of the document)
-    part_match: float = 0.5   # how much of a word one part of it alone counts as matched
-    parts_inside_match: float = 1.0  # ... all its parts, some only inside other compounds
-    typo: float = 0.6         # a near spelling of a word
-    inside: float = 0.5       # the word as a part of a document's compound
-    inside_match: float = 1.0  # how much of a word that counts as matched
-    derived: float = 0.6      # the verb or adjective a noun is derived from
-    coordination: float = 1.0  # score times (words matched / words) ** this
-    written_parts: float = 2.0  # score times this: an absent compound's parts as written
-
-
 SPLIT_FROM = 10     # letters from which a word no document holds is split by the index
 MIN_SPLIT_PART = 4  # letters of each part of such a split
-
-
-@dataclass(frozen=True)
-class WordClause:
-    """One query word: Term queries (over the fields) of its own terms, of each compound
-    part, and the clauses of its near spellings."""
-
-    word: str
-    own: tuple[wq.Term, ...]
-    # per compound part: its Terms as a word, and as a part of a document's compound (~)
-    parts: tuple[tuple[tuple[wq.Term, ...], tuple[wq.Term, ...]], ...] = ()
-    inside: tuple[wq.Term, ...] = ()  # the word as a part of a document's compounds
-    derived: tuple[wq.Term, ...] = ()  # what the word derives from (aflossing: aflossen)
-    typos: tuple[WordClause, ...] = ()
-    correction: str | None = None  # the most frequent near spelling, for "Bedoelde u"
-    # a compound no document holds: its parts as written in it (words field), each a Term;
-    # documents holding them so rank before those holding other forms of them
-    written_parts: tuple[wq.Term, ...] = ()
-
-    def terms(self) -> list[wq.Term]:
-        """Every Term of the clause, near spellings included."""
-        found = list(self.own) + list(self.inside) + list(self.derived) + \
-            [t for word, inside in self.parts for t in word + inside]
-        return found + [t for typo in self.typos for t in typo.terms()]
-
-
-class WordsQuery(wq.Or):
-    """The clauses of a free-text query; an Or of all their terms to Whoosh (so its leaves
-    are the terms to highlight), scored clause by clause by ranking.py."""
-
-    def __init__(self, clauses: Sequence[WordClause], weights: Weights = Weights(),
-                 boost: float = 1.0) -> None:
-        terms = [t for clause in clauses for t in clause.terms()]
-        super().__init__(terms or [wq.NullQuery], boost=boost)
-        self.clauses = tuple(clauses)
-        self.weights = weights
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, WordsQuery) and (self.clauses, self.weights, self.boost) \
-            == (other.clauses, other.weights, other.boost)
-
-    def __hash__(self) -> int:
-        return hash((self.clauses, self.weights, self.boost))
-
-    def __repr__(self) -> str:
-        return f"WordsQuery({[c.word for c in self.clauses]!r})"
-
-    def apply(self, fn: Any) -> WordsQuery:
-        return self  # its terms are plain terms: nothing to bound or rewrite
-
-    def normalize(self) -> wq.Query:
-        return self if self.clauses else wq.NullQuery
 
 
 @dataclass
@@ -186,8 +118,11 @@ class Planner:
         typos = self._near(whole, folded) if self.typos else ()
         # "Bedoelde u" proposes only words the index holds (a lexicon word no document
         # holds led to a page of nothing: aslyzoekers, "Bedoelde u: aszoekers")
+        # a near spelling with no term the word lacks adds nothing (ministr, ministre)
+        typos = [t for t in typos if not set(self._analysed(t[0])[0]) <= set(own)]
         found = [c for c in typos if c[1] > 0]
-        correction = max(found, key=lambda c: c[1])[0] if found else None
+        correction = min(found, key=lambda c: (_edits(folded, c[0]), -c[1]))[0] \
+            if found else None  # the nearest (pensoenen: pensioenen, not personen)
         return WordClause(written, self.fields.terms(own), self._parts(part_terms),
                           inside=self._inside(own, folded), correction=correction,
                           written_parts=self._written_parts(folded, part_terms),
@@ -244,9 +179,27 @@ class Planner:
     def _own(self, word: str) -> tuple[str, ...]:
         """The own terms of a word (none for an index stop word)."""
         folded = fold(word)
-        if folded in STOP_WORDS and not (len(word) > 1 and word.isupper()):
+        if folded in STOP_WORDS and not is_acronym(word):
             return ()
         return self._analysed(word)[0]
+
+    def typed_prefix(self, prefix: str) -> list[WordClause]:
+        """The clause of a prefix's text as a typed word, when it is a word of the lexicon
+        (asielzoekers*: the forms of asielzoekers, whose index term it does not start)."""
+        if fold(prefix) not in lexicon().forms and fold(prefix) not in lexicon().words:
+            return []
+        own, parts = self._analysed(prefix)
+        return [WordClause(prefix, self.fields.terms(own), self._parts(parts),
+                           inside=self._inside(own, fold(prefix)))]
+
+    def term_clause(self, term: str) -> WordClause:
+        """The clause of an index term (a prefix's expansion): the term itself, as a part
+        of compounds and, when it is a Dutch word, by its parts as a typed word is
+        (kinderop*: kinderopvang); a stem (ministen) is never corrected nor split."""
+        known = term in lexicon().words or term in lexicon().forms
+        parts = self._analysed(term)[1] if known else ()
+        return WordClause(term, self.fields.terms((term,)), self._parts(parts),
+                          inside=self._inside((term,), term))
 
     def _typo_clause(self, word: str) -> WordClause:
         """The clause of a near spelling (analysed as any word: a compound still splits)."""
@@ -303,7 +256,7 @@ class Planner:
         """True when a word is no Dutch word (not in the lexicon) and the index lacks it or
         has it rarely: the words _near looks up."""
         if not typo_edits(len(folded) + 1, self.typo_from) or not folded.isalpha() or \
-                (len(word) > 1 and word.isupper()):
+                is_acronym(word):
             return False
         if folded in lexicon().words or folded in lexicon().forms:
             return False  # a Dutch word is taken as meant, found or not (zeppelin)
@@ -362,8 +315,9 @@ def derived_terms(lemma: str, fallback: str) -> tuple[str, ...]:
 
 
 def is_function_word(word: str) -> bool:
-    """True for a word that says nothing on its own in a query (not an acronym: IS)."""
-    return fold(word) in QUERY_STOP_WORDS and not (len(word) > 1 and word.isupper())
+    """True for a word that says nothing on its own in a query (not an acronym: IS), and
+    for an operator word where it is none (minister EN: EN is no word searched for)."""
+    return word in OPERATORS or fold(word) in QUERY_STOP_WORDS and not is_acronym(word)
 
 
 def correct(text: str, clauses: Sequence[WordClause]) -> str | None:
@@ -383,10 +337,8 @@ def correct(text: str, clauses: Sequence[WordClause]) -> str | None:
     return _WORD.sub(fix, text)
 
 
-def clauses(q: wq.Query) -> list[WordClause]:
-    """The word clauses of every WordsQuery in q (the words the planner planned)."""
-    if isinstance(q, WordsQuery):
-        return list(q.clauses)
-    if q.is_leaf():
-        return []
-    return [c for child in q.children() for c in clauses(child)]
+def _edits(word: str, other: str) -> int:
+    """Damerau edits between two words."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    return int(DamerauLevenshtein.distance(word, other))
