@@ -11,7 +11,7 @@ the words at each of its places from the stored text around it.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
+from .analysis.folding import fold
+from .analysis.stopwords import STOP_WORDS
+from .analysis.tokenizer import _WORD
 from .query.budget import check
 from .ranked import Ranked
 from .schema import BODY
@@ -36,8 +39,15 @@ def gapped_phrases(q: Any) -> list[GappedPhrase]:
     match of q matches: a phrase alone (in each field), a part of AND, +"phrase", the kept
     side of NOT; not one among alternatives (`"raad van state" OR mondmaskers` keeps the
     documents about mondmaskers)."""
-    return [leaf for leaf in _required(q) if leaf.gapped and leaf.fieldname == BODY
-            and leaf.surface]
+    return [leaf for leaf in _required(q) if leaf.fieldname == BODY and leaf.surface
+            and (leaf.gapped or _edge_stops(leaf.surface))]
+
+
+def _edge_stops(surface: str) -> bool:
+    """True when a phrase as typed starts or ends with a stop word ("in de gevangenis":
+    the index keeps no position for it, so the stored text decides)."""
+    words = _WORD.findall(surface)
+    return len(words) > 1 and (fold(words[0]) in STOP_WORDS or fold(words[-1]) in STOP_WORDS)
 
 
 def _required(q: Any) -> list[GappedPhrase]:
@@ -77,15 +87,35 @@ def holds_as_typed(reader: Any, body: Callable[[int], Any], analyzer: Any, docnu
     wanted = _stop_words_by_offset(analyzer, phrase.surface)
     text = body(docnum)
     reach = _WINDOW * len(phrase.surface) + 40
+    back = _WINDOW * 4 if min(wanted, default=0) < 0 else 0  # (stop words before it)
     lasts = [a for a, _ in vector_spans(reader, docnum, BODY, {phrase.words[-1]})]
     # only where the last word follows within reach: the places the phrase may stand
     places = [a for a, _ in vector_spans(reader, docnum, BODY, {phrase.words[0]})
-              if bisect_right(lasts, a + reach) > bisect_right(lasts, a)]
+              if bisect_right(lasts, a + reach) > bisect_left(lasts, a)]
     for start in places[:MAX_PLACES]:
-        found = _words_by_offset(analyzer, text[start:start + reach])
+        begin = max(0, start - back)
+        found = _words_by_offset(analyzer, text[begin:start + reach], start - begin)
         if all(word in found.get(offset, ()) for offset, word in wanted.items()):
             return True
     return False
+
+
+def title_holds(analyzer: Any, title: str, phrase: GappedPhrase) -> bool:
+    """True when a title holds phrase with its stop words as typed (a title is short: its
+    words are compared in sequence)."""
+    wanted = _sequence(analyzer, phrase.surface)
+    have = _sequence(analyzer, title)
+    return bool(wanted) and any(have[i:i + len(wanted)] == wanted
+                                for i in range(len(have) - len(wanted) + 1))
+
+
+def _sequence(analyzer: Any, text: str) -> list[str]:
+    """The folded terms of a text in order, its stop words among them (one per place)."""
+    seen: dict[int, str] = {}
+    for token in analyzer(text, positions=True, removestops=False, mode="query",
+                          chars=True):
+        seen.setdefault(token.pos, token.text)
+    return [seen[pos] for pos in sorted(seen)]
 
 
 @lru_cache(maxsize=64)  # (asked once for every document a phrase search checks)
@@ -94,13 +124,17 @@ def _stop_words_by_offset(analyzer: Any, text: str) -> dict[int, str]:
     tokens = [(t.pos, t.text, t.stopped) for t in
               analyzer(text, positions=True, removestops=False, mode="query", chars=True)]
     first = next((pos for pos, _, stopped in tokens if not stopped), 0)
-    return {pos - first: word for pos, word, stopped in tokens if stopped and pos > first}
+    return {pos - first: word for pos, word, stopped in tokens if stopped}
 
 
-def _words_by_offset(analyzer: Any, text: str) -> dict[int, set[str]]:
-    """The folded words of a text by their offset from its first word."""
+def _words_by_offset(analyzer: Any, text: str, at: int = 0) -> dict[int, set[str]]:
+    """The folded words of a text by their offset from the word that starts at character
+    `at` (its first word when none does)."""
+    words: list[tuple[int, int, str]] = [
+        (t.pos, t.startchar, t.text) for t in
+        analyzer(text, positions=True, removestops=False, mode="query", chars=True)]
+    first = next((pos for pos, char, _ in words if char >= at), 0)
     found: dict[int, set[str]] = {}
-    tokens = analyzer(text, positions=True, removestops=False, mode="query", chars=True)
-    for token in tokens:
-        found.setdefault(token.pos, set()).add(token.text)
+    for pos, _, word in words:
+        found.setdefault(pos - first, set()).add(word)
     return found

@@ -22,7 +22,7 @@ from .cache import SizedLRU
 from .config import Config
 from .documents import MAX_TITLE_CHARS, Document, open_original
 from .errors import DocumentNotFound
-from .exact import EXACT_DEPTH, exact_first, holds_as_typed
+from .exact import EXACT_DEPTH, exact_first, holds_as_typed, title_holds
 from .explain import explain as explained
 from .index import current_indexname, open_index
 from .missing import absent_notices, in_some_body, with_missing
@@ -218,7 +218,8 @@ class Engine:
             ranked = rank(view.searcher, q, depth, sort, months, request.format_numbers)
             if phrases:  # the phrase as typed (its stop words too) first
                 ranked = exact_first(ranked, phrases, lambda d, p: holds_as_typed(
-                    view.searcher.reader(), view.body, view.analyzer, d, p))
+                    view.searcher.reader(), view.body, view.analyzer, d, p) or title_holds(
+                    view.analyzer, view.searcher.stored_fields(d).get(TITLE, ""), p))
             if not collapse or ranked.matched is None or ranked.prints is None:
                 return ranked, [Group(d) for d in ranked.docnums[:wanted].tolist()]
             groups = group(ranked.docnums, ranked.matched, ranked.prints, wanted)

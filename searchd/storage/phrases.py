@@ -22,6 +22,9 @@ from whoosh.qparser import syntax
 from whoosh.query import spans as wspans
 from whoosh.query.spans import Span
 
+from ..analysis.folding import fold
+from ..analysis.stopwords import STOP_WORDS
+from ..analysis.tokenizer import _WORD
 from ..query.budget import check
 
 
@@ -55,15 +58,26 @@ class GappedPhrase(wq.Phrase):  # type: ignore[misc]  # Whoosh has no types
         """Whoosh's normalize, keeping the offsets (it made a plain Phrase)."""
         if not self.words:
             return wq.NullQuery
-        if len(self.words) == 1:
-            return wq.Term(self.fieldname, self.words[0], boost=self.boost)
+        if len(self.words) == 1 and not self.edged:  # ("in de gevangenis": kept, so that
+            return wq.Term(self.fieldname, self.words[0], boost=self.boost)  # it is checked)
         return self.__class__(self.fieldname, list(self.words), slop=self.slop,
                               boost=self.boost, char_ranges=self.char_ranges,
                               offsets=self.offsets, surface=self.surface)
 
+    @property
+    def edged(self) -> bool:
+        """True when the phrase as typed starts or ends with a stop word (the index keeps
+        no position for it: the stored text decides, exact.py)."""
+        words = _WORD.findall(self.surface)
+        return len(words) > 1 and (fold(words[0]) in STOP_WORDS or
+                                   fold(words[-1]) in STOP_WORDS)
+
     def matcher(self, searcher: Any, context: Any = None) -> matching.Matcher:
         """Whoosh's phrase matcher without a gap (or with a slop asked for), else one that
-        checks every word at its offset."""
+        checks every word at its offset; a phrase of one word, its term's."""
+        if len(self.words) == 1:
+            return wq.Term(self.fieldname, self.words[0], boost=self.boost).matcher(
+                searcher, context)
         if not self.gapped or self.slop != 1:
             return super().matcher(searcher, context)
         field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None
