@@ -209,8 +209,15 @@ def stats_cmd(config: Config, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(stats, indent=2))
         return
+    files = stats.pop("files", {})
     for key, value in stats.items():
         click.echo(f"{key:>12}: {value}")
+    indexed = ", ".join(f"{n} {kind}" for kind, n in files.get("indexed", {}).items())
+    skipped = ", ".join(f"{n} {kind}" for kind, n in files.get("skipped", {}).items())
+    click.echo(f"{'indexed':>12}: {indexed or 'nothing'}")
+    click.echo(f"{'skipped':>12}: {skipped or 'nothing'}")
+    for entry in files.get("skipped_files", [])[:20]:
+        click.echo(printable(f"{'':>12}  {entry['id']}: {entry['reason']}"))
 
 
 @main.command("analyze")

@@ -85,6 +85,11 @@ class Group:
     members: tuple[int, ...] = ()
 
 
+def same(one: int, other: int) -> bool:
+    """True when two fingerprints are of the same text, or nearly (neither NONE)."""
+    return one != NONE and other != NONE and bin(one ^ other).count("1") <= NEAR_BITS
+
+
 def near(prints: np.ndarray, print_: int) -> np.ndarray:
     """Positions of the fingerprints in prints at most NEAR_BITS from print_ (none for
     NONE)."""

@@ -15,7 +15,7 @@ from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import bodytext
+from . import bodytext, neardup
 from .accounts import accounts
 from .bodytext import StoredText
 from .cache import SizedLRU
@@ -34,7 +34,7 @@ from .query.plan import Planning, QueryPlan, capped
 from .query.request import SearchRequest
 from .query.words import FieldSet, Planner
 from .ranked import Ranked
-from .ranking import rank
+from .ranking import leaf_of, rank
 from .results import MAX_LISTED, Duplicate, Hit, SearchResult, sized
 from .schema import AUTHOR, BODY, CHECKSUM, FORMAT, ID, LEAD, MONTH, PACKED_BODY, TITLE
 from .snippets import (
@@ -301,11 +301,20 @@ class Engine:
     def _similar(self, view: IndexView, opening: str, docnum: int,
                  count: int = 5) -> list[Hit]:
         """Documents like docnum: Whoosh's more_like_this over the key terms of its body's
-        opening (its first MORE_LIKE_CHARS characters, so a huge document stays cheap)."""
+        opening (its first MORE_LIKE_CHARS characters, so a huge document stays cheap),
+        without near-duplicates of it or of each other (the same question sent to three
+        ministers was listed three times)."""
         if not opening.strip():
             return []
-        results = view.searcher.more_like(docnum, BODY, text=opening, top=count)
-        return [_hit(view, r.docnum, r.score, None) for r in results]
+        results = view.searcher.more_like(docnum, BODY, text=opening, top=count * 4)
+        seen = [_print_of(view, docnum)]
+        kept = []
+        for found in results:
+            print_ = _print_of(view, found.docnum)
+            if not any(neardup.same(print_, other) for other in seen):
+                kept.append(_hit(view, found.docnum, found.score, None))
+                seen.append(print_)
+        return kept[:count]
 
     def complete(self, text: str, limit: int = 8) -> list[str]:
         """Words of the index that complete the last word of text, most frequent first."""
@@ -323,6 +332,12 @@ class Engine:
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder),
                 "files": accounts(folder).to_dict()}
+
+
+def _print_of(view: IndexView, docnum: int) -> int:
+    """The near-duplicate fingerprint of a document (neardup.py)."""
+    leaf, local = leaf_of(view.searcher, docnum)
+    return int(leaf.tables.fingerprints[local])
 
 
 def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:

@@ -193,3 +193,20 @@ def test_explain_from_cli_and_api(config: Config) -> None:
     assert data["hits"][0]["explain"]["query"] == "words"
     assert "explain" not in client.get("/api/search?q=kinderopvangtoeslag").get_json()[
         "hits"][0]
+
+
+def test_more_like_this_lists_no_near_duplicates(engine: Engine) -> None:
+    """"Meer zoals dit" listed the same question sent to three ministers three times."""
+    from searchd import neardup
+    from searchd.search import _print_of
+
+    view = engine.view()
+
+    def print_of(doc_id: str) -> int:
+        return _print_of(view, view.searcher.document_number(id=doc_id))
+
+    for doc_id in ("vraag-asiel.txt", "opvang.txt"):
+        listed = [print_of(hit.id) for hit in engine.document(doc_id).similar]
+        assert all(not neardup.same(p, print_of(doc_id)) for p in listed)
+        assert all(not neardup.same(a, b) for i, a in enumerate(listed) for b in listed[:i])
+    # (before, vraag-asiel.txt listed its two copies)
