@@ -144,11 +144,14 @@ class _progress_bar:
 @click.option("--explain", is_flag=True, help="Show why each hit scored as it did.")
 @click.option("--format", "formats", default="", metavar="FORMATS",
               help="Only documents of these formats, e.g. pdf or pdf,docx.")
+@click.option("--author", "authors", multiple=True, metavar="NAME",
+              help="Only documents of this author (as their metadata names them).")
 @click.pass_obj
 @translate_errors
 def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
                since: str | None, until: str | None, sort: str, as_json: bool,
-               queries: Any, no_collapse: bool, explain: bool, formats: str) -> None:
+               queries: Any, no_collapse: bool, explain: bool, formats: str,
+               authors: tuple[str, ...]) -> None:
     """Search the index for QUERY (a query that starts with "-" is taken as one too:
     searchd search -fiets)."""
     from .evaluation import trec_run
@@ -166,7 +169,8 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
     if not query:
         raise click.UsageError("give a QUERY or --queries FILE")
     asked = engine.request(query, page=page, limit=limit, since=since, until=until, sort=sort,
-                           collapse=not no_collapse, explain=explain, formats=formats)
+                           collapse=not no_collapse, explain=explain, formats=formats,
+                           authors=authors)
     result = engine.run(asked)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -26,6 +26,7 @@ class Ranked:
     matched: np.ndarray | None = None  # the document number of every match, as months
     prints: np.ndarray | None = None  # the near-duplicate fingerprint of every match, as months
     formats: np.ndarray | None = None  # the format number (formats.CODES) of every match
+    authors: np.ndarray | None = None  # the author number (schema.author_code) of every match
 
     def keeping(self, kept: np.ndarray) -> Ranked:
         """These matches less those not in kept (document numbers in order): its total,
@@ -35,7 +36,8 @@ class Ranked:
         return Ranked(len(kept), self.docnums[keep], self.scores[keep],
                       self.months[kept_matches], docs[kept_matches],
                       None if self.prints is None else self.prints[kept_matches],
-                      None if self.formats is None else self.formats[kept_matches])
+                      None if self.formats is None else self.formats[kept_matches],
+                      None if self.authors is None else self.authors[kept_matches])
 
     def facets(self) -> dict[str, dict[str, int]]:
         """{"year": {"2017": 40, ...}, "month": {"2017-11": 3, ...}}, newest first (documents
@@ -54,6 +56,19 @@ class Ranked:
                                         key=lambda nc: (-nc[1], nc[0])):
                 by_format[CODES[number]] = count
         return {"year": by_year, "month": by_month, "format": by_format}
+
+
+def top_authors(ranked: Ranked, most: int) -> list[tuple[int, int, int]]:
+    """The `most` authors with most matches: (author number, matches, a document of
+    theirs), most first; documents without an author are not counted."""
+    if ranked.authors is None or ranked.matched is None:
+        return []
+    named = ranked.authors != 0
+    codes, first, counts = np.unique(ranked.authors[named], return_index=True,
+                                     return_counts=True)
+    docs = ranked.matched[named][first]
+    order = sorted(range(len(codes)), key=lambda i: (-int(counts[i]), int(docs[i])))[:most]
+    return [(int(codes[i]), int(counts[i]), int(docs[i])) for i in order]
 
 
 def in_months(codes: np.ndarray, months: tuple[int | None, int | None]) -> np.ndarray | bool:

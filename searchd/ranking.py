@@ -329,15 +329,15 @@ def leaf_of(searcher: Searcher, docnum: int) -> tuple[Leaf, int]:
 
 def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
          months: tuple[int | None, int | None] = (None, None),
-         formats: tuple[int, ...] = ()) -> Ranked:
+         formats: tuple[int, ...] = (), authors: tuple[int, ...] = ()) -> Ranked:
     """The matches of q in the index, the first `wanted` of them in order: by score
     (relevance) or by month (newest, oldest; undated documents last, then by score), ties
     by document number. months (since, until), inclusive month codes, keeps only documents
-    dated within them; formats (numbers of formats.CODES), when given, only documents of
-    those formats."""
+    dated within them; formats (numbers of formats.CODES) and authors (schema.author_code),
+    when given, only documents of those."""
     if not isinstance(searcher.weighting, BM25F):
         raise TypeError("ranking needs a searcher with BM25F weighting")
-    docnums, scores, codes, prints, kinds = [], [], [], [], []
+    docnums, scores, codes, prints, kinds, writers = [], [], [], [], [], []
     leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
               if sub.reader().segment() is not None]  # (not Whoosh's empty reader)
     segments = tuple(sub.reader() for sub, _ in leaves)
@@ -349,17 +349,21 @@ def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
         mask = matches.mask & live & in_months(leaf.tables.months, months)
         if formats:
             mask &= np.isin(leaf.tables.formats, formats)
+        if authors:
+            mask &= np.isin(leaf.tables.authors, np.array(authors, dtype=np.uint64))
         ids = np.flatnonzero(mask)
         docnums.append(ids + offset)
         scores.append(matches.scores[ids])
         codes.append(leaf.tables.months[ids])
         prints.append(leaf.tables.fingerprints[ids])
         kinds.append(leaf.tables.formats[ids])
+        writers.append(leaf.tables.authors[ids])
     all_docs = np.concatenate(docnums) if docnums else np.zeros(0, dtype=np.int64)
     all_scores = np.concatenate(scores) if scores else np.zeros(0)
     all_months = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
     all_prints = np.concatenate(prints) if prints else np.zeros(0, dtype=np.uint64)
     first = order(all_docs, all_scores, all_months, sort, wanted)
     all_kinds = np.concatenate(kinds) if kinds else np.zeros(0, dtype=np.uint8)
+    all_writers = np.concatenate(writers) if writers else np.zeros(0, dtype=np.uint64)
     return Ranked(len(all_docs), all_docs[first], all_scores[first], all_months, all_docs,
-                  all_prints, all_kinds)
+                  all_prints, all_kinds, all_writers)

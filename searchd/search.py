@@ -33,7 +33,7 @@ from .query.parsing import build_parser, check_query, load_synonyms
 from .query.plan import Planning, QueryPlan, capped
 from .query.request import SearchRequest
 from .query.words import FieldSet, Planner
-from .ranked import Ranked
+from .ranked import Ranked, top_authors
 from .ranking import leaf_of, rank
 from .results import MAX_LISTED, Duplicate, Hit, SearchResult, sized
 from .schema import AUTHOR, BODY, CHECKSUM, FORMAT, ID, LEAD, MONTH, PACKED_BODY, TITLE
@@ -50,6 +50,7 @@ from .suggest import LazyTables, complete, word_tables
 
 T = TypeVar("T")
 MAX_COMPLETE_CHARS = 100  # completions look at the end of the text typed
+MAX_AUTHORS_SHOWN = 10  # authors counted in the facets
 MORE_LIKE_CHARS = 20_000  # "more like this" picks its key terms from this much of the body
 
 
@@ -202,7 +203,7 @@ class Engine:
         notices = capped([*plan.notices, *absent_notices(view.searcher, q)])
         return SearchResult(request.text, count, page, limit, 0.0, hits,
                             view.planning.suggestion(plan, count), notices, request.sort,
-                            ranked.facets() if request.facets else {})
+                            _facets(view, ranked) if request.facets else {})
 
     def _grouped(self, view: IndexView, plan: QueryPlan, wanted: int,
                  request: SearchRequest) -> tuple[Ranked, list[Group]]:
@@ -215,7 +216,8 @@ class Engine:
         depth = max(wanted * (2 if collapse else 1) + (10 if collapse else 0),
                     EXACT_DEPTH if phrases else 0)
         while True:
-            ranked = rank(view.searcher, q, depth, sort, months, request.format_numbers)
+            ranked = rank(view.searcher, q, depth, sort, months, request.format_numbers,
+                          request.author_numbers)
             if phrases:  # the phrase as typed (its stop words too) first
                 ranked = exact_first(ranked, phrases, lambda d, p: holds_as_typed(
                     view.searcher.reader(), view.body, view.analyzer, d, p) or title_holds(
@@ -332,6 +334,14 @@ class Engine:
                 "stemmer": self.config.stemmer,
                 "indexname": current_indexname(folder),
                 "files": accounts(folder).to_dict()}
+
+
+def _facets(view: IndexView, ranked: Ranked) -> dict[str, dict[str, int]]:
+    """Year, month and format of the matches, and their MAX_AUTHORS_SHOWN first authors."""
+    found = ranked.facets()
+    found["author"] = {view.searcher.stored_fields(doc).get(AUTHOR, ""): count
+                       for _, count, doc in top_authors(ranked, MAX_AUTHORS_SHOWN)}
+    return found
 
 
 def _print_of(view: IndexView, docnum: int) -> int:

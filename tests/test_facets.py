@@ -23,14 +23,15 @@ def test_facets_count_all_matches_not_just_the_page(engine: Engine) -> None:
     assert len(result.hits) == 1 and result.total == 4
     assert result.facets == {"year": {"2017": 2, "2016": 1},
                              "month": {"2017-11": 1, "2017-01": 1, "2016-03": 1},
-                             "format": {"txt": 4}}  # (the undated document counts here)
+                             "format": {"txt": 4},  # (the undated document counts here)
+                             "author": {}}
     assert list(result.facets["year"]) == ["2017", "2016"]  # newest first
 
 
 def test_facets_follow_the_date_filter(engine: Engine) -> None:
     result = engine.search(ALL, since="2017-01", until="2017-12")
     assert result.facets == {"year": {"2017": 2}, "month": {"2017-11": 1, "2017-01": 1},
-                             "format": {"txt": 2}}
+                             "format": {"txt": 2}, "author": {}}
     assert engine.search(ALL, facets=False).facets == {}
 
 

@@ -278,3 +278,34 @@ def test_results_are_counted_and_narrowed_by_format(mixed, runner) -> None:  # t
     out = runner.invoke(main, ["--config", str(conf), "search", WORDS, "--format", "pdf",
                                "--json"]).output
     assert {h["format"] for h in json.loads(out)["hits"]} == {"pdf"}
+
+
+def test_results_are_counted_and_narrowed_by_author(mixed, runner) -> None:  # type: ignore[no-untyped-def]
+    """The authors of the matches (as their metadata names them) as a facet; author=
+    (API, page; repeated for several, a name may hold a comma), --author (CLI)."""
+    import json
+
+    from searchd.cli import main
+    from searchd.web import create_app
+
+    config, _ = mixed
+    engine = Engine(config)
+    every = engine.search(WORDS, limit=50, collapse=False)
+    assert every.facets["author"]["Gemeente Utrecht"] == 1
+    assert every.facets["author"]["Griffie"] == 1
+    mine = engine.search(WORDS, authors="Gemeente Utrecht")
+    assert [h.id for h in mine.hits] == ["kantoor/rapport.pdf"]
+    assert mine.facets["author"] == {"Gemeente Utrecht": 1}
+    assert engine.search(WORDS, authors="gemeente  utrecht").total == 1  # (case, spaces)
+    both = engine.search(WORDS, authors=["Gemeente Utrecht", "Griffie"], limit=50)
+    assert {h.id for h in both.hits} == {"kantoor/rapport.pdf", "kantoor/notulen.docx"}
+    client = create_app(config).test_client()
+    api = client.get(f"/api/search?q={WORDS}&author=Griffie").get_json()
+    assert [h["id"] for h in api["hits"]] == ["kantoor/notulen.docx"]
+    page = client.get(f"/?q={WORDS}").text
+    assert "facet-author" in page and "author=Griffie" in page
+    conf = config.index.parent / "config.toml"
+    conf.write_text(f'[paths]\nseeds = "{config.seeds}"\nindex = "{config.index}"\n')
+    out = runner.invoke(main, ["--config", str(conf), "search", WORDS, "--author",
+                               "Griffie", "--json"]).output
+    assert [h["id"] for h in json.loads(out)["hits"]] == ["kantoor/notulen.docx"]

@@ -10,6 +10,7 @@ from .. import months
 from ..errors import QueryError
 from ..formats import CODES
 from ..ranked import SORTS
+from ..schema import author_code
 from .parsing import check_query
 
 Months = tuple[int | None, int | None]
@@ -32,13 +33,15 @@ class SearchRequest:
     collapse: bool = True
     explain: bool = False
     formats: tuple[str, ...] = ()  # only documents of these formats (formats.CODES); all
+    authors: tuple[str, ...] = ()  # only documents of these authors (as written); all
 
     @classmethod
     def make(cls, text: str, limits: tuple[int, int], *, page: int = 1,
              limit: int | None = None, since: str | None = None, until: str | None = None,
              sort: str = "relevance", snippets: bool = True, facets: bool = True,
              collapse: bool = True, explain: bool = False,
-             formats: str | Sequence[str] = ()) -> SearchRequest:
+             formats: str | Sequence[str] = (),
+             authors: str | Sequence[str] = ()) -> SearchRequest:
         """The request of these parameters as given (limits: the default and the largest
         limit); QueryError naming the first that is wrong."""
         default, most = limits
@@ -46,17 +49,39 @@ class SearchRequest:
         check_paging(page, limit, most)
         check_sort(sort)
         return cls(check_query(text), page, limit, month_range(since, until), sort,
-                   snippets, facets, collapse, explain, format_names(formats))
+                   snippets, facets, collapse, explain, format_names(formats),
+                   author_names(authors))
 
     @property
     def filtered(self) -> bool:
         """True when the request is narrowed to some months or formats."""
-        return self.months != (None, None) or bool(self.formats)
+        return self.months != (None, None) or bool(self.formats or self.authors)
+
+    @property
+    def author_numbers(self) -> tuple[int, ...]:
+        """The numbers (schema.author_code) of the authors asked for; () for all."""
+        return tuple(author_code(name) for name in self.authors)
 
     @property
     def format_numbers(self) -> tuple[int, ...]:
         """The numbers (formats.CODES) of the formats asked for; () for all."""
         return tuple(CODES.index(name) for name in self.formats)
+
+
+MAX_AUTHORS = 5         # authors one request may narrow to
+MAX_AUTHOR_CHARS = 200  # ... each named in at most this many characters
+
+
+def author_names(given: str | Sequence[str]) -> tuple[str, ...]:
+    """The authors asked for (a name, or a list of names: a name may hold a comma),
+    checked; QueryError past MAX_AUTHORS or MAX_AUTHOR_CHARS."""
+    names = [given] if isinstance(given, str) else list(given)
+    kept = tuple(dict.fromkeys(" ".join(n.split()) for n in names if n.strip()))
+    if len(kept) > MAX_AUTHORS:
+        raise QueryError(f"at most {MAX_AUTHORS} authors, got {len(kept)}")
+    if any(len(name) > MAX_AUTHOR_CHARS for name in kept):
+        raise QueryError(f"an author's name has at most {MAX_AUTHOR_CHARS} characters")
+    return kept
 
 
 def format_names(given: str | Sequence[str]) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ unpickle.install()  # no pickle of an index runs code (unpickle.py)
 from . import codec  # noqa: E402
 from .columns import (  # noqa: E402
                       LENGTHS,
+                      author_codes,
                       bm25f_parameters,
                       field_length_bytes,
                       fingerprints,
@@ -74,7 +75,8 @@ sys.modules.setdefault("searchd.codec", codec)
 __all__ = [
     "GappedPhrase", "IncompatibleWhoosh", "LENGTHS", "OPEN_ERRORS", "SearchdWriter", "Spans",
     "abandon_open_files", "bm25f_parameters", "create_whoosh", "each_posting", "exists",
-    "expansions", "field_length_bytes", "field_terms", "fingerprints", "format_codes", "fsync_dir",
+    "author_codes", "expansions", "field_length_bytes", "field_terms", "fingerprints",
+    "format_codes", "fsync_dir",
     "live_documents",
     "month_codes", "open_whoosh", "posting_arrays", "posting_blocks", "repair_parser",
     "segment_key", "use_gapped_phrases", "vector_spans", "word_list", "Span",

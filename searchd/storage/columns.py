@@ -75,6 +75,16 @@ def format_codes(reader: Any, field: str) -> np.ndarray:
     return _fixed_column(creader, "B", size, 0).astype(np.uint8)
 
 
+def author_codes(reader: Any, field: str) -> np.ndarray:
+    """The author number (schema.author_code) of every document of a segment reader, from
+    its column (NumericColumn "Q"; 0 where a document names no author)."""
+    size = reader.doc_count_all()
+    if not reader.has_column(field):
+        return np.zeros(size, dtype=np.uint64)
+    creader = reader.column_reader(field, translate=False)
+    return _fixed_column(creader, ">u8", size, 0).astype(np.uint64)
+
+
 def _fixed_column(creader: Any, dtype: str, size: int, default: int) -> np.ndarray:
     """Every value of a fixed-width numeric column (documents after the last value
     written hold the column's default)."""

@@ -57,7 +57,8 @@ def search_args() -> dict[str, Any]:
             "sort": request.args.get("sort") or "relevance",
             "collapse": bool_arg("collapse", True),
             "explain": bool_arg("explain", False),
-            "formats": ",".join(request.args.getlist("format"))[:200]}
+            "formats": ",".join(request.args.getlist("format"))[:200],
+            "authors": request.args.getlist("author")[:6]}
 
 
 def search_request(args: dict[str, Any] | None = None) -> SearchRequest:

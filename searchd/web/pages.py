@@ -30,7 +30,8 @@ bp = Blueprint("pages", __name__)
 SORT_LABELS = {"relevance": "relevantie", "newest": "nieuwste eerst",
                "oldest": "oudste eerst"}
 # what a results URL carries along
-STATE = ("q", "sort", "since", "until", "limit", "collapse", "explain", "format")
+STATE = ("q", "sort", "since", "until", "limit", "collapse", "explain", "format",
+         "author")
 
 
 @bp.app_template_global()
