@@ -194,9 +194,9 @@ class Engine:
         terms = in_some_body(view.searcher, set(plan.highlight)) if request.snippets else None
         shown = groups[(page - 1) * limit:page * limit]
         scores = dict(zip(ranked.docnums.tolist(), ranked.scores.tolist()))
-        hits = with_missing(view.searcher, q,
-                            [_hit(view, g, scores[g.leader], terms, plan.joiners)
-                             for g in shown], [g.leader for g in shown])
+        hits = [_hit(view, g, scores[g.leader], terms, plan.joiners) for g in shown]
+        if plan.names_missing:
+            hits = with_missing(view.searcher, q, hits, [g.leader for g in shown])
         if request.explain:
             hits = [replace(h, explain=explained(view.searcher, q, g.leader))
                     for h, g in zip(hits, shown)]

@@ -276,3 +276,10 @@ def test_stop_words_at_the_ends_of_a_phrase_count(engine: Engine) -> None:
     assert ids(engine, '"een raad van state"') == []
     assert set(ids(engine, '"mondmaskers in de apotheek"')) == {"masker.txt"}  # (a title)
     assert set(ids(engine, '"de mondmaskers"')) == {"masker2.txt", "raad.txt"}
+
+
+def test_either_word_asked_for_names_none_missing(engine: Engine) -> None:
+    """`a OF b`: each hit showed "Ontbreekt" with the words it was not asked to hold."""
+    for text in ("mondmaskers OF trein", "mondmaskers OR trein OR apotheek"):
+        assert all(not hit.missing for hit in engine.search(text, limit=50).hits), text
+    assert any(hit.missing for hit in engine.search("mondmaskers trein", limit=50).hits)

@@ -33,6 +33,8 @@ from .words import Planner, correct
 SUGGEST_BELOW = 3  # offer a better spelling when a query finds fewer documents than this
 MAX_NOTICE = 300   # characters of a notice (a chain of 100 made-up words made one of 2,000)
 MAX_NOTICES = 8    # notices of one plan
+_EITHER = re.compile(r"(?<![^\s(])(?:OR|OF)(?![^\s)])")
+_QUOTED = re.compile(r'"[^"]*"?')
 _EXCLUDED_ONLY = re.compile(r"(?<![^\s(])(?:-|NOT\s|NIET\s)")
 ONLY_EXCLUDED = ("a query of excluded words only finds nothing; add a word to search for "
                  "(NIET minister: what else should the documents hold?)")
@@ -50,6 +52,8 @@ class QueryPlan:
     highlight: frozenset[str]  # the index terms it asks for (prefixes expanded)
     joiners: frozenset[str]    # the words of its phrases (their stop words join marks)
     phrases: tuple[GappedPhrase, ...]  # phrases of the body whose gaps a stop word filled
+    names_missing: bool = True  # a hit names the words it lacks (not when OR/OF asked
+    #                             for either word: then a lacking one is no news)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ class Planning:
         correction = correct(text, clauses(q)) or (fixed if fixed != expanded else None)
         return QueryPlan(text, q, tuple(notices), correction, not is_simple(q),
                          frozenset(query_terms(q, self.searcher)), phrase_words(q),
-                         tuple(gapped_phrases(q)))
+                         tuple(gapped_phrases(q)),
+                         not _EITHER.search(_QUOTED.sub(" ", expanded)))
 
     def suggestion(self, plan: QueryPlan, found: int) -> str | None:
         """"Bedoelde u": the plan's correction; else, when the query found fewer than
