@@ -65,8 +65,8 @@ def paging_options(fn: F) -> F:
     fn = click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
                       default="relevance", show_default=True,
                       help="Order: by relevance, or by date (undated documents last).")(fn)
-    fn = click.option("--until", metavar="YYYY-MM", help="Only documents up to this month.")(fn)
-    fn = click.option("--since", metavar="YYYY-MM", help="Only documents from this month.")(fn)
+    fn = click.option("--until", metavar="YYYY-MM", help="Only documents up to and with this month.")(fn)
+    fn = click.option("--since", metavar="YYYY-MM", help="Only documents from this month on.")(fn)
     fn = click.option("--page", default=1, show_default=True, help="Result page.")(fn)
     return click.option("--limit", type=int, help="Results per page.")(fn)
 
@@ -175,6 +175,9 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
+    if result.total and result.page > result.pages:
+        raise click.UsageError(f"page {result.page} is past the last page ({result.pages}) "
+                               f"of {result.total} results")
     print_result(result)
     for notice in result.notices:
         click.echo(printable(f"note: {notice}"), err=True)

@@ -232,3 +232,8 @@ def test_a_query_that_starts_with_a_minus_and_batch_options_that_clash(
     assert "without --json" in clash.output
     clash = run(runner, built, "search", "stad", "--queries", str(queries), ok=False)
     assert "without a QUERY" in clash.output
+
+
+def test_a_page_past_the_last_is_a_usage_error(runner: CliRunner, built: Config) -> None:
+    result = run(runner, built, "search", "stad", "--page", "99", ok=False)
+    assert result.exit_code == 2 and "past the last page" in result.output
