@@ -65,7 +65,8 @@ def paging_options(fn: F) -> F:
     fn = click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
                       default="relevance", show_default=True,
                       help="Order: by relevance, or by date (undated documents last).")(fn)
-    fn = click.option("--until", metavar="YYYY-MM", help="Only documents up to and with this month.")(fn)
+    fn = click.option("--until", metavar="YYYY-MM",
+                      help="Only documents up to and with this month.")(fn)
     fn = click.option("--since", metavar="YYYY-MM", help="Only documents from this month on.")(fn)
     fn = click.option("--page", default=1, show_default=True, help="Result page.")(fn)
     return click.option("--limit", type=int, help="Results per page.")(fn)
