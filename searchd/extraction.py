@@ -18,6 +18,8 @@ from .formats import Extracted, format_of
 from .formats.isolation import MAX_FILE_BYTES, Outcome, extract_files
 
 EXTRACTED = "extracted"  # the folder of kept extractions, in the index folder
+AHEAD_CHARS = 32 * 1024 * 1024  # characters of text extracted ahead at most (20 documents of
+#                                 16 million characters each, ahead at once, took 1.8 GB)
 
 
 def extract_ahead(jobs: list[tuple[str, Path]], extractors: int,
@@ -36,14 +38,18 @@ def extract_ahead(jobs: list[tuple[str, Path]], extractors: int,
             found[path] = kept
         else:
             todo[str(path)] = (key, path)
+    held = 0
     for name, outcome in extract_files([(n, format_of(p.name) or "", p)
                                         for n, (_, p) in todo.items()], extractors):
         key, path = todo[name]
         found[path] = outcome
+        held += len(outcome.text) if isinstance(outcome, Extracted) else 0
         if isinstance(outcome, Extracted) and outcome.checksum:  # (what was read)
             key = f"{format_of(path.name)}-{outcome.checksum}"
         if folder is not None and key:
             _keep(folder, key, outcome)
+        if held > AHEAD_CHARS:  # (the rest is extracted when its turn comes)
+            break
     return found
 
 

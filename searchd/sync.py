@@ -342,8 +342,8 @@ def _write_here(writer: SearchdWriter, seeds: Path, jobs: list[tuple[str, Path]]
     extracted: dict[Path, Outcome] = {}
     for done, (_, path) in enumerate(jobs, 1):
         if path not in extracted and format_of(path.name) not in (None, "txt"):
-            extracted = extract_ahead(jobs[done - 1:done - 1 + EXTRACT_WINDOW], extractors,
-                                      Path(writer.storage.folder))
+            extracted.update(extract_ahead(jobs[done - 1:done - 1 + EXTRACT_WINDOW],
+                                           extractors, Path(writer.storage.folder)))
         outcome = _read(seeds, path, manifest, taken(extracted))
         outcomes.append(outcome)
         if outcome.document is not None:

@@ -23,9 +23,12 @@ from ..errors import SeedError
 from . import Extracted
 
 TIME_LIMIT = 60.0                   # seconds one file may take to read
-MEMORY_LIMIT = 1024 * 1024 * 1024   # bytes of address space a reading process may have
+MEMORY_LIMIT = 384 * 1024 * 1024    # bytes of address space a reading process may have
+#                                    (a reader starts at 60 MB; two of them and the sync
+#                                    stay under 1 GB on a hostile folder)
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a larger document is not read
-MAX_TEXT_CHARS = 32 * 1024 * 1024   # text past this many characters is not kept
+MAX_TEXT_CHARS = 16 * 1024 * 1024   # text past this many characters is not kept (a 2,000-page
+#                                    report holds 6 million)
 FILES_PER_READER = 200              # a reader is replaced after this many files
 
 Outcome = Extracted | SeedError

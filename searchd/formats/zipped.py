@@ -11,6 +11,7 @@ from ..errors import SeedError
 MAX_UNPACKED = 200 * 1024 * 1024  # bytes the members of one document may unpack to
 MAX_RATIO = 200                   # ... and at most this many times their packed size
 MAX_MEMBERS = 10_000
+MAX_XML_PART = 64 * 1024 * 1024   # bytes of one XML part (its text: document.xml, content.xml)
 
 
 def check_zip(data: bytes, kind: str) -> None:
@@ -22,6 +23,10 @@ def check_zip(data: bytes, kind: str) -> None:
         raise SeedError(f"a damaged {kind} (not a valid zip: {exc}); not indexed") from None
     if len(members) > MAX_MEMBERS:
         raise SeedError(f"a {kind} of {len(members):,} parts; not indexed (a zip bomb?)")
+    xml = max((m.file_size for m in members if m.filename.endswith(".xml")), default=0)
+    if xml > MAX_XML_PART:
+        raise SeedError(f"a {kind} whose text part unpacks to {xml >> 20:,} MB (at most "
+                        f"{MAX_XML_PART >> 20} MB); not indexed")
     unpacked = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * packed and unpacked > 10 << 20:
