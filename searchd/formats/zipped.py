@@ -23,12 +23,12 @@ def check_zip(data: bytes, kind: str) -> None:
         raise SeedError(f"a damaged {kind} (not a valid zip: {exc}); not indexed") from None
     if len(members) > MAX_MEMBERS:
         raise SeedError(f"a {kind} of {len(members):,} parts; not indexed (a zip bomb?)")
-    xml = max((m.file_size for m in members if m.filename.endswith(".xml")), default=0)
-    if xml > MAX_XML_PART:
-        raise SeedError(f"a {kind} whose text part unpacks to {xml >> 20:,} MB (at most "
-                        f"{MAX_XML_PART >> 20} MB); not indexed")
     unpacked = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * packed and unpacked > 10 << 20:
         raise SeedError(f"a {kind} that unpacks to {unpacked >> 20:,} MB from "
                         f"{len(data) >> 10:,} KB; not indexed (a zip bomb?)")
+    xml = max((m.file_size for m in members if m.filename.endswith(".xml")), default=0)
+    if xml > MAX_XML_PART:
+        raise SeedError(f"a {kind} whose text part is larger than {MAX_XML_PART >> 20} MB "
+                        f"({xml >> 20:,} MB unpacked); not indexed")
