@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,12 +33,16 @@ class Plan:
     unsupported: dict[str, FileState] = field(default_factory=dict)
 
 
-def plan_folder(seeds: Path, manifest: Manifest) -> Plan:
-    """Compare the seeds folder with the (complete) manifest."""
+def plan_folder(seeds: Path, manifest: Manifest,
+                keep: Callable[[str], bool] = lambda doc_id: True) -> Plan:
+    """Compare the seeds folder with the (complete) manifest; only the files whose id keep
+    is true of (a shard's, on a cluster) are looked at."""
     plan = Plan()
     seen: set[str] = set()
     unreadable: list[tuple[str, str]] = []
     for doc_id, path in scan_seeds(seeds, unreadable):
+        if not keep(doc_id):
+            continue
         if not valid_name(doc_id):
             plan.skipped.append((doc_id, BAD_NAME))
             continue

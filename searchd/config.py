@@ -51,6 +51,18 @@ class Config:
     admin_token: str | None = None  # /beheer is served only when set
     snapshot_key_file: Path | None = None  # signs and checks snapshots (keys.py)
     source: Path | None = None
+    # [cluster]: the Dask scheduler's address ("tcp://host:port"); None: one machine
+    cluster_scheduler: str | None = None
+    cluster_shards: int = 1    # indexes the documents are spread over (by their ids)
+    cluster_replicas: int = 2  # copies of each shard, on different workers
+    cluster_data: Path | None = None  # the folder each worker keeps its copies in
+    # set on a worker's copy of a shard (never from a file): (this shard, of how many)
+    shard: tuple[int, int] | None = None
+
+    @property
+    def clustered(self) -> bool:
+        """True when [cluster] names a scheduler: searches go to the cluster's shards."""
+        return self.cluster_scheduler is not None
 
 
 # section -> key -> (Config attribute, type check, description of allowed values)
@@ -85,6 +97,16 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any, str]]] = {
     },
     "snapshot": {
         "key_file": ("snapshot_key_file", str, "the path of the snapshot key file"),
+    },
+    "cluster": {
+        "scheduler": ("cluster_scheduler", lambda v: isinstance(v, str)
+                      and v.startswith(("tcp://", "tls://")) and v.isprintable()
+                      and len(v) <= 200, "a Dask scheduler address, e.g. tcp://10.0.0.5:8786"),
+        "shards": ("cluster_shards", lambda v: isinstance(v, int) and not isinstance(v, bool)
+                   and 1 <= v <= 1024, "an integer 1-1024"),
+        "replicas": ("cluster_replicas", lambda v: isinstance(v, int)
+                     and not isinstance(v, bool) and 1 <= v <= 16, "an integer 1-16"),
+        "data": ("cluster_data", str, "a folder path, the same on every worker"),
     },
     "index": {
         "processes": ("index_processes", lambda v: isinstance(v, int)
@@ -158,9 +180,14 @@ def config_from_dict(data: dict[str, Any], base: Path, source: Path | None = Non
         raise ConfigError("[search] default_limit must not exceed max_limit")
     if values.get("typo_one", 5) > values.get("typo_two", 9):
         raise ConfigError("[search] typo_one must not exceed typo_two")
-    for key in ("seeds", "index", "synonyms", "snapshot_key_file"):
+    for key in ("seeds", "index", "synonyms", "snapshot_key_file", "cluster_data"):
         if key in values:
             values[key] = (base / values[key]).resolve()
+    if "cluster" in data and "cluster_scheduler" not in values:
+        raise ConfigError("[cluster] needs a scheduler (the Dask scheduler's address, e.g. "
+                          "tcp://127.0.0.1:8786; `searchd cluster up` starts one here)")
+    if "cluster_scheduler" in values and "cluster_data" not in values:
+        values["cluster_data"] = values["index"] / "cluster"
     return Config(source=source, **values)
 
 

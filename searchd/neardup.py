@@ -100,12 +100,13 @@ def near(prints: np.ndarray, print_: int) -> np.ndarray:
 
 
 def group(order: np.ndarray, matched: np.ndarray, prints: np.ndarray,
-          wanted: int) -> list[Group] | None:
+          wanted: int, keys: np.ndarray | None = None) -> list[Group] | None:
     """The first `wanted` groups of a ranking: order holds the first document numbers of
     it, matched every match (ascending) and prints their fingerprints. Each of the first
     GROUP_DEPTH documents of order not yet in a group leads one, which the matches near it
-    join; past GROUP_DEPTH each document not taken is a group of its own. None when order
-    runs out before `wanted` groups while matches remain (rank deeper and ask again)."""
+    join (in rank order, then by order key, keys being those of matched); past GROUP_DEPTH
+    each document not taken is a group of its own. None when order runs out before
+    `wanted` groups while matches remain (rank deeper and ask again)."""
     taken: set[int] = set()
     groups: list[Group] = []
     ranked = order.tolist()
@@ -120,7 +121,9 @@ def group(order: np.ndarray, matched: np.ndarray, prints: np.ndarray,
             groups.append(Group(doc))
             continue
         members = [d for d in matched[found].tolist() if d != doc and d not in taken]
-        members.sort(key=lambda d: (ranked.index(d) if d in ranked else len(ranked), d))
+        tie = dict(zip(matched[found].tolist(), (keys[found] if keys is not None
+                                                  else matched[found]).tolist()))
+        members.sort(key=lambda d: (ranked.index(d) if d in ranked else len(ranked), tie[d], d))
         taken.update(members)
         groups.append(Group(doc, tuple(members)))
     return groups if len(taken.union(order.tolist())) >= len(matched) else None

@@ -4,6 +4,7 @@ their near-duplicate fingerprints; the orders a search may ask for."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,15 @@ class Ranked:
     prints: np.ndarray | None = None  # the near-duplicate fingerprint of every match, as months
     formats: np.ndarray | None = None  # the format number (formats.CODES) of every match
     authors: np.ndarray | None = None  # the author number (schema.author_code) of every match
+    keys: np.ndarray | None = None  # the order key (schema.order_key) of every match
+    # a ranking on a shard waiting for a Calibration factor: its (highest lower, least upper)
+    pending: tuple[float | None, float | None] | None = None
+
+    @classmethod
+    def waiting(cls, pending: tuple[float | None, float | None]) -> Ranked:
+        """No ranking yet: its part of the next Calibration factor (statistics.py)."""
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(0, empty, np.zeros(0), np.zeros(0, dtype=np.int32), pending=pending)
 
     def keeping(self, kept: np.ndarray) -> Ranked:
         """These matches less those not in kept (document numbers in order): its total,
@@ -60,15 +70,34 @@ class Ranked:
 
 def top_authors(ranked: Ranked, most: int) -> list[tuple[int, int, int]]:
     """The `most` authors with most matches: (author number, matches, a document of
-    theirs), most first; documents without an author are not counted."""
+    theirs), most first, then by number; documents without an author are not counted."""
     if ranked.authors is None or ranked.matched is None:
         return []
     named = ranked.authors != 0
     codes, first, counts = np.unique(ranked.authors[named], return_index=True,
                                      return_counts=True)
     docs = ranked.matched[named][first]
-    order = sorted(range(len(codes)), key=lambda i: (-int(counts[i]), int(docs[i])))[:most]
+    order = sorted(range(len(codes)), key=lambda i: (-int(counts[i]), int(codes[i])))[:most]
     return [(int(codes[i]), int(counts[i]), int(docs[i])) for i in order]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which matches a ranking keeps: months (since, until), inclusive month codes;
+    formats (numbers of formats.CODES) and authors (schema.author_code) when given."""
+
+    months: tuple[int | None, int | None] = (None, None)
+    formats: tuple[int, ...] = ()
+    authors: tuple[int, ...] = ()
+
+    def kept(self, tables: Any) -> np.ndarray | bool:
+        """Which documents of a segment (its SegmentTables) pass the filters."""
+        mask = in_months(tables.months, self.months)
+        if self.formats:
+            mask = mask & np.isin(tables.formats, self.formats)
+        if self.authors:
+            mask = mask & np.isin(tables.authors, np.array(self.authors, dtype=np.uint64))
+        return mask
 
 
 def in_months(codes: np.ndarray, months: tuple[int | None, int | None]) -> np.ndarray | bool:
@@ -85,8 +114,9 @@ def in_months(codes: np.ndarray, months: tuple[int | None, int | None]) -> np.nd
 
 
 def order(docs: np.ndarray, scores: np.ndarray, months: np.ndarray, sort: str,
-           wanted: int) -> np.ndarray:
-    """Positions of the first `wanted` matches in sort order."""
+          wanted: int, keys: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the first `wanted` matches in sort order; equal ones by their order
+    keys (schema.order_key: the same however the index is split), then by docs."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
     candidates = np.arange(len(docs))
@@ -94,10 +124,13 @@ def order(docs: np.ndarray, scores: np.ndarray, months: np.ndarray, sort: str,
         # only documents scoring at least the wanted-th best can be among the first
         cut = np.partition(scores, len(scores) - wanted)[len(scores) - wanted]
         candidates = np.flatnonzero(scores >= cut)
-    keys: list[np.ndarray] = [docs[candidates], -scores[candidates]]
+    sorting: list[np.ndarray] = [docs[candidates]]
+    if keys is not None:
+        sorting.append(keys[candidates])
+    sorting.append(-scores[candidates])
     if sort != "relevance":
         dated = months[candidates].astype(np.int64)
         undated = dated == UNDATED
-        keys += [-dated if sort == "newest" else dated, undated]
-    order = np.lexsort(keys)[:wanted]
+        sorting += [-dated if sort == "newest" else dated, undated]
+    order = np.lexsort(sorting)[:wanted]
     return candidates[order]

@@ -15,9 +15,8 @@ with Whoosh's own search.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from math import log
 from typing import Any
 
 import numpy as np
@@ -28,10 +27,18 @@ from whoosh.searching import Searcher
 from . import storage
 from .query import budget
 from .query.clause import WordClause, WordsQuery
-from .ranked import Ranked, in_months, order
+from .ranked import Filters, Ranked, order
 from .segments import SegmentTables, tables, term_postings
-
-HEAD_BELOW = 0.9  # the best head-only match of a compound at most this share of the least other
+from .statistics import (
+    Calibration,
+    IndexStatistics,
+    Statistics,
+    Totals,
+    agreed,
+    joined,
+    leaves,
+    scored_by,
+)
 
 
 @dataclass(frozen=True)
@@ -47,37 +54,6 @@ class Matches:
         return cls(np.zeros(size, dtype=bool), np.zeros(size, dtype=np.float64))
 
 
-class _Statistics:
-    """The whole index's statistics that scoring needs, each computed once per ranking
-    (Whoosh's searcher sums every segment again at each call, for every term and leaf):
-    the documents, a field's average length, a term's idf."""
-
-    def __init__(self, searcher: Searcher, segments: tuple[Any, ...]) -> None:
-        self.searcher = searcher
-        self.segments = segments  # the segment readers (for document frequencies)
-        self.documents = searcher.doc_count_all()
-        self._lengths: dict[str, float] = {}
-        self._idfs: dict[tuple[str, bytes], float] = {}
-
-    def average_length(self, field: str) -> float:
-        """The field's average length in the index (1 when it has none)."""
-        found = self._lengths.get(field)
-        if found is None:
-            found = self._lengths[field] = self.searcher.avg_field_length(field) or 1
-        return found
-
-    def idf(self, field: str, btext: bytes) -> float:
-        """Whoosh's idf of a term (Weighting.idf: log(N / (df + 1)) + 1), its document
-        frequency summed from the segments' posting arrays, which ranking reads (and
-        caches) anyway, deleted documents included as Whoosh counts them, rather than from
-        each segment's term index again."""
-        found = self._idfs.get((field, btext))
-        if found is None:
-            df = sum(len(term_postings(reader, field, btext)[0]) for reader in self.segments)
-            found = self._idfs[field, btext] = log(self.documents / (df + 1)) + 1
-        return found
-
-
 @dataclass(frozen=True)
 class Leaf:
     """One segment being searched: its searcher, the top searcher, the index's statistics
@@ -87,7 +63,8 @@ class Leaf:
     parent: Searcher
     tables: SegmentTables
     weighting: BM25F
-    statistics: _Statistics
+    statistics: Statistics
+    calibration: Calibration = field(default_factory=lambda: Calibration(alone=True))
 
     @property
     def size(self) -> int:
@@ -180,8 +157,9 @@ def clause_scores(clause: WordClause, leaf: Leaf, weights: Any) -> tuple[np.ndar
         # dienst), which is common, never outranks a part that names the topic
         # (kinderopvang), however short the document holding it
         named = np.logical_or.reduce([p.mask for p in parts[:-1]])
-        _below(scores, parts[-1].mask & ~named, named & ~together)
-        _below(scores, (named | parts[-1].mask) & ~together & ~own.mask, together | own.mask)
+        _below(scores, parts[-1].mask & ~named, named & ~together, leaf.calibration)
+        _below(scores, (named | parts[-1].mask) & ~together & ~own.mask, together | own.mask,
+               leaf.calibration)
         share = np.maximum(share, np.where(
             as_words, 1.0, np.where(together, weights.parts_inside_match,
                                     some * weights.part_match)))
@@ -196,13 +174,24 @@ def clause_scores(clause: WordClause, leaf: Leaf, weights: Any) -> tuple[np.ndar
     return share, scores
 
 
-def _below(scores: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+def _below(scores: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+           calibration: Calibration) -> None:
     """Scale the scores of the documents of lower (in place) to below the least of those
-    of upper, when they reach it."""
-    if lower.any() and upper.any():
-        top, least = scores[lower].max(), scores[upper].min()
-        if top >= least > 0:
-            scores[lower] *= HEAD_BELOW * least / top
+    of upper over the whole index, when they reach it (Calibration)."""
+    call = calibration.calls
+    calibration.calls += 1
+    if call < len(calibration.factors):
+        factor = calibration.factors[call]
+    elif calibration.alone:
+        factor = agreed([(float(scores[lower].max()) if lower.any() else None,
+                          float(scores[upper].min()) if upper.any() else None)])
+    else:
+        if calibration.pending is None and call == len(calibration.factors):
+            calibration.pending = (float(scores[lower].max()) if lower.any() else None,
+                                   float(scores[upper].min()) if upper.any() else None)
+        return
+    if factor != 1.0:
+        scores[lower] *= factor
 
 
 def dense(terms: tuple[wq.Term, ...], leaf: Leaf) -> Matches:
@@ -317,10 +306,9 @@ def _by_matcher(q: wq.Query, leaf: Leaf) -> Matches:
 
 def leaf_of(searcher: Searcher, docnum: int) -> tuple[Leaf, int]:
     """The segment holding a document (as ranking scores it) and its number there."""
-    leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
-              if sub.reader().segment() is not None]
-    statistics = _Statistics(searcher, tuple(sub.reader() for sub, _ in leaves))
-    for sub, offset in leaves:
+    segments = leaves(searcher)
+    statistics = IndexStatistics(searcher, tuple(sub.reader() for sub, _ in segments))
+    for sub, offset in segments:
         if offset <= docnum < offset + sub.reader().doc_count_all():
             return (Leaf(sub, searcher, tables(sub.reader()), searcher.weighting, statistics),
                     docnum - offset)
@@ -329,41 +317,71 @@ def leaf_of(searcher: Searcher, docnum: int) -> tuple[Leaf, int]:
 
 def rank(searcher: Searcher, q: wq.Query, wanted: int, sort: str = "relevance",
          months: tuple[int | None, int | None] = (None, None),
-         formats: tuple[int, ...] = (), authors: tuple[int, ...] = ()) -> Ranked:
+         formats: tuple[int, ...] = (), authors: tuple[int, ...] = (),
+         statistics: Totals | None = None, factors: tuple[float, ...] | None = None
+         ) -> Ranked:
     """The matches of q in the index, the first `wanted` of them in order: by score
     (relevance) or by month (newest, oldest; undated documents last, then by score), ties
-    by document number. months (since, until), inclusive month codes, keeps only documents
-    dated within them; formats (numbers of formats.CODES) and authors (schema.author_code),
-    when given, only documents of those."""
+    by order key (schema.order_key). months (since, until), inclusive month codes, keeps
+    only documents dated within them; formats (numbers of formats.CODES) and authors
+    (schema.author_code), when given, only documents of those.
+
+    On a shard of a cluster, statistics are the whole cluster's and factors the
+    Calibration's agreed so far: a ranking that needs another factor returns no matches
+    and its part of it in Ranked.pending."""
     if not isinstance(searcher.weighting, BM25F):
         raise TypeError("ranking needs a searcher with BM25F weighting")
-    docnums, scores, codes, prints, kinds, writers = [], [], [], [], [], []
-    leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers()
-              if sub.reader().segment() is not None]  # (not Whoosh's empty reader)
-    segments = tuple(sub.reader() for sub, _ in leaves)
-    statistics = _Statistics(searcher, segments)
-    for (sub, offset), reader in zip(leaves, segments):
-        leaf = Leaf(sub, searcher, tables(reader), searcher.weighting, statistics)
+    segments = leaves(searcher)
+    stats: Statistics = statistics if statistics is not None else \
+        IndexStatistics(searcher, tuple(sub.reader() for sub, _ in segments))
+    filters = Filters(months, formats, authors)
+    with scored_by(searcher, statistics):
+        if factors is not None:
+            return _ranked(searcher, segments, q, stats, filters, sort, wanted, factors)
+        agreed_factors: tuple[float, ...] = ()
+        while True:
+            ranked = _ranked(searcher, segments, q, stats, filters, sort, wanted,
+                             agreed_factors, alone=len(segments) <= 1)
+            if ranked.pending is None:
+                return ranked
+            agreed_factors += (agreed([ranked.pending]),)
+
+
+def _ranked(searcher: Searcher, segments: list[tuple[Searcher, int]], q: wq.Query,
+            statistics: Statistics, filters: Filters, sort: str, wanted: int,
+            factors: tuple[float, ...], alone: bool = False) -> Ranked:
+    """One pass of rank() with the Calibration factors agreed so far."""
+    docnums, scores, codes, prints, kinds, writers, keys = [], [], [], [], [], [], []
+    pendings = []
+    for sub, offset in segments:
+        reader = sub.reader()
+        calibration = Calibration(factors, alone)
+        leaf = Leaf(sub, searcher, tables(reader), searcher.weighting, statistics, calibration)
         matches = evaluate(q, leaf)
-        live = storage.live_documents(reader)
-        mask = matches.mask & live & in_months(leaf.tables.months, months)
-        if formats:
-            mask &= np.isin(leaf.tables.formats, formats)
-        if authors:
-            mask &= np.isin(leaf.tables.authors, np.array(authors, dtype=np.uint64))
-        ids = np.flatnonzero(mask)
+        if calibration.pending is not None:
+            pendings.append(calibration.pending)
+            continue
+        ids = np.flatnonzero(matches.mask & storage.live_documents(reader) &
+                             filters.kept(leaf.tables))
         docnums.append(ids + offset)
         scores.append(matches.scores[ids])
         codes.append(leaf.tables.months[ids])
         prints.append(leaf.tables.fingerprints[ids])
         kinds.append(leaf.tables.formats[ids])
         writers.append(leaf.tables.authors[ids])
-    all_docs = np.concatenate(docnums) if docnums else np.zeros(0, dtype=np.int64)
-    all_scores = np.concatenate(scores) if scores else np.zeros(0)
-    all_months = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
-    all_prints = np.concatenate(prints) if prints else np.zeros(0, dtype=np.uint64)
-    first = order(all_docs, all_scores, all_months, sort, wanted)
-    all_kinds = np.concatenate(kinds) if kinds else np.zeros(0, dtype=np.uint8)
-    all_writers = np.concatenate(writers) if writers else np.zeros(0, dtype=np.uint64)
+        keys.append(leaf.tables.order_keys[ids])
+    if pendings:
+        return Ranked.waiting(joined(pendings))
+    all_docs = _joined(docnums, np.int64)
+    all_scores = _joined(scores, np.float64)
+    all_months = _joined(codes, np.int32)
+    all_keys = _joined(keys, np.uint64)
+    first = order(all_docs, all_scores, all_months, sort, wanted, all_keys)
     return Ranked(len(all_docs), all_docs[first], all_scores[first], all_months, all_docs,
-                  all_prints, all_kinds, all_writers)
+                  _joined(prints, np.uint64), _joined(kinds, np.uint8),
+                  _joined(writers, np.uint64), all_keys)
+
+
+def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+    """The arrays one after the other (an empty one of dtype when there are none)."""
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)

@@ -22,7 +22,7 @@ from .analysis import SurfaceWordsAnalyzer, dutch_analyzer
 from .documents import Document
 from .formats import CODES
 
-SCHEMA_VERSION = 14  # bump when the schema or the field values change: indexes are rebuilt
+SCHEMA_VERSION = 15  # bump when the schema or the field values change: indexes are rebuilt
 LEAD_CHARS = 800
 
 ID = "id"
@@ -37,6 +37,8 @@ CHECKSUM = "checksum"
 FINGERPRINT = "fingerprint"  # the simhash of title and body (neardup.py), as a column
 FORMAT = "format"         # the document's format (formats.FORMATS), stored
 FORMAT_COLUMN = "format_code"  # ... as a column of its number (formats.CODES): facets, filters
+ORDER_COLUMN = "order_key"  # 64 bits of a hash of the id: equal scores in the same order on
+#                            any layout of the index (segments, shards), not by document number
 AUTHOR_COLUMN = "author_code"  # the author's 64-bit hash (author_code()) as a column: facets
 AUTHOR = "author"         # its author, where its metadata names one, stored
 
@@ -88,8 +90,16 @@ FIELDS = (
     Field(FORMAT, lambda d: d.format),
     Field(FORMAT_COLUMN, lambda d: CODES.index(d.format)),
     Field(AUTHOR_COLUMN, lambda d: author_code(d.author) or None),
+    Field(ORDER_COLUMN, lambda d: order_key(d.id)),
     Field(AUTHOR, lambda d: d.author or None),
 )
+
+
+def order_key(doc_id: str) -> int:
+    """Where a document goes among matches of equal score: 64 bits of a hash of its id
+    (never 0). The same on one index and on every shard of a cluster."""
+    digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") or 1
 
 
 def author_code(author: str) -> int:
@@ -127,6 +137,7 @@ def build_schema(stemmer: str, compounds: bool) -> Schema:
         FORMAT: STORED(),
         FORMAT_COLUMN: COLUMN(NumericColumn("B", default=0)),
         AUTHOR_COLUMN: COLUMN(NumericColumn("Q", default=0)),
+        ORDER_COLUMN: COLUMN(NumericColumn("Q", default=0)),
         AUTHOR: STORED(),
     })
 

@@ -224,7 +224,7 @@ class Engine:
                     view.analyzer, view.searcher.stored_fields(d).get(TITLE, ""), p))
             if not collapse or ranked.matched is None or ranked.prints is None:
                 return ranked, [Group(d) for d in ranked.docnums[:wanted].tolist()]
-            groups = group(ranked.docnums, ranked.matched, ranked.prints, wanted)
+            groups = group(ranked.docnums, ranked.matched, ranked.prints, wanted, ranked.keys)
             if groups is not None:
                 return ranked, groups
             depth *= 2

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import storage
 from .cache import SizedLRU
-from .schema import AUTHOR_COLUMN, FINGERPRINT, FORMAT_COLUMN, MONTH_COLUMN
+from .schema import AUTHOR_COLUMN, FINGERPRINT, FORMAT_COLUMN, MONTH_COLUMN, ORDER_COLUMN
 
 CACHED_POSTINGS_BYTES = 12 << 20  # decoded postings kept, with what each entry costs
 ENTRY_BYTES = 400  # an entry beyond its arrays: its key, the arrays' objects, the LRU's node
@@ -47,6 +47,7 @@ class SegmentTables:
         self.fingerprints = storage.fingerprints(reader, FINGERPRINT)
         self.formats = storage.format_codes(reader, FORMAT_COLUMN)
         self.authors = storage.author_codes(reader, AUTHOR_COLUMN)
+        self.order_keys = storage.author_codes(reader, ORDER_COLUMN)  # (the same 64 bits)
 
     def length_bytes(self, field: str, ids: np.ndarray) -> np.ndarray:
         """The length bytes of field of documents ids (storage.LENGTHS[b] is the length

@@ -17,6 +17,7 @@ from .accounts import kind_of
 from .analysis import analysis_key, compounds
 from .analysis.lexicon import expanded_lexicon
 from .changes import Plan, plan_folder, plan_targets, seed_targets
+from .cluster.routing import in_shard
 from .config import Config
 from .documents import Document, Extract, document_id, read_seed
 from .errors import SearchdError, SeedError
@@ -125,7 +126,7 @@ def _sync_locked(config: Config, rebuild: bool, progress: Progress | None,
     else:
         ix, manifest = current
     if manifest.complete:
-        plan = plan_folder(config.seeds, manifest)
+        plan = plan_folder(config.seeds, manifest, in_shard(config.shard))
     else:
         found = plan_targets(targets or {}, manifest)
         if found is None:  # a folder among the paths: check the whole folder

@@ -29,7 +29,7 @@ def check_zip(data: bytes, kind: str) -> None:
     if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * packed and unpacked > 10 << 20:
         raise SeedError(f"a {kind} that unpacks to {unpacked >> 20:,} MB from "
                         f"{len(data) >> 10:,} KB; not indexed (a zip bomb?)")
-    xml = max((m.file_size for m in members if m.filename.endswith(".xml")), default=0)
-    if xml > MAX_XML_PART:
+    largest = max((m.file_size for m in members if m.filename.endswith(".xml")), default=0)
+    if largest > MAX_XML_PART:
         raise SeedError(f"a {kind} whose text part is larger than {MAX_XML_PART >> 20} MB "
-                        f"({xml >> 20:,} MB unpacked); not indexed")
+                        f"({largest >> 20:,} MB unpacked); not indexed")
