@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 
 import click
 
+from .cluster.commands import cluster_group
 from .config import Config, load_config
+from .engines import engine_for
 from .errors import SearchdError
 from .logs import printable, printable_text
 from .terminal import print_result
@@ -97,10 +99,17 @@ def index_cmd(config: Config, rebuild: bool, wait: float, strict: bool) -> None:
     a file was skipped (then 1; the other files are indexed all the same)."""
     from .sync import sync_index
 
-    with _progress_bar() as progress:
-        report = sync_index(config, rebuild=rebuild, progress=progress, lock_wait=wait)
-    _echo_problems(report)
-    click.echo(report.summary())
+    if config.clustered:  # every shard synced on its worker, then copied (cluster/build.py)
+        from .cluster.build import index_cluster
+        shards = index_cluster(config, rebuild=rebuild)
+        report = shards.total()
+        _echo_problems(report)
+        click.echo("\n".join(shards.lines()))
+    else:
+        with _progress_bar() as progress:
+            report = sync_index(config, rebuild=rebuild, progress=progress, lock_wait=wait)
+        _echo_problems(report)
+        click.echo(report.summary())
     if strict and report.skipped:
         raise click.ClickException(f"{len(report.skipped)} file(s) skipped (--strict)")
 
@@ -156,12 +165,11 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
     """Search the index for QUERY (a query that starts with "-" is taken as one too:
     searchd search -fiets)."""
     from .evaluation import trec_run
-    from .search import Engine
 
     if queries is not None and (query or as_json):
         raise click.UsageError("--queries runs a file of queries and prints TREC run lines; "
                                "give it without a QUERY and without --json")
-    engine = Engine(config)
+    engine = engine_for(config)
     if queries is not None:
         for line in trec_run(engine, queries, limit or 10, since=since, until=until, sort=sort,
                              collapse=not no_collapse):
@@ -193,9 +201,8 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
 @translate_errors
 def show_cmd(config: Config, doc_id: str, as_json: bool) -> None:
     """Print a stored document by id."""
-    from .search import Engine
 
-    view = Engine(config).document(doc_id)  # (the whole body: no part asked for)
+    view = engine_for(config).document(doc_id)  # (the whole body: no part asked for)
     doc = view.document
     if as_json:
         click.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
@@ -211,9 +218,8 @@ def show_cmd(config: Config, doc_id: str, as_json: bool) -> None:
 @translate_errors
 def stats_cmd(config: Config, as_json: bool) -> None:
     """Print facts about the index."""
-    from .search import Engine
 
-    stats = Engine(config).stats()
+    stats = engine_for(config).stats()
     if as_json:
         click.echo(json.dumps(stats, indent=2))
         return
@@ -260,9 +266,8 @@ def eval_cmd(config: Config, queries_file: str, qrels_file: str, more: tuple[str
     """Score the index on QUERIES (qid<TAB>query) against QRELS (qid docid grade):
     MRR@10, Success@1/@10, nDCG@10 (gains 2^grade-1), P@10, MAP@100."""
     from .evaluation import evaluate_files
-    from .search import Engine
 
-    reports = evaluate_files(Engine(config), [queries_file, *more], qrels_file)
+    reports = evaluate_files(engine_for(config), [queries_file, *more], qrels_file)
     if as_json:
         shape = {name: r.__dict__ for name, r in reports.items()}
         click.echo(json.dumps(next(iter(shape.values())) if len(shape) == 1 else shape))
@@ -305,12 +310,11 @@ def analytics_cmd(config: Config, days: int, limit: int, as_json: bool) -> None:
     """The most frequent searches, and the most frequent that found nothing, with the
     line the synonyms file would need for each of those."""
     from . import analytics
-    from .search import Engine
 
     found = analytics.report(config.index, days, limit)
     if found.problem:
         raise SearchdError(found.problem)
-    lines = analytics.synonyms_lines(Engine(config), found)
+    lines = analytics.synonyms_lines(engine_for(config), found)
     if as_json:
         click.echo(json.dumps({
             "days": days, "popular": [asdict(c) for c in found.popular],
@@ -388,3 +392,6 @@ def _start_watcher(config: Config, polling: bool = False) -> Any:
 
 if __name__ == "__main__":  # pragma: no cover
     run()
+
+
+main.add_command(cluster_group)

@@ -20,13 +20,16 @@ from . import storage
 from .query.clause import WordClause, WordsQuery
 from .ranking import Leaf, clause_scores, dense, evaluate, leaf_of
 from .segments import term_postings
+from .statistics import Statistics
 
 DIGITS = 4
 
 
-def explain(searcher: Searcher, q: wq.Query, docnum: int) -> dict[str, Any]:
-    """The explanation of q's score of a document (global document number)."""
-    leaf, local = leaf_of(searcher, docnum)
+def explain(searcher: Searcher, q: wq.Query, docnum: int,
+            statistics: Statistics | None = None) -> dict[str, Any]:
+    """The explanation of q's score of a document (global document number), with the
+    index's statistics (or statistics given: a cluster's)."""
+    leaf, local = leaf_of(searcher, docnum, statistics)
     return _node(q, leaf, local)
 
 

@@ -304,14 +304,20 @@ def _by_matcher(q: wq.Query, leaf: Leaf) -> Matches:
     return matches
 
 
-def leaf_of(searcher: Searcher, docnum: int) -> tuple[Leaf, int]:
-    """The segment holding a document (as ranking scores it) and its number there."""
+def leaf_of(searcher: Searcher, docnum: int,
+            statistics: Statistics | None = None) -> tuple[Leaf, int]:
+    """The segment holding a document (as ranking scores it, with the whole index's
+    statistics or the cluster's) and its number there. (Its Calibration is the segment's
+    own: an explanation of a compound's head-only match may differ from its ranking in the
+    last digits on an index of several segments.)"""
     segments = leaves(searcher)
-    statistics = IndexStatistics(searcher, tuple(sub.reader() for sub, _ in segments))
+    if statistics is None:
+        statistics = IndexStatistics(searcher, tuple(sub.reader() for sub, _ in segments))
+    calibration = Calibration(alone=True)
     for sub, offset in segments:
         if offset <= docnum < offset + sub.reader().doc_count_all():
-            return (Leaf(sub, searcher, tables(sub.reader()), searcher.weighting, statistics),
-                    docnum - offset)
+            return (Leaf(sub, searcher, tables(sub.reader()), searcher.weighting, statistics,
+                         calibration), docnum - offset)
     raise IndexError(f"no document number {docnum}")
 
 

@@ -32,11 +32,11 @@ from .query import budget
 from .query.parsing import build_parser, check_query, load_synonyms
 from .query.plan import Planning, QueryPlan, capped
 from .query.request import SearchRequest
-from .query.words import FieldSet, Planner
+from .query.words import Planner, planner_of
 from .ranked import Ranked, top_authors
 from .ranking import leaf_of, rank
 from .results import MAX_LISTED, Duplicate, Hit, SearchResult, sized
-from .schema import AUTHOR, BODY, CHECKSUM, FORMAT, ID, LEAD, MONTH, PACKED_BODY, TITLE
+from .schema import AUTHOR, BODY, CHECKSUM, FORMAT, ID, MONTH, PACKED_BODY, TITLE
 from .snippets import (
     MAX_WINDOWS,
     highlight_html,
@@ -136,11 +136,7 @@ class Engine:
 
     def _planner(self, searcher: Searcher) -> Planner:
         """The planner of free-text queries over searcher's state of the index."""
-        analyzer = searcher.schema[BODY].analyzer
-        boosts = {TITLE: self.config.title_boost, BODY: 1.0, LEAD: self.config.lead_boost}
-        return Planner(FieldSet({k: v for k, v in boosts.items() if v > 0}),
-                       LazyTables(searcher.reader()), analyzer.fallback, analyzer.compounds,
-                       (self.config.typo_one, self.config.typo_two), self.config.typos)
+        return planner_of(self.config, searcher.schema, LazyTables(searcher.reader()))
 
     def searcher(self) -> Searcher:
         """This thread's current searcher."""
@@ -194,7 +190,7 @@ class Engine:
         terms = in_some_body(view.searcher, set(plan.highlight)) if request.snippets else None
         shown = groups[(page - 1) * limit:page * limit]
         scores = dict(zip(ranked.docnums.tolist(), ranked.scores.tolist()))
-        hits = [_hit(view, g, scores[g.leader], terms, plan.joiners) for g in shown]
+        hits = [hit_of(view, g, scores[g.leader], terms, plan.joiners) for g in shown]
         if plan.names_missing:
             hits = with_missing(view.searcher, q, hits, [g.leader for g in shown])
         if request.explain:
@@ -314,7 +310,7 @@ class Engine:
         for found in results:
             print_ = _print_of(view, found.docnum)
             if not any(neardup.same(print_, other) for other in seen):
-                kept.append(_hit(view, found.docnum, found.score, None))
+                kept.append(hit_of(view, found.docnum, found.score, None))
                 seen.append(print_)
         return kept[:count]
 
@@ -323,6 +319,15 @@ class Engine:
         tail = text[-MAX_COMPLETE_CHARS:]
         return self._retrying(lambda view: complete(word_tables(view.searcher.reader()),
                                                     tail, limit))
+
+    def documents(self) -> int:
+        """Documents in the index."""
+        return int(self.searcher().doc_count())
+
+    def readiness(self) -> tuple[str, str]:
+        """("ready", "") once the index opens (NoIndexError otherwise)."""
+        self.searcher()
+        return "ready", ""
 
     def stats(self) -> dict[str, Any]:
         """Facts about the index: documents, size on disk, analysis settings."""
@@ -358,7 +363,7 @@ def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
         searchers.clear()
 
 
-def _hit(view: IndexView, found: Group | int, score: float, terms: set[str] | None,
+def hit_of(view: IndexView, found: Group | int, score: float, terms: set[str] | None,
          joiners: frozenset[str] = frozenset()) -> Hit:
     """A Hit of a document (or a group's leader, with its near-duplicates) with a snippet
     cut from the stored body (none when terms is None)."""
@@ -374,11 +379,11 @@ def _hit(view: IndexView, found: Group | int, score: float, terms: set[str] | No
     members = () if isinstance(found, int) else found.members
     return Hit(fields[ID], title, fields.get(MONTH), round(float(score), 4), snippet,
                duplicate_count=len(members),
-               duplicates=tuple(_duplicate(view, d) for d in members[:MAX_LISTED]),
+               duplicates=tuple(duplicate_of(view, d) for d in members[:MAX_LISTED]),
                format=fields.get(FORMAT, "txt"), author=fields.get(AUTHOR, ""))
 
 
-def _duplicate(view: IndexView, docnum: int) -> Duplicate:
+def duplicate_of(view: IndexView, docnum: int) -> Duplicate:
     """The id, title and month of a near-duplicate."""
     fields = view.searcher.stored_fields(docnum)
     return Duplicate(fields[ID], fields.get(TITLE, "")[:MAX_TITLE_CHARS], fields.get(MONTH))

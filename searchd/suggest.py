@@ -122,7 +122,11 @@ _tables = SizedLRU(_CACHED_SEGMENTS)  # one unit a segment
 
 
 def word_tables(reader: IndexReader) -> list[WordTable]:
-    """The word table of every segment of reader (read once per segment)."""
+    """The word table of every segment of reader (read once per segment); a cluster's
+    reader (cluster/lexicon.py) holds every shard's."""
+    held = getattr(reader, "word_tables", None)
+    if held is not None:
+        return list(held())
     tables = []
     for segment, _ in reader.leaf_readers():
         if segment.segment() is None:  # an index without documents

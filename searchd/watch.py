@@ -217,8 +217,12 @@ class SeedWatcher:
         try:
             self._renew_observer()
             self._started()
-            report = sync_index(self.config, lock_wait=LOCK_WAIT, merge=merge, paths=paths,
-                                progress=self._progressed)
+            if self.config.clustered:  # every shard on its worker (cluster/build.py)
+                from .cluster.build import index_cluster
+                report = index_cluster(self.config).total()
+            else:
+                report = sync_index(self.config, lock_wait=LOCK_WAIT, merge=merge,
+                                    paths=paths, progress=self._progressed)
             self.syncs += 1
             self.report(report)
         except IndexLockedError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as wq
 
@@ -23,7 +24,7 @@ from ..analysis.lexicon import lexicon
 from ..analysis.stopwords import STOP_WORDS
 from ..analysis.tokenizer import _WORD, split_word
 from ..cache import word_cache
-from ..schema import LEAD, WORDS
+from ..schema import BODY, LEAD, TITLE, WORDS
 from ..suggest import (
     BETTER,
     RARE,
@@ -342,3 +343,12 @@ def _edits(word: str, other: str) -> int:
     from rapidfuzz.distance import DamerauLevenshtein
 
     return int(DamerauLevenshtein.distance(word, other))
+
+
+def planner_of(config: Any, schema: Any, tables: Any) -> Planner:
+    """The planner of free-text queries over an index's (or a cluster's) words."""
+    analyzer = schema[BODY].analyzer
+    boosts = {TITLE: config.title_boost, BODY: 1.0, LEAD: config.lead_boost}
+    return Planner(FieldSet({k: v for k, v in boosts.items() if v > 0}), tables,
+                   analyzer.fallback, analyzer.compounds, (config.typo_one, config.typo_two),
+                   config.typos)

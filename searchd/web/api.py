@@ -45,7 +45,7 @@ def healthz() -> dict[str, Any]:
     from ..accounts import accounts
     from ..watch import read_status
 
-    body: dict[str, Any] = {"status": "ok", "documents": engine().searcher().doc_count(),
+    body: dict[str, Any] = {"status": "ok", "documents": engine().documents(),
                             "files": accounts(current_app.config["SEARCHD"].index)
                             .to_dict(listed=False)}
     if current_app.config.get("SEARCHD_WATCHED"):

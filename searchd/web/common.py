@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, request
 
+from ..engines import engine_for
 from ..errors import QueryError
 from ..query.request import SearchRequest
 from ..search import Engine
@@ -15,12 +16,13 @@ _lock = threading.Lock()
 
 
 def engine() -> Engine:
-    """The app's Engine, opened on first use (so the app starts before an index exists)."""
+    """The app's Engine (a ClusterEngine with [cluster]: they answer alike), opened on
+    first use (so the app starts before an index exists)."""
     ext = current_app.extensions
     if "searchd.engine" not in ext:
         with _lock:
             if "searchd.engine" not in ext:
-                ext["searchd.engine"] = Engine(current_app.config["SEARCHD"])
+                ext["searchd.engine"] = engine_for(current_app.config["SEARCHD"], serving=True)
     return ext["searchd.engine"]
 
 

@@ -121,7 +121,7 @@ def _facts() -> metrics.IndexFacts:
     """What a scrape reports of the index and the watcher, read now."""
     config = _config()
     try:
-        documents: int | None = engine().searcher().doc_count()
+        documents: int | None = engine().documents()
     except SearchdError:
         documents = None
     name = index.current_indexname(config.index)
@@ -144,17 +144,22 @@ def _mtime(path: Any) -> float | None:
 
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, Any], int]:
-    """Ready for traffic: the index opens and, under `serve --watch`, the watcher runs
-    (its first sync done). 503 with the reason otherwise."""
+    """Ready for traffic: the index opens (on a cluster: every shard has a copy; with
+    fewer copies than [cluster] replicas it is "degraded", still 200) and, under `serve
+    --watch`, the watcher runs (its first sync done). 503 with the reason otherwise."""
     try:
-        engine().searcher()
+        state, why = engine().readiness()
     except SearchdError as exc:
         return {"status": "not ready", "reason": str(exc)}, 503
+    if state == "not ready":
+        return {"status": state, "reason": why}, 503
     if current_app.config.get("SEARCHD_WATCHED"):
         status = read_status(_config().index)
-        state = status.get("state")
-        if state == "stalled":
+        watching = status.get("state")
+        if watching == "stalled":
             return {"status": "not ready", "reason": status["last_error"]}, 503
-        if state not in ("ok", "failing"):
-            return {"status": "not ready", "reason": f"the watcher is {state}"}, 503
+        if watching not in ("ok", "failing"):
+            return {"status": "not ready", "reason": f"the watcher is {watching}"}, 503
+    if state == "degraded":  # a cluster's shards short of copies: it still answers
+        return {"status": state, "reason": why}, 200
     return {"status": "ready"}, 200
