@@ -290,3 +290,36 @@ def test_a_long_document_is_shown_a_part_at_a_time(built: Config, seeds: Path) -
         answer = client.get(f"/api/doc/lang.txt?deel={bad}")
         assert answer.status_code == 400 and "deel" in answer.get_json()["error"]["message"]
         assert client.get(f"/doc/lang.txt?deel={bad}").status_code == 400
+
+
+def test_scores_and_order_do_not_depend_on_how_the_index_is_split(tmp_path: Path) -> None:
+    """The same documents in one segment and in three: the same hits, scores and order,
+    for compound queries too (their head-only matches are scaled below the least match of
+    a part that names the topic over the whole index, not over each segment:
+    statistics.Calibration) and for equal scores (ordered by order key, not by number)."""
+    filler = " ".join(["regeling"] * 150)
+    head_only = {f"c{i}.txt": f" date 2019-01 Regeling\n\ntoeslag toeslag toeslag {i}"
+                 for i in range(5)}
+    named_short = {f"d{i}.txt": f" date 2019-02 Opvang\n\nkinderopvang kinderopvang {i}"
+                   for i in range(5)}
+    named_long = {f"e{i}.txt": f" date 2019-03 Lang\n\nkinderopvang {filler} {i}"
+                  for i in range(5)}
+    whole_words = {f"a{i}.txt": f" date 2019-04 Toeslag\n\nde kinderopvangtoeslag {i}"
+                   for i in range(3)}
+    parts = {f"b{i}.txt": f" date 2019-05 Beide\n\nkinderopvang en toeslag {i}"
+             for i in range(3)}
+    whole = config_from_dict({"paths": {"seeds": "a", "index": "ia"}}, tmp_path)
+    split = config_from_dict({"paths": {"seeds": "b", "index": "ib"}}, tmp_path)
+    write_seeds(tmp_path / "a", {**head_only, **named_short, **named_long, **whole_words,
+                                 **parts})
+    sync_index(whole)
+    for third in ({**head_only, **named_short}, named_long, {**whole_words, **parts}):
+        write_seeds(tmp_path / "b", third)
+        sync_index(split, merge=False)
+    with Engine(whole) as one, Engine(split) as three:
+        assert len(three.view().searcher.leaf_searchers()) == 3
+        for query in ("kinderopvangtoeslag", "kinderopvangtoeslag regeling", "toeslag",
+                      "kinderopvang"):
+            a = [(h.id, h.score) for h in one.search(query, limit=100, collapse=False).hits]
+            b = [(h.id, h.score) for h in three.search(query, limit=100, collapse=False).hits]
+            assert a == b and a, query
