@@ -9,15 +9,14 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from searchd.cluster.local import BIN, LocalCluster
 from searchd.config import Config, config_from_dict
 from searchd.engines import engine_for
 
@@ -28,7 +27,6 @@ pytestmark = [pytest.mark.cluster,
               pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
 
-BIN = Path(sys.executable).parent
 WORDS = ("minister begroting gemeente fiets stad belasting aanslag aanslagen regering wet "
          "kamer kinderopvang toeslag kinderopvangtoeslag huurtoeslag veiligheid "
          "veiligheidsminister terreur aangifte belastingaangifte zorg verzekering "
@@ -58,56 +56,7 @@ def _corpus(count: int, seed: int) -> dict[str, str]:
     return docs
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class DaskCluster:
-    """`dask scheduler` and `dask worker --name wN` processes on 127.0.0.1."""
-
-    def __init__(self, root: Path, workers: int) -> None:
-        self.port = _free_port()
-        self.address = f"tcp://127.0.0.1:{self.port}"
-        self.root = root
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self._start("scheduler", [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
-                                  "--port", str(self.port), "--no-dashboard"])
-        for n in range(1, workers + 1):
-            self.start_worker(f"w{n}")
-
-    def _start(self, name: str, command: list[str]) -> None:
-        log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 - the process's
-        self.procs[name] = subprocess.Popen(command, stdout=log, stderr=log,
-                                            start_new_session=True, cwd=self.root)
-
-    def start_worker(self, name: str) -> None:
-        self._start(name, [str(BIN / "dask"), "worker", self.address, "--host", "127.0.0.1",
-                           "--name", name, "--nthreads", "2", "--no-dashboard"])
-
-    def wait_for(self, count: int, timeout: float = 60.0) -> None:
-        from distributed import Client
-
-        with Client(self.address, timeout=30) as client:
-            client.wait_for_workers(count, timeout=timeout)
-
-    def worker_pid(self, name: str) -> int:
-        """The pid of the worker process itself (the nanny's child)."""
-        nanny = self.procs[name].pid
-        found = subprocess.run(["pgrep", "-P", str(nanny)], capture_output=True, text=True)
-        return int(found.stdout.split()[0])
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-
-
-def _config(root: Path, cluster: DaskCluster | None) -> Config:
+def _config(root: Path, cluster: LocalCluster | None) -> Config:
     data: dict[str, dict[str, object]] = {"paths": {"seeds": "seeds", "index": "one"}}
     if cluster is not None:
         data = {"paths": {"seeds": "seeds", "index": "coordinator"},
@@ -122,11 +71,11 @@ def _config(root: Path, cluster: DaskCluster | None) -> Config:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, DaskCluster]]:
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, LocalCluster]]:
     """A seeds folder indexed once as one index and once on a cluster of 3 workers."""
     root = tmp_path_factory.mktemp("cluster")
     write_seeds(root / "seeds", _corpus(360, 7))
-    cluster = DaskCluster(root, 3)
+    cluster = LocalCluster(root, 3)
     try:
         cluster.wait_for(3)
         for name in ("one.toml", "cluster.toml"):
@@ -203,8 +152,7 @@ def test_a_worker_killed_mid_load_fails_no_search_and_its_copies_come_back(setup
         for text in QUERIES:  # every copy's actor made and used before the kill
             engine.search(text)
         os.kill(dask.worker_pid("w2"), signal.SIGKILL)
-        dask.procs["w2"].kill()  # the nanny too: w2 does not come back
-        os.killpg(dask.procs["w2"].pid, signal.SIGKILL)
+        dask.kill_worker("w2")  # the nanny too: w2 does not come back
         answered = [engine.search(text).total for text in QUERIES * 3]
         assert len(answered) == 3 * len(QUERIES)
         assert _run(root, "cluster.toml") == one  # a new process, w2 gone

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -27,22 +28,33 @@ def cluster_group() -> None:
               help="The scheduler's port on 127.0.0.1.")
 @click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Threads of each worker.")
-def up_cmd(workers: int, port: int, threads: int) -> None:
-    """Start a Dask scheduler and WORKERS workers on 127.0.0.1 (each under a nanny that
+@click.option("--logs", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Folder of the processes' logs (dask-*.log).")
+def up_cmd(workers: int, port: int, threads: int, logs: Path) -> None:
+    """Start a Dask scheduler and WORKERS workers (w1, w2, ...) on 127.0.0.1 with the
+    standard `dask scheduler` and `dask worker` commands (each worker under a nanny that
     starts it again if it dies), print the address for [cluster] scheduler and run until
-    interrupted (Ctrl-C)."""
-    from distributed import LocalCluster
+    interrupted (Ctrl-C or SIGTERM), then stop them."""
+    from .local import LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                           host="127.0.0.1", scheduler_port=port, dashboard_address=None)
-    click.echo(f"scheduler: {cluster.scheduler_address}  ({workers} workers)\n"
-               f"put in config.toml:\n\n[cluster]\nscheduler = \"{cluster.scheduler_address}\""
-               "\nshards = 3\nreplicas = 2\n\nthen `searchd index`; Ctrl-C stops the cluster.")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
-    cluster.close()
+    logs.mkdir(parents=True, exist_ok=True)
+    cluster = LocalCluster(logs.resolve(), workers, port, threads)
+    try:
+        try:
+            cluster.wait_for(workers)
+        except (OSError, TimeoutError) as exc:
+            raise click.ClickException(f"the cluster did not start ({exc}); see "
+                                       f"{logs.resolve()}/dask-*.log") from None
+        click.echo(f"scheduler: {cluster.address} ({workers} workers, logs in "
+                   f"{logs.resolve()}/dask-*.log)\nput in config.toml:\n\n[cluster]\n"
+                   f"scheduler = \"{cluster.address}\"\nshards = 3\nreplicas = 2\n\n"
+                   "then `searchd index`; Ctrl-C stops the cluster.")
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        stop.wait()
+    finally:
+        cluster.stop()
 
 
 @cluster_group.command("status")

@@ -36,7 +36,7 @@ from ..search import MAX_AUTHORS_SHOWN, MAX_COMPLETE_CHARS
 from ..statistics import Totals, agreed
 from ..suggest import LazyTables, complete
 from .lexicon import ClusterReader, PlanningSearcher
-from .merging import ShardRanked, merged, shard_and_local
+from .merging import SPAN, ShardRanked, merged, shard_and_local
 from .placement import Cluster, ClusterError
 from .routing import shard_of
 from .shard import ShardChanged
@@ -137,17 +137,18 @@ class ClusterEngine:
     def _search(self, states: States, planning: Planning, plan: QueryPlan,
                 request: SearchRequest) -> SearchResult:
         parts = self.cluster.ask_all("totals", plan.query)
-        if tuple(state for state, _ in parts) != states:
+        if tuple(state for state, _, _ in parts) != states:
             raise ShardChanged("a shard changed since the search began")
-        statistics = sum((t for _, t in parts[1:]), parts[0][1])
+        statistics = sum((t for _, t, _ in parts[1:]), parts[0][1])
+        absent = [n for n in parts[0][2] if all(n in other for _, _, other in parts[1:])]
         page, limit = request.page, request.limit
         ranked, groups = self._grouped(states, statistics, plan, page * limit, request)
         shown = groups[(page - 1) * limit:page * limit]
-        hits = self._hits(states, statistics, plan, shown, ranked, request)
-        notices = capped([*plan.notices, *self._absent(plan)])
+        hits, authors = self._page(states, statistics, plan, shown, ranked, request)
+        notices = capped([*plan.notices, *absent])  # (words no shard holds)
         return SearchResult(request.text, ranked.total, page, limit, 0.0, hits,
                             planning.suggestion(plan, ranked.total), notices, request.sort,
-                            self._facets(states, ranked) if request.facets else {})
+                            {**ranked.facets(), "author": authors} if request.facets else {})
 
     def _grouped(self, states: States, statistics: Totals, plan: QueryPlan, wanted: int,
                  request: SearchRequest) -> tuple[Ranked, list[Group]]:
@@ -199,48 +200,37 @@ class ClusterEngine:
             held.update(local[d] for d in found)
         return held
 
-    def _hits(self, states: States, statistics: Totals, plan: QueryPlan,
-              shown: list[Group], ranked: Ranked, request: SearchRequest) -> list[Hit]:
-        """The page's hits, each cut by its own shard, with its near-duplicates."""
+    def _page(self, states: States, statistics: Totals, plan: QueryPlan,
+              shown: list[Group], ranked: Ranked,
+              request: SearchRequest) -> tuple[list[Hit], dict[str, int]]:
+        """The page's hits with their near-duplicates, and the author facet: one question
+        to each shard that holds any of them, all at once (its hits cut by the shard that
+        holds them)."""
         scores = dict(zip(ranked.docnums.tolist(), ranked.scores.tolist()))
         leaders = [g.leader for g in shown]
-        terms = set(plan.highlight) if request.snippets else None
-        hits: list[Hit | None] = [None] * len(leaders)
-        for shard, places in self._by_shard(leaders).items():
-            local = [shard_and_local(leaders[p])[1] for p in places]
-            found = self.cluster.ask(
-                shard, "hits", states[shard], local, [scores[leaders[p]] for p in places],
-                terms, plan.joiners, plan.query, plan.names_missing,
-                statistics if request.explain else None)
-            for place, hit in zip(places, found):
-                hits[place] = hit
-        done = [h for h in hits if h is not None]
-        return [self._with_duplicates(states, hit, g) if g.members else hit
-                for hit, g in zip(done, shown)]
-
-    def _with_duplicates(self, states: States, hit: Hit, found: Group) -> Hit:
-        listed = list(found.members[:MAX_LISTED])
-        briefs: list[Any] = [None] * len(listed)
-        for shard, places in self._by_shard(listed).items():
-            local = [shard_and_local(listed[p])[1] for p in places]
-            for place, brief in zip(places, self.cluster.ask(shard, "briefs", states[shard],
-                                                             local)):
-                briefs[place] = brief
-        return replace(hit, duplicate_count=len(found.members), duplicates=tuple(briefs))
-
-    def _absent(self, plan: QueryPlan) -> list[str]:
-        """The notices of words no shard holds (each shard's notices, in all of them)."""
-        each = self.cluster.ask_all("absent", plan.query)
-        return [n for n in each[0] if all(n in other for other in each[1:])] if each else []
-
-    def _facets(self, states: States, ranked: Ranked) -> dict[str, dict[str, int]]:
-        found = ranked.facets()
-        authors = {}
-        for _, count, doc in top_authors(ranked, MAX_AUTHORS_SHOWN):
-            shard, local = shard_and_local(doc)
-            authors[self.cluster.ask(shard, "authors", states[shard], [local])[0]] = count
-        found["author"] = authors
-        return found
+        members = [d for g in shown for d in g.members[:MAX_LISTED]]
+        top = top_authors(ranked, MAX_AUTHORS_SHOWN) if request.facets else []
+        writers = [doc for _, _, doc in top]
+        asked: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        for kind, docs in enumerate((leaders, members, writers)):
+            for docnum in docs:
+                shard, local = shard_and_local(docnum)
+                asked.setdefault(shard, ([], [], []))[kind].append(local)
+        shards = sorted(asked)
+        answers = self.cluster.ask_some("page", {n: (
+            states[n], asked[n][0], [scores[d * SPAN + n] for d in asked[n][0]],
+            set(plan.highlight) if request.snippets else None, plan.joiners, plan.query,
+            plan.names_missing, statistics if request.explain else None, asked[n][1],
+            asked[n][2]) for n in shards})
+        found: dict[tuple[int, int], Any] = {}
+        for n in shards:
+            for kind, values in enumerate(answers[n]):
+                found.update({(kind, asked[n][kind][i] * SPAN + n): v
+                              for i, v in enumerate(values)})
+        hits = [replace(found[0, g.leader], duplicate_count=len(g.members),
+                        duplicates=tuple(found[1, d] for d in g.members[:MAX_LISTED]))
+                if g.members else found[0, g.leader] for g in shown]
+        return hits, {found[2, doc]: count for _, count, doc in top}
 
     def document(self, doc_id: str, text: str = "", part: int | None = None) -> DocumentView:
         """A stored document by id from its shard (Engine.document; its similar documents

@@ -21,6 +21,9 @@ from .copies import CopyState
 from .shard import ShardChanged, ShardServer
 
 log = logging.getLogger(__name__)
+# what a question to a lost copy raises: its worker is gone (OSError, or the actor's
+# RuntimeError "Worker holding Actor was lost"), or the worker lost the actor (KeyError)
+LOST = (OSError, TimeoutError, FutureTimeout, KeyError, RuntimeError)
 CONNECT_SECONDS = 10.0
 CALL_SECONDS = 120.0   # a question to a copy (a search's own budget is far shorter)
 REPAIR_EVERY = 2.0     # seconds between checks for lost copies (serve)
@@ -37,6 +40,7 @@ class Copy:
     state: CopyState
     actor: Any = None
     lost: bool = False
+    held: Any = None  # the actor's future: while this client holds it, the actor lives
 
     @property
     def worker(self) -> str:
@@ -65,8 +69,10 @@ def connect(config: Config) -> Any:
     from distributed import Client
 
     try:
-        # the default client: an actor's proxy calls through it (distributed.actor)
-        return Client(config.cluster_scheduler, timeout=CONNECT_SECONDS)
+        # the default client: an actor's proxy calls through it (distributed.actor);
+        # straight to the workers, not through the scheduler (half the hops a question)
+        return Client(config.cluster_scheduler, timeout=CONNECT_SECONDS,
+                      direct_to_workers=True)
     except (OSError, TimeoutError, FutureTimeout) as exc:
         raise ClusterError(f"no Dask scheduler answers at {config.cluster_scheduler} "
                            f"([cluster] scheduler in {config.source or 'config.toml'}): "
@@ -140,9 +146,9 @@ class Cluster:
                 for state in sorted(mine, key=lambda s: s.worker):
                     if state.generation == newest:
                         kept = old.get((state.worker, number))
-                        actor = kept.actor if kept is not None and kept.state == state \
-                            and not kept.lost else None
-                        shard.copies.append(Copy(state, actor))
+                        same = kept is not None and kept.state == state and not kept.lost
+                        shard.copies.append(Copy(state, kept.actor, held=kept.held)
+                                            if same and kept is not None else Copy(state))
                 self.shards.append(shard)
 
     def _each_worker(self, fn: Callable[..., Any], *args: Any) -> dict[str, Any]:
@@ -165,7 +171,7 @@ class Cluster:
                 return self._call(copy, method, *args).result(timeout=CALL_SECONDS)
             except (ShardChanged, SearchdError):
                 raise
-            except (OSError, TimeoutError, FutureTimeout, KeyError) as exc:
+            except LOST as exc:
                 self._lose(copy, exc)
         raise ClusterError(f"shard {shard} has no copy that answers; see `searchd cluster "
                            "status`")
@@ -175,11 +181,22 @@ class Cluster:
         order (each retried on another copy when one is lost)."""
         return self.ask_each(method, [args] * len(self.shards))
 
+    def ask_some(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        """method(*args[n]) of a copy of each shard n of args, asked at once."""
+        numbers = sorted(args)
+        return dict(zip(numbers, self._ask_shards(method, numbers,
+                                                  [args[n] for n in numbers])))
+
     def ask_each(self, method: str, args: list[tuple[Any, ...]]) -> list[Any]:
         """method(*args[n]) of a copy of each shard n, asked at once: the answers in shard
         order (each retried on another copy when one is lost)."""
+        return self._ask_shards(method, list(range(len(self.shards))), args)
+
+    def _ask_shards(self, method: str, numbers: list[int],
+                    args: list[tuple[Any, ...]]) -> list[Any]:
+        shards = [self.shards[n] for n in numbers]
         pending: list[tuple[Copy, Any] | None] = []
-        for shard, shard_args in zip(self.shards, args):
+        for shard, shard_args in zip(shards, args):
             live = shard.serving()
             try:
                 pending.append((live[0], self._call(live[0], method, *shard_args))
@@ -188,27 +205,30 @@ class Cluster:
                 self._lose(live[0], exc)
                 pending.append(None)
         answers = []
-        for shard, shard_args, sent in zip(self.shards, args, pending):
+        for shard, shard_args, sent in zip(shards, args, pending):
             if sent is not None:
                 try:
                     answers.append(sent[1].result(timeout=CALL_SECONDS))
                     continue
                 except (ShardChanged, SearchdError):
                     raise
-                except (OSError, TimeoutError, FutureTimeout, KeyError) as exc:
+                except LOST as exc:
                     self._lose(sent[0], exc)
             answers.append(self.ask(shard.number, method, *shard_args))
         return answers
 
     def _call(self, copy: Copy, method: str, *args: Any) -> Any:
         """An ActorFuture of method(*args) on copy's actor (made on its worker when
-        first needed)."""
+        first needed); OSError when the copy is lost."""
+        if copy.held is not None and copy.held.status not in ("finished", "pending"):
+            raise OSError(f"the worker holding the copy was lost ({copy.held.status})")
         if copy.actor is None:
             try:
-                copy.actor = self.client.submit(
+                copy.held = self.client.submit(
                     ShardServer, self.config, copy.worker, copy.state.shard, actor=True,
                     workers=self._where(copy.worker), allow_other_workers=False,
-                    pure=False).result(timeout=CALL_SECONDS)
+                    pure=False)
+                copy.actor = copy.held.result(timeout=CALL_SECONDS)
             except (OSError, TimeoutError, FutureTimeout) as exc:
                 raise OSError(f"no actor on {copy.worker}: {exc}") from exc
         return getattr(copy.actor, method)(*args)
@@ -221,6 +241,17 @@ class Cluster:
                 log.warning("shard %d: the copy on %s is lost (%s)", copy.state.shard,
                             copy.worker, why)
 
+    def sweep(self) -> None:
+        """Mark lost the copies on workers that are gone or whose actor was lost."""
+        live = set(self.workers())
+        for shard in self.shards:
+            for copy in shard.copies:
+                if copy.worker not in live:
+                    self._lose(copy, OSError("its worker is gone"))
+                elif copy.held is not None and copy.held.status not in ("finished",
+                                                                        "pending"):
+                    self._lose(copy, OSError(f"its actor is {copy.held.status}"))
+
     def missing(self) -> dict[int, int]:
         """{shard: copies it lacks} of the shards with fewer than [cluster] replicas."""
         wanted = min(self.config.cluster_replicas, max(len(self.workers()), 1))
@@ -230,11 +261,8 @@ class Cluster:
     def repair(self) -> int:
         """Make the copies shards lack, each from a serving copy onto a live worker that
         holds none of that shard (fewest copies first): the number made."""
+        self.sweep()
         live = set(self.workers())
-        for shard in self.shards:
-            for copy in shard.copies:
-                if copy.worker not in live:
-                    self._lose(copy, OSError("its worker is gone"))
         made = 0
         for number, lacking in self.missing().items():
             for _ in range(lacking):
@@ -297,6 +325,7 @@ class Cluster:
 
     def readiness(self) -> tuple[str, str]:
         """("ready" | "degraded" | "not ready", why)."""
+        self.sweep()
         empty = [s.number for s in self.shards if not s.serving()]
         if empty:
             return "not ready", f"shards without a copy: {empty}"

@@ -77,11 +77,12 @@ class ShardServer:
         view = self._view()
         return identity(view), word_tables(view.searcher.reader())
 
-    def totals(self, q: wq.Query) -> tuple[State, Totals]:
-        """The copy's part of the statistics of q's terms."""
+    def totals(self, q: wq.Query) -> tuple[State, Totals, list[str]]:
+        """The copy's part of the statistics of q's terms, and the notices of q's words
+        it holds no document of."""
         view = self._view()
         with budget.limited():
-            return identity(view), totals(view.searcher, q)
+            return identity(view), totals(view.searcher, q), absent_notices(view.searcher, q)
 
     def rank(self, state: State, q: wq.Query, wanted: int, sort: str, filters: Filters,
              statistics: Totals, factors: tuple[float, ...], whole: bool) -> ShardRanked:
@@ -121,6 +122,16 @@ class ShardServer:
                             for h, d in zip(hits, docnums)]
         return hits
 
+    def page(self, state: State, docnums: list[int], scores: list[float],
+             terms: set[str] | None, joiners: frozenset[str], q: wq.Query,
+             names_missing: bool, explained: Totals | None, duplicates: list[int],
+             writers: list[int]) -> tuple[list[Hit], list[Duplicate], list[str]]:
+        """What a page needs of this copy at once: hits(), briefs() of the near-duplicates
+        and authors() of the facet's documents."""
+        return (self.hits(state, docnums, scores, terms, joiners, q, names_missing,
+                          explained),
+                self.briefs(state, duplicates), self.authors(state, writers))
+
     def briefs(self, state: State, docnums: list[int]) -> list[Duplicate]:
         """The id, title and month of each of docnums (near-duplicates of a hit)."""
         view = self._view(state)
@@ -130,10 +141,6 @@ class ShardServer:
         """The author of each of docnums as its metadata names it."""
         view = self._view(state)
         return [view.searcher.stored_fields(d).get(AUTHOR, "") for d in docnums]
-
-    def absent(self, q: wq.Query) -> list[str]:
-        """The notices of q's words this copy holds no document of."""
-        return absent_notices(self._view().searcher, q)
 
     def doc_frequency(self, field: str, btext: bytes) -> int:
         """Documents of the copy holding a term."""
