@@ -324,6 +324,10 @@ class Engine:
         """Documents in the index."""
         return int(self.searcher().doc_count())
 
+    def files(self) -> dict[str, Any]:
+        """The seeds folder's files by format and reason (accounts.py), without lists."""
+        return accounts(Path(self.config.index)).to_dict(listed=False)
+
     def readiness(self) -> tuple[str, str]:
         """("ready", "") once the index opens (NoIndexError otherwise)."""
         self.searcher()

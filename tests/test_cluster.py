@@ -141,6 +141,29 @@ def test_results_are_the_one_index_s_facets_snippets_and_suggestions_too(setup) 
         one.close()
 
 
+def test_the_page_and_the_api_answer_from_the_cluster(setup) -> None:
+    from searchd.web import create_app
+
+    root, dask = setup
+    config = config_from_dict({"paths": {"seeds": "seeds", "index": "coordinator"},
+                               "cluster": {"scheduler": dask.address, "shards": 3,
+                                           "replicas": 2}}, root)
+    app = create_app(config)
+    client = app.test_client()
+    try:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.get_json()["status"] == "ready"
+        found = client.get("/api/search?q=kinderopvangtoeslag").get_json()
+        one = engine_for(_config(root, None)).search("kinderopvangtoeslag").to_dict()
+        assert [h["id"] for h in found["hits"]] == [h["id"] for h in one["hits"]]
+        page = client.get("/?q=kinderopvangtoeslag")
+        assert page.status_code == 200 and b"<mark>" in page.data
+        health = client.get("/healthz").get_json()
+        assert health["documents"] == len(list((root / "seeds").iterdir()))
+    finally:
+        app.extensions["searchd.engine"].close()
+
+
 def test_a_worker_killed_mid_load_fails_no_search_and_its_copies_come_back(setup) -> None:
     root, dask = setup
     one = _run(root, "one.toml")

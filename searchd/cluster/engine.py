@@ -257,6 +257,10 @@ class ClusterEngine:
         """Documents in the cluster."""
         return self._current()[2]
 
+    def files(self) -> dict[str, Any]:
+        """The seeds folder's files by format and reason, added up over the shards."""
+        return _added_files(self.cluster.ask_all("call", "files"))
+
     def readiness(self) -> tuple[str, str]:
         """("ready" | "degraded" | "not ready", why)."""
         return self.cluster.readiness()

@@ -175,7 +175,7 @@ class ShardServer:
 
     def call(self, method: str, *args: Any) -> Any:
         """One of the copy's Engine's methods (document, stats, original's path)."""
-        if method not in ("document", "stats", "documents"):
+        if method not in ("document", "stats", "documents", "files"):
             raise SearchdError(f"no shard method {method!r}")
         self._view()
         assert self._engine is not None

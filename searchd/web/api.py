@@ -39,15 +39,14 @@ def document(doc_id: str) -> dict[str, Any]:
 
 @bp.get("/healthz")
 def healthz() -> dict[str, Any]:
-    """Liveness, the number of documents searchable and, under `serve --watch`, the
+    """Liveness, the number of documents searchable, the seeds folder's files by format
+    and reason (on a cluster, added up over the shards) and, under `serve --watch`, the
     watcher's state: "degraded" while its syncs fail, when one makes no progress, or when it
     has stopped."""
-    from ..accounts import accounts
     from ..watch import read_status
 
     body: dict[str, Any] = {"status": "ok", "documents": engine().documents(),
-                            "files": accounts(current_app.config["SEARCHD"].index)
-                            .to_dict(listed=False)}
+                            "files": engine().files()}
     if current_app.config.get("SEARCHD_WATCHED"):
         body["watcher"] = read_status(current_app.config["SEARCHD"].index)
         if body["watcher"]["state"] in ("failing", "stopped", "stalled"):
