@@ -51,7 +51,8 @@ class Ranked:
 
     def facets(self) -> dict[str, dict[str, int]]:
         """{"year": {"2017": 40, ...}, "month": {"2017-11": 3, ...}}, newest first (documents
-        without a date are not counted), and "format": {"pdf": 12, ...}, most first."""
+        without a date are not counted there, but in "undated": {"count": 722}), and
+        "format": {"pdf": 12, ...}, most first."""
         codes, counts = np.unique(self.months[self.months != UNDATED], return_counts=True)
         by_year: dict[str, int] = {}
         by_month: dict[str, int] = {}
@@ -65,7 +66,9 @@ class Ranked:
             for number, count in sorted(zip(numbers.tolist(), tally.tolist()),
                                         key=lambda nc: (-nc[1], nc[0])):
                 by_format[CODES[number]] = count
-        return {"year": by_year, "month": by_month, "format": by_format}
+        undated = int(np.count_nonzero(self.months == UNDATED))
+        return {"year": by_year, "month": by_month, "format": by_format,
+                "undated": {"count": undated}}
 
 
 def top_authors(ranked: Ranked, most: int) -> list[tuple[int, int, int]]:

@@ -249,7 +249,7 @@ class Engine:
         """document() on one view of the index."""
         fields = view.searcher.document(id=doc_id)
         if fields is None:
-            raise DocumentNotFound(f"no document with id {doc_id!r}")
+            raise DocumentNotFound(f"no document with id {doc_id!r}", id=doc_id)
         docnum = view.searcher.document_number(id=doc_id)
         stored = view.body(docnum)
         parts = 1 if part is None else count_parts(stored)
@@ -293,7 +293,7 @@ class Engine:
         for an id the index does not hold; SeedError or OSError for a file that is gone or
         not a regular file inside the seeds folder)."""
         if self.view().searcher.document_number(id=doc_id) is None:
-            raise DocumentNotFound(f"no document with id {doc_id!r}")
+            raise DocumentNotFound(f"no document with id {doc_id!r}", id=doc_id)
         return open_original(Path(self.config.seeds), doc_id)
 
     def _similar(self, view: IndexView, opening: str, docnum: int,

@@ -89,7 +89,7 @@ class SessionStore:
         (which anyone may see)."""
         log.error("sign-in store %s cannot be used: %s", self.path, exc)
         return UnavailableError("signing in is not possible right now (the server's sign-in "
-                                "store cannot be used; its log says why)")
+                                "store cannot be used; its log says why)", "signin_unavailable")
 
     def _salted(self, db: sqlite3.Connection) -> None:
         """Read (or make) the store's salt, and the token's fingerprint under it."""

@@ -395,7 +395,7 @@ def test_a_sign_in_store_that_cannot_be_written_is_a_clear_503(
     with caplog.at_level(logging.ERROR):
         answer = owner.post("/beheer/login", data={"token": TOKEN})
     assert answer.status_code == 503
-    assert "sign" in answer.text and "Traceback" not in answer.text
+    assert "Aanmelden lukt nu niet" in answer.text and "Traceback" not in answer.text
     assert sessions.SESSIONS_FILE not in answer.text  # (no path of the server for anyone)
     assert any("disk is full" in r.getMessage() for r in caplog.records)
 

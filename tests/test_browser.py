@@ -123,7 +123,8 @@ def test_no_script_runs_from_documents_or_queries(page, served: str) -> None:
         page.goto(served + path)
         page.wait_for_load_state("load")
         sources = page.eval_on_selector_all("script", "els => els.map(e => e.src)")
-        assert sources == [served + "/static/suggest.js"]  # ours only: none from the text
+        assert sources == [served + "/static/suggest.js",  # ours only: none from the text
+                           served + "/static/sort.js"]
     page.goto(served + "/?q=kwaad")
     assert XSS in page.locator(".hit h2").inner_text()  # shown as text
     assert dialogs == []
@@ -135,13 +136,13 @@ def test_facet_sort_and_document_flow(page, served: str) -> None:
     page.goto(served + "/?q=stad OR begroting OR categorieen")
     assert "4 resultaten" in page.locator(".summary").inner_text()
     assert page.locator("[aria-labelledby=facet-year]").inner_text().split() == \
-        ["2017", "2", "2016", "1"]
+        ["2017", "2", "2016", "1", "zonder", "datum", "1"]
     page.get_by_role("link", name="2017", exact=True).click()
     page.wait_for_selector(".chip")
     assert "2 resultaten" in page.locator(".summary").inner_text()
     assert "since=2017-01" in page.url and "until=2017-12" in page.url  # shareable
-    page.get_by_label("Sorteren op").select_option("oldest")
-    page.get_by_role("button", name="Toepassen").click()
+    assert page.get_by_role("button", name="Toepassen").is_hidden()  # (with the script)
+    page.get_by_label("Sorteren op").select_option("oldest")  # applies at once
     page.wait_for_url("**sort=oldest**")
     ids = page.locator(".hit .docid").all_inner_texts()
     assert ids == ["sub/begroting.txt", "kat.txt"]  # oldest first, still filtered
@@ -213,7 +214,8 @@ def test_search_works_without_javascript(browser, served: str) -> None:
         page.get_by_label("Zoekterm").fill("stad OR begroting")
         page.keyboard.press("Enter")
         page.wait_for_selector(".hit")
-        page.get_by_label("Van (maand)").fill("2017-01")
+        page.get_by_label("Van: maand").select_option(label="januari")
+        page.get_by_label("Van: jaar").fill("2017")
         page.get_by_role("button", name="Filteren").click()
         page.wait_for_url("**since=2017-01**")
         assert sorted(page.locator(".hit .docid").all_inner_texts()) == \

@@ -24,14 +24,15 @@ def test_facets_count_all_matches_not_just_the_page(engine: Engine) -> None:
     assert result.facets == {"year": {"2017": 2, "2016": 1},
                              "month": {"2017-11": 1, "2017-01": 1, "2016-03": 1},
                              "format": {"txt": 4},  # (the undated document counts here)
-                             "author": {}}
+                             "author": {}, "undated": {"count": 1}}
     assert list(result.facets["year"]) == ["2017", "2016"]  # newest first
 
 
 def test_facets_follow_the_date_filter(engine: Engine) -> None:
     result = engine.search(ALL, since="2017-01", until="2017-12")
     assert result.facets == {"year": {"2017": 2}, "month": {"2017-11": 1, "2017-01": 1},
-                             "format": {"txt": 2}, "author": {}}
+                             "format": {"txt": 2}, "author": {},
+                             "undated": {"count": 0}}
     assert engine.search(ALL, facets=False).facets == {}
 
 

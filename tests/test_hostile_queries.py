@@ -167,7 +167,8 @@ def test_a_search_past_its_budget_is_a_clear_400(engine: Engine,
     assert response.status_code == 400
     assert "too much work" in response.get_json()["error"]["message"]
     page = client.get("/?q=stad+fietsen")
-    assert page.status_code == 400 and "too much work" in page.get_data(as_text=True)
+    assert page.status_code == 400 and "te veel werk" in page.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "too_costly"
 
 
 def test_costly_queries_wait_for_a_slot_and_plain_ones_do_not(engine: Engine) -> None:

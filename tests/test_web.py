@@ -29,7 +29,7 @@ def test_no_results_state(client) -> None:
 
 def test_bad_parameters_are_explained(client) -> None:
     page = client.get("/?q=stad&since=2017-13")
-    assert page.status_code == 400 and b"since must be" in page.data
+    assert page.status_code == 400 and "Vanaf moet een maand zijn" in page.text
     api = client.get("/api/search?q=stad&page=nul")
     assert api.status_code == 400
     assert api.get_json()["error"]["message"].startswith("page must be")
@@ -114,7 +114,7 @@ def test_sort_form_and_links_keep_the_state(client) -> None:
 def test_bad_sort_on_the_page_offers_a_way_out(client) -> None:
     page = client.get("/?q=stad&sort=<b>x</b>")
     text = page.get_data(as_text=True)
-    assert page.status_code == 400 and "sort must be one of" in text and "<b>x" not in text
+    assert page.status_code == 400 and "Onbekende sortering" in text and "<b>x" not in text
     assert "Zoek zonder filters en sortering" in text
 
 
@@ -161,3 +161,42 @@ def test_a_document_whose_name_holds_a_line_break_has_a_page(config: Config,
     assert "/doc/a%0Ab.txt?q=walrus" in page.text
     assert client.get("/doc/a%0Ab.txt?q=walrus").status_code == 200
     assert client.get("/api/doc/a%0Ab.txt").get_json()["id"] == "a\nb.txt"
+
+
+ENGLISH = ("must be", "got ", "between", "no document", "cannot", "Internal error",
+           "Not Found", "too much work", "after until")
+
+
+@pytest.mark.parametrize("path", [
+    "/?q=stad&page=99999", "/?q=stad&limit=5000", "/?q=stad&since=2017-13",
+    "/?q=stad&since=2018-01&until=2017-01", "/?q=stad&sort=willekeurig",
+    "/?q=stad&page=nul", "/?q=stad&collapse=misschien", "/?q=" + "a" * 3000,
+    "/doc/nope.txt", "/origineel/nope.txt", "/bestaat/niet", "/?q=stad&format=exe"])
+def test_the_page_says_every_error_in_dutch(client, path: str) -> None:
+    page = client.get(path)
+    assert 400 <= page.status_code < 500
+    shown = page.text.split("<main", 1)[1]
+    assert not [word for word in ENGLISH if word in shown], shown[:800]
+    assert "notice error" in shown
+
+
+def test_the_api_keeps_english_messages_and_gives_codes(client) -> None:
+    found = client.get("/api/search?q=stad&page=99999").get_json()["error"]
+    assert found["code"] == "page_range" and "page must be between" in found["message"]
+    assert client.get("/api/doc/nope.txt").get_json()["error"]["code"] == "not_found"
+
+
+def test_the_period_form_offers_dutch_month_names_and_whole_years(client) -> None:
+    page = client.get("/?q=stad").text
+    assert ">maart</option>" in page and 'name="van_jaar"' in page
+    assert 'type="month"' not in page  # (browsers showed "March 2017" or "--------- ----")
+    picked = client.get("/?q=stad&van_jaar=2017&van_maand=&tot_jaar=2017&tot_maand=03")
+    assert picked.status_code == 302
+    assert picked.location.endswith("since=2017&until=2017-03")
+    year = client.get("/?q=stad&since=2017&until=2017").text
+    assert "Filter 2017 verwijderen" in year or "vanaf 2017" in year
+
+
+def test_undated_matches_are_counted_as_zonder_datum(client) -> None:
+    page = client.get("/?q=stad OR categorieen").text
+    assert "zonder datum" in page.split('aria-labelledby="facet-year"', 1)[1].split("</ul>")[0]

@@ -244,7 +244,7 @@ class ClusterEngine:
 
         shard = shard_of(doc_id, self.config.cluster_shards)
         if not self.cluster.ask(shard, "doc_frequency", ID, doc_id.encode("utf-8")):
-            raise DocumentNotFound(f"no document with id {doc_id!r}")
+            raise DocumentNotFound(f"no document with id {doc_id!r}", id=doc_id)
         return open_original(Path(self.config.seeds), doc_id)
 
     def complete(self, text: str, limit: int = 8) -> list[str]:

@@ -87,7 +87,8 @@ def check_query(text: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query is too long ({len(text)} characters; "
-                         f"at most {MAX_QUERY_CHARS})")
+                         f"at most {MAX_QUERY_CHARS})", "query_too_long", got=len(text),
+                         most=MAX_QUERY_CHARS)
     return text
 
 

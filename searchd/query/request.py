@@ -78,9 +78,11 @@ def author_names(given: str | Sequence[str]) -> tuple[str, ...]:
     names = [given] if isinstance(given, str) else list(given)
     kept = tuple(dict.fromkeys(" ".join(n.split()) for n in names if n.strip()))
     if len(kept) > MAX_AUTHORS:
-        raise QueryError(f"at most {MAX_AUTHORS} authors, got {len(kept)}")
+        raise QueryError(f"at most {MAX_AUTHORS} authors, got {len(kept)}",
+                         "too_many_authors", most=MAX_AUTHORS, got=len(kept))
     if any(len(name) > MAX_AUTHOR_CHARS for name in kept):
-        raise QueryError(f"an author's name has at most {MAX_AUTHOR_CHARS} characters")
+        raise QueryError(f"an author's name has at most {MAX_AUTHOR_CHARS} characters",
+                         "author_too_long", most=MAX_AUTHOR_CHARS)
     return kept
 
 
@@ -91,19 +93,25 @@ def format_names(given: str | Sequence[str]) -> tuple[str, ...]:
     wanted = {name.strip().lower() for name in names if name.strip()}
     unknown = sorted(wanted - set(CODES))
     if unknown:
-        raise QueryError(f"format must be one of {', '.join(CODES)}, got {unknown[0][:20]!r}")
+        raise QueryError(f"format must be one of {', '.join(CODES)}, got {unknown[0][:20]!r}",
+                         "unknown_format", allowed=", ".join(CODES), got=unknown[0][:20])
     return tuple(sorted(wanted, key=CODES.index))
 
 MAX_PAGE = 10_000
 
 
 def parse_month(value: str | None, name: str) -> tuple[int, int] | None:
-    """Parse YYYY-MM (or None); QueryError naming the parameter otherwise."""
+    """Parse YYYY-MM, or a year YYYY (since: its January; until: its December), or None;
+    QueryError naming the parameter otherwise."""
     if value is None or value == "":
         return None
-    parsed = months.parse(value.strip())
+    value = value.strip()
+    if len(value) == 4 and value.isascii() and value.isdigit():
+        value += "-12" if name == "until" else "-01"
+    parsed = months.parse(value)
     if parsed is None:
-        raise QueryError(f"{name} must be a month as YYYY-MM, got {value[:20]!r}")
+        raise QueryError(f"{name} must be a month as YYYY-MM, got {value[:20]!r}", "bad_month",
+                         name=name, got=value[:20])
     return parsed
 
 
@@ -111,22 +119,26 @@ def month_range(since: str | None, until: str | None) -> tuple[int | None, int |
     """The month codes of since..until (YYYY-MM or None; whole months, inclusive)."""
     start, end = parse_month(since, "since"), parse_month(until, "until")
     if start and end and start > end:
-        raise QueryError(f"since ({since}) is after until ({until})")
+        raise QueryError(f"since ({since}) is after until ({until})", "months_reversed",
+                         since=since, until=until)
     return (months.code(*start) if start else None, months.code(*end) if end else None)
 
 
 def check_sort(sort: str) -> None:
     """QueryError unless sort is one of SORTS."""
     if sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}")
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}",
+                         "unknown_sort", got=sort[:20])
 
 
 def check_paging(page: int, limit: int, max_limit: int) -> None:
     """QueryError unless 1 <= page <= MAX_PAGE and 1 <= limit <= max_limit."""
     if not 1 <= page <= MAX_PAGE:
-        raise QueryError(f"page must be between 1 and {MAX_PAGE}, got {page}")
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}, got {page}", "page_range",
+                         most=MAX_PAGE, got=page)
     if not 1 <= limit <= max_limit:
-        raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}")
+        raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}", "limit_range",
+                         most=max_limit, got=limit)
 
 
 def part_number(raw: str) -> int:
@@ -135,5 +147,6 @@ def part_number(raw: str) -> int:
     if not raw:
         return 1
     if not (raw.isascii() and raw.isdigit()) or int(raw[:9]) < 1:
-        raise QueryError(f"deel must be a whole number of 1 or more, got {raw[:20]!r}")
+        raise QueryError(f"deel must be a whole number of 1 or more, got {raw[:20]!r}",
+                         "bad_part", got=raw[:20])
     return int(raw[:9])

@@ -24,7 +24,8 @@ def suggest() -> dict[str, Any]:
     """Completions of the last word of q: {"suggestions": ["strijders", ...]}."""
     limit = int_arg("limit", 8) or 0
     if not 1 <= limit <= 20:
-        raise QueryError(f"limit must be between 1 and 20, got {limit}")
+        raise QueryError(f"limit must be between 1 and 20, got {limit}", "limit_range",
+                         most=20, got=limit)
     return {"suggestions": engine().complete(request.args.get("q", ""), limit)}
 
 

@@ -32,7 +32,8 @@ def int_arg(name: str, default: int | None) -> int | None:
     if not raw:
         return default
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # not "²"
-        raise QueryError(f"{name} must be a positive whole number, got {raw[:20]!r}")
+        raise QueryError(f"{name} must be a positive whole number, got {raw[:20]!r}",
+                         "not_a_number", name=name, got=raw[:20])
     return int(raw)
 
 
@@ -45,8 +46,19 @@ def bool_arg(name: str, default: bool) -> bool:
     if not raw:
         return default
     if raw not in TRUE + FALSE:
-        raise QueryError(f"{name} must be true or false, got {raw[:20]!r}")
+        raise QueryError(f"{name} must be true or false, got {raw[:20]!r}", "not_yes_no",
+                         name=name, got=raw[:20])
     return raw in TRUE
+
+
+def month_arg(prefix: str) -> str | None:
+    """The month of the period form's year and month fields (van_jaar, van_maand): YYYY-MM,
+    a year alone (YYYY: the whole year), or None when no year is given."""
+    year = request.args.get(f"{prefix}_jaar", "").strip()
+    month = request.args.get(f"{prefix}_maand", "").strip()
+    if not year:
+        return None
+    return f"{year}-{month}" if month else year
 
 
 def search_args() -> dict[str, Any]:

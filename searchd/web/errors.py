@@ -15,6 +15,7 @@ from ..errors import (
     SearchdError,
     UnavailableError,
 )
+from . import dutch
 
 log = logging.getLogger(__name__)
 _STATUS = {QueryError: 400, DocumentNotFound: 404, NoIndexError: 503, BusyError: 503,
@@ -38,9 +39,10 @@ def register(app: Flask) -> None:
 
 
 def _searchd_error(exc: SearchdError) -> tuple[Response | str, int]:
-    """A library error: its message, with the status its kind calls for."""
+    """A library error: its message (in Dutch on a page; with its code in the API), with
+    the status its kind calls for."""
     status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 500)
-    body, status = render_error(status, str(exc), exc.hint)
+    body, status = render_error(status, str(exc), exc.hint, exc)
     if isinstance(exc, BusyError):
         response = make_response(body, status)
         response.headers["Retry-After"] = "1"
@@ -59,12 +61,17 @@ def _unexpected(exc: Exception) -> tuple[Response | str, int]:
     return render_error(500, "Internal error")
 
 
-def render_error(status: int, message: str, hint: str = "") -> tuple[Response | str, int]:
-    """The error as {"error": {"status", "message", "hint"}} for the API, else a page."""
+def render_error(status: int, message: str, hint: str = "",
+                 exc: SearchdError | None = None) -> tuple[Response | str, int]:
+    """The error as {"error": {"status", "code", "message", "hint"}} for the API (the
+    message in English, the code for programs), else a page that says it in Dutch."""
+    code = exc.code if exc is not None else f"http_{status}"
     if request.path.startswith("/api/") or request.path == "/healthz":
-        body = {"error": {"status": status, "message": message, "hint": hint or None}}
+        body = {"error": {"status": status, "code": code, "message": message,
+                          "hint": hint or None}}
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message, hint=hint), status
+    said, advice = dutch.message(exc) if exc is not None else (dutch.http_message(status), "")
+    return render_template("error.html", status=status, message=said, hint=advice), status
 
 
 def _secure(response: Response) -> Response:

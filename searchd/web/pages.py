@@ -22,8 +22,8 @@ from ..errors import DocumentNotFound, QueryError, SeedError
 from ..explain import explain_lines
 from ..formats import LABELS
 from ..query.request import part_number
-from . import ops
-from .common import engine, search_args, search_request
+from . import dutch, ops
+from .common import engine, month_arg, search_args, search_request
 
 bp = Blueprint("pages", __name__)
 
@@ -32,6 +32,12 @@ SORT_LABELS = {"relevance": "relevantie", "newest": "nieuwste eerst",
 # what a results URL carries along
 STATE = ("q", "sort", "since", "until", "limit", "collapse", "explain", "format",
          "author")
+
+
+@bp.app_context_processor
+def month_names() -> dict[str, Any]:
+    """The months as the period form offers them: ("01", "januari"), ..."""
+    return {"month_names": [(f"{n:02d}", name) for n, name in enumerate(months.NAMES, 1)]}
 
 
 @bp.app_template_global()
@@ -68,12 +74,16 @@ def month_name(value: str | None) -> str:
 def index() -> Any:
     """The search box, and the results when there is a query (a page past the last one
     redirects to the last)."""
+    if any(f"{p}_{f}" in request.args for p in ("van", "tot") for f in ("jaar", "maand")):
+        # the period form's year and month fields, as the since/until every link carries
+        return redirect(search_url(since=month_arg("van"), until=month_arg("tot")), 302)
     args: dict[str, Any] = {"text": request.args.get("q", ""), "sort": "relevance"}
     try:
         args = search_args()
         result = ops.search(search_request(args)) if args["text"].strip() else None
     except QueryError as exc:  # shown beside the search box, so it can be corrected
-        return render_template("search.html", result=None, args=args, error=str(exc),
+        return render_template("search.html", result=None, args=args,
+                               error=dutch.message(exc)[0],
                                sorts=SORT_LABELS), 400
     if result is not None and result.total and result.page > result.pages:
         return redirect(search_url(page=result.pages), 302)
@@ -98,7 +108,8 @@ def original(doc_id: str) -> Response:
     try:
         opened = engine().original(doc_id)
     except (SeedError, OSError):
-        raise DocumentNotFound(f"the file of {doc_id!r} cannot be read now") from None
+        raise DocumentNotFound(f"the file of {doc_id!r} cannot be read now",
+                               "file_unreadable", id=doc_id) from None
     kind = mimetypes.guess_type(doc_id)[0] or "application/octet-stream"
     return send_file(opened, mimetype=kind, as_attachment=True,
                      download_name=Path(doc_id).name, max_age=0)
