@@ -19,9 +19,9 @@ import click
 from .cluster.commands import cluster_group
 from .config import Config, load_config
 from .engines import engine_for
-from .errors import SearchdError
+from .errors import NoIndexError, SearchdError
 from .logs import printable, printable_text
-from .terminal import print_result
+from .terminal import human_stats, print_result, progress_bar
 
 F = TypeVar("F", bound=Callable[..., Any])
 LOCK_WAIT = 30.0  # seconds `searchd index` waits for a watcher's sync before giving up
@@ -36,7 +36,7 @@ def translate_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except SearchdError as exc:
             hint = f" ({exc.hint})" if exc.hint else ""
-            raise click.ClickException(printable(f"{exc}{hint}")) from None
+            raise click.ClickException(printable(f"{exc}{hint}{_read_from(exc)}")) from None
         except BrokenPipeError:  # the reader stopped (`| head`): stop too, without a word
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (at exit)
             sys.exit(1)
@@ -44,6 +44,17 @@ def translate_errors(fn: F) -> F:
             where = f": {exc.filename}" if exc.filename else ""
             raise click.ClickException(printable(f"{exc.strerror or exc}{where}")) from None
     return wrapper  # type: ignore[return-value]
+
+
+def _read_from(exc: SearchdError) -> str:
+    """For an error of the paths: which config was read, and how to name another."""
+    if not isinstance(exc, NoIndexError):
+        return ""
+    config = click.get_current_context().find_object(Config)
+    source = config.source if config is not None else None
+    return ("; config read: " + (str(source) if source else
+                                 f"none (no config.toml in {Path.cwd()}: the defaults)") +
+            "; to use another: searchd --config FILE (or SEARCHD_CONFIG=FILE)")
 
 
 def run() -> None:
@@ -106,7 +117,7 @@ def index_cmd(config: Config, rebuild: bool, wait: float, strict: bool) -> None:
         _echo_problems(report)
         click.echo("\n".join(shards.lines()))
     else:
-        with _progress_bar() as progress:
+        with progress_bar() as progress:
             report = sync_index(config, rebuild=rebuild, progress=progress, lock_wait=wait)
         _echo_problems(report)
         click.echo(report.summary())
@@ -120,27 +131,6 @@ def _echo_problems(report: Any) -> None:
         click.echo(printable(f"skipped {doc_id}: {reason}"), err=True)
     for doc_id, message in report.warnings:
         click.echo(printable(f"warning {doc_id}: {message}"), err=True)
-
-
-class _progress_bar:
-    """A click progress bar on a terminal, nothing otherwise."""
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        self.bar: Any = None
-        if not sys.stderr.isatty():
-            return None
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        """Advance the bar to done of total."""
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done - self.bar.pos)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
 
 
 @main.command("search", context_settings={"ignore_unknown_options": True})
@@ -191,7 +181,7 @@ def search_cmd(config: Config, query: str | None, limit: int | None, page: int,
     for notice in result.notices:
         click.echo(printable(f"note: {notice}"), err=True)
     if result.suggestion:
-        click.echo(f"\nBedoelde u: {printable(result.suggestion)}")
+        click.echo(f"\nDid you mean: {printable(result.suggestion)}")
 
 
 @main.command("show")
@@ -224,8 +214,8 @@ def stats_cmd(config: Config, as_json: bool) -> None:
         click.echo(json.dumps(stats, indent=2))
         return
     files = stats.pop("files", {})
-    for key, value in stats.items():
-        click.echo(f"{key:>12}: {value}")
+    for key, value in human_stats(stats).items():
+        click.echo(printable(f"{key:>12}: {value}"))
     indexed = ", ".join(f"{n} {kind}" for kind, n in files.get("indexed", {}).items())
     skipped = ", ".join(f"{n} {kind}" for kind, n in files.get("skipped", {}).items())
     click.echo(f"{'indexed':>12}: {indexed or 'nothing'}")

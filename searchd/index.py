@@ -115,6 +115,16 @@ def remove_other_indexes(index_dir: Path, keep: str | None) -> None:
                 path.unlink(missing_ok=True)
 
 
+def last_sync(index_dir: Path) -> float | None:
+    """When the active index was last written (its newest table of contents), as a Unix
+    time; None without one."""
+    name = current_indexname(index_dir)
+    if name is None:
+        return None
+    times = [p.stat().st_mtime for p in index_dir.glob(f"_{name}_*.toc")]
+    return max(times, default=None)
+
+
 def index_size(index_dir: Path, name: str) -> int:
     """Bytes of the files of index name (its manifest included)."""
     total = 0

@@ -24,7 +24,7 @@ from .documents import MAX_TITLE_CHARS, Document, open_original
 from .errors import DocumentNotFound
 from .exact import EXACT_DEPTH, exact_first, holds_as_typed, title_holds
 from .explain import explain as explained
-from .index import current_indexname, open_index
+from .index import current_indexname, last_sync, open_index
 from .missing import absent_notices, in_some_body, with_missing
 from .neardup import Group, group
 from .parts import DocumentView, count_parts, part_bound, part_of
@@ -334,15 +334,14 @@ class Engine:
         return "ready", ""
 
     def stats(self) -> dict[str, Any]:
-        """Facts about the index: documents, size on disk, analysis settings."""
-        searcher = self.searcher()
-        folder = Path(self.config.index)
+        """Facts about the index: documents, size on disk, last sync, analysis settings."""
+        searcher, folder = self.searcher(), Path(self.config.index)
         size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
         return {"documents": searcher.doc_count(), "index": str(folder),
                 "index_bytes": size, "terms_body": len(list(searcher.lexicon(BODY))),
-                "stemmer": self.config.stemmer,
-                "indexname": current_indexname(folder),
-                "files": accounts(folder).to_dict()}
+                "stemmer": self.config.stemmer, "compounds": self.config.compounds,
+                "indexname": current_indexname(folder), "last_sync": last_sync(folder),
+                "config": str(self.config.source or ""), "files": accounts(folder).to_dict()}
 
 
 def _facets(view: IndexView, ranked: Ranked) -> dict[str, dict[str, int]]:

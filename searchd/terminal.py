@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import html
 import re
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -60,3 +64,59 @@ def terminal_snippet(snippet_html: str) -> str:
         last = mark.end()
     pieces.append(printable(html.unescape(snippet_html[last:])))
     return "".join(pieces)
+
+
+class progress_bar:
+    """A click progress bar on a terminal, nothing otherwise."""
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        self.bar: Any = None
+        if not sys.stderr.isatty():
+            return None
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        """Advance the bar to done of total."""
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def human_stats(stats: dict[str, Any]) -> dict[str, str]:
+    """`searchd stats` for people: sizes in kB/MB/GB, counts with separators, the last sync
+    as a local time and how long ago, settings in words."""
+    shown = dict(stats)
+    shown["documents"] = f"{stats.get('documents', 0):,}"
+    shown["index_bytes"] = size_text(int(stats.get("index_bytes", 0)))
+    shown["terms_body"] = f"{stats.get('terms_body', 0):,}"
+    if "compounds" in stats:
+        shown["compounds"] = "split" if stats["compounds"] else "not split"
+    synced = stats.get("last_sync")
+    shown["last_sync"] = "never" if not synced else (
+        time.strftime("%Y-%m-%d %H:%M", time.localtime(synced)) +
+        f" ({ago(time.time() - synced)})")
+    shown["config"] = stats.get("config") or "none (the defaults)"
+    return {"index size" if k == "index_bytes" else "words" if k == "terms_body" else
+            k.replace("_", " "): str(v) for k, v in shown.items() if k != "cluster"}
+
+
+def size_text(size: int) -> str:
+    """1536 -> "1.5 kB", 868220928 -> "828.0 MB"."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def ago(seconds: float) -> str:
+    """How long ago, in words: "just now", "5 minutes ago", "3 days ago"."""
+    for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= length:
+            n = int(seconds // length)
+            return f"{n} {unit}{'s' if n > 1 else ''} ago"
+    return "just now"

@@ -4,6 +4,7 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from searchd.cli import main
@@ -58,7 +59,7 @@ def test_search_text_and_json(runner: CliRunner, built: Config) -> None:
 
 
 def test_did_you_mean(runner: CliRunner, built: Config) -> None:
-    assert "Bedoelde u: strijders" in run(runner, built, "search", "strijdres").output
+    assert "Did you mean: strijders" in run(runner, built, "search", "strijdres").output
     data = json.loads(run(runner, built, "search", "strijders", "--json").output)
     assert data["suggestion"] is None
 
@@ -237,3 +238,22 @@ def test_a_query_that_starts_with_a_minus_and_batch_options_that_clash(
 def test_a_page_past_the_last_is_a_usage_error(runner: CliRunner, built: Config) -> None:
     result = run(runner, built, "search", "stad", "--page", "99", ok=False)
     assert result.exit_code == 2 and "past the last page" in result.output
+
+
+def test_anywhere_without_an_index_it_names_the_config_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEARCHD_CONFIG", raising=False)
+    for args in (["stats"], ["search", "stad"], ["show", "x.txt"], ["analytics"],
+                 ["snapshot", str(tmp_path / "snap")]):
+        result = runner.invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+        assert "no index in" in result.output and "--config" in result.output, args
+    assert list(tmp_path.iterdir()) == []  # no index folder, no write.lock
+
+
+def test_stats_are_in_human_units(runner, built) -> None:
+    shown = run(runner, built, "stats").output
+    assert "index size:" in shown and " kB" in shown and "last sync:" in shown
+    assert "ago" in shown or "just now" in shown
+    assert "compounds: split" in shown and "stemmer: dutch_porter" in shown
