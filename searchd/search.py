@@ -15,11 +15,12 @@ from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import bodytext, neardup
+from . import bodytext
 from .accounts import accounts
 from .bodytext import StoredText
 from .cache import SizedLRU
 from .config import Config
+from .curation import Curation, fold_query, pinned
 from .documents import MAX_TITLE_CHARS, Document, open_original
 from .errors import DocumentNotFound
 from .exact import EXACT_DEPTH, exact_first, holds_as_typed, title_holds
@@ -29,14 +30,15 @@ from .missing import absent_notices, in_some_body, with_missing
 from .neardup import Group, group
 from .parts import DocumentView, count_parts, part_bound, part_of
 from .query import budget
-from .query.parsing import build_parser, check_query, load_synonyms
+from .query.parsing import Synonyms, build_parser, check_query, load_synonyms
 from .query.plan import Planning, QueryPlan, capped
 from .query.request import SearchRequest
 from .query.words import Planner, planner_of
 from .ranked import Ranked, top_authors
-from .ranking import leaf_of, rank
+from .ranking import rank
 from .results import MAX_LISTED, Duplicate, Hit, SearchResult, sized
 from .schema import AUTHOR, BODY, CHECKSUM, FORMAT, ID, MONTH, PACKED_BODY, TITLE
+from .similar import similar
 from .snippets import (
     MAX_WINDOWS,
     highlight_html,
@@ -93,7 +95,9 @@ class Engine:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._local = threading.local()
-        self.synonyms = load_synonyms(config.synonyms)
+        self.curation = Curation(config)
+        self._curated: tuple[Any, Synonyms, dict[str, list[str]]] | None = None
+        self.synonyms = self._curation()[1]
         open_index(config.index).close()  # fail early with NoIndexError
         self._open: set[Searcher] = set()
         self._open_lock = threading.Lock()
@@ -110,13 +114,27 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _curation(self) -> tuple[Any, Synonyms, dict[str, list[str]]]:
+        """(version, synonyms, pins) of the curation files, read again when they changed
+        (an edit on the admin page applies to the next search: curation.py)."""
+        version = self.curation.version()
+        known = self._curated
+        if known is None or known[0] != version:
+            found = self.curation.synonyms_file
+            known = self._curated = (version, load_synonyms(found if found.exists()
+                                                            else None), self.curation.pins())
+            self.synonyms = known[1]
+        return known
+
     def view(self) -> IndexView:
-        """This thread's view of the index, reopened when the index has changed. A call
-        takes one view and uses it throughout, so a reopen never pulls a searcher away
-        from under a running search."""
+        """This thread's view of the index, reopened when the index (or the synonyms) has
+        changed. A call takes one view and uses it throughout, so a reopen never pulls a
+        searcher away from under a running search."""
         current: IndexView | None = getattr(self._local, "view", None)
         name = current_indexname(self.config.index)
-        if current is not None and current.name == name and current.searcher.up_to_date():
+        synonyms = self._curation()[1]
+        if current is not None and current.name == name and current.searcher.up_to_date() \
+                and current.planning.synonyms is synonyms:
             return current
         ix = open_index(self.config.index)
         weighting = BM25F(B=self.config.bm25_b, K1=self.config.bm25_k1)
@@ -125,7 +143,7 @@ class Engine:
         # one again, which a commit may have replaced (and deleted) in between
         parser = build_parser(searcher.schema, self.config.title_boost, self.config.lead_boost)
         view = IndexView(name, searcher,
-                         Planning(self._planner(searcher), parser, searcher, self.synonyms))
+                         Planning(self._planner(searcher), parser, searcher, synonyms))
         with self._open_lock:
             self._open.add(view.searcher)
             if current is not None:
@@ -163,8 +181,17 @@ class Engine:
 
     def _cached(self, view: IndexView, request: SearchRequest) -> SearchResult:
         """The result of a request on view: from the result cache, or searched and kept."""
-        return self._results.get((view.state, request),
-                                 lambda: sized(self._bounded_search(view, request)))
+        version, _, pins = self._curation()
+        return self._results.get((view.state, version, request), lambda: sized(
+            pinned(self._bounded_search(view, request), pins.get(fold_query(request.text)),
+                   lambda ids: self._pinned_hits(view, ids, request))))
+
+    def _pinned_hits(self, view: IndexView, ids: list[str], request: SearchRequest) -> list[Hit]:
+        """The hits (with snippets) of the documents pinned to the request's query."""
+        plan = view.plan(request.text)
+        terms = in_some_body(view.searcher, set(plan.highlight)) if request.snippets else None
+        found = [view.searcher.document_number(id=i) for i in ids]
+        return [hit_of(view, d, 0.0, terms, plan.joiners) for d in found if d is not None]
 
     def _bounded_search(self, view: IndexView, request: SearchRequest) -> SearchResult:
         """_search within one search's budget of work; a query that is not plain words
@@ -270,7 +297,7 @@ class Engine:
         return DocumentView(doc, highlight_html(doc.body, inside, "m1" if first == shown or
                                                 part is None else None),
                             highlight_html(doc.title, title_spans, anchor=None), len(spans),
-                            self._similar(view, stored[:MORE_LIKE_CHARS], docnum),
+                            similar(view, stored[:MORE_LIKE_CHARS], docnum, hit_of),
                             shown, parts, first)
 
     def _highlighted_terms(self, view: IndexView, text: str) -> tuple[set[str], frozenset[str]]:
@@ -295,24 +322,6 @@ class Engine:
         if self.view().searcher.document_number(id=doc_id) is None:
             raise DocumentNotFound(f"no document with id {doc_id!r}", id=doc_id)
         return open_original(Path(self.config.seeds), doc_id)
-
-    def _similar(self, view: IndexView, opening: str, docnum: int,
-                 count: int = 5) -> list[Hit]:
-        """Documents like docnum: Whoosh's more_like_this over the key terms of its body's
-        opening (its first MORE_LIKE_CHARS characters, so a huge document stays cheap),
-        without near-duplicates of it or of each other (the same question sent to three
-        ministers was listed three times)."""
-        if not opening.strip():
-            return []
-        results = view.searcher.more_like(docnum, BODY, text=opening, top=count * 4)
-        seen = [_print_of(view, docnum)]
-        kept = []
-        for found in results:
-            print_ = _print_of(view, found.docnum)
-            if not any(neardup.same(print_, other) for other in seen):
-                kept.append(hit_of(view, found.docnum, found.score, None))
-                seen.append(print_)
-        return kept[:count]
 
     def complete(self, text: str, limit: int = 8) -> list[str]:
         """Words of the index that complete the last word of text, most frequent first."""
@@ -350,12 +359,6 @@ def _facets(view: IndexView, ranked: Ranked) -> dict[str, dict[str, int]]:
     found["author"] = {view.searcher.stored_fields(doc).get(AUTHOR, ""): count
                        for _, count, doc in top_authors(ranked, MAX_AUTHORS_SHOWN)}
     return found
-
-
-def _print_of(view: IndexView, docnum: int) -> int:
-    """The near-duplicate fingerprint of a document (neardup.py)."""
-    leaf, local = leaf_of(view.searcher, docnum)
-    return int(leaf.tables.fingerprints[local])
 
 
 def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
