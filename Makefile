@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install index bench clean prepare
+.PHONY: run test check install index bench clean prepare
 
 run: $(STAMP) prepare
 	$(BIN)/searchd index
@@ -15,6 +15,13 @@ test: $(STAMP) $(VENV)/.test-installed
 	$(BIN)/ruff check searchd tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# The edit-test loop (under 30 s): lint, types, and the tests that start no server,
+# watcher, browser or cluster and need no corpus.
+check: $(STAMP) $(VENV)/.test-installed
+	$(BIN)/ruff check searchd tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -n 2 -m "not browser and not cluster and not server and not corpus"
 
 install: $(STAMP) prepare
 

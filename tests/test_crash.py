@@ -25,6 +25,8 @@ from searchd.sync import sync_index
 from .conftest import DOCS, before_reading, write_seeds
 from .server import SEARCHD, searchd
 
+pytestmark = pytest.mark.server  # starts servers or watchers: not in `make check`
+
 MORE = {f"extra/{n:03d}.txt": f" date 2019-0{n % 9 + 1} Olifant {n}\n\nEen olifant nummer {n} "
         f"liep door de stad." for n in range(30)}
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.server  # starts servers or watchers: not in `make check`
+
 ROOT = Path(__file__).resolve().parents[1]
 UNIT = ROOT / "deploy" / "searchd.service"
 

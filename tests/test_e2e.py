@@ -11,6 +11,8 @@ import pytest
 
 from .server import SEARCHD, searchd
 
+pytestmark = pytest.mark.server  # starts servers or watchers: not in `make check`
+
 
 @pytest.mark.skipif(not SEARCHD.exists(), reason="the searchd command is not installed")
 def test_index_and_search_with_the_installed_command(tmp_path: Path, seeds: Path) -> None:

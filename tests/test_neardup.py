@@ -198,7 +198,7 @@ def test_explain_from_cli_and_api(config: Config) -> None:
 def test_more_like_this_lists_no_near_duplicates(engine: Engine) -> None:
     """"Meer zoals dit" listed the same question sent to three ministers three times."""
     from searchd import neardup
-    from searchd.search import _print_of
+    from searchd.similar import _print_of
 
     view = engine.view()
 

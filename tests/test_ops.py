@@ -15,6 +15,8 @@ import pytest
 from .conftest import DOCS, write_seeds
 from .server import running_server, wait_for_text
 
+pytestmark = pytest.mark.server  # starts servers or watchers: not in `make check`
+
 QUERIES = ["strijders", "fiets", "gemeente", "zzqxwv", "aanslag", "xqzzyv"]
 
 

@@ -20,7 +20,8 @@ from searchd.web.worker import (
 
 from .server import SEARCHD
 
-pytestmark = pytest.mark.skipif(not SEARCHD.exists(), reason="searchd is not installed")
+pytestmark = [pytest.mark.server,
+              pytest.mark.skipif(not SEARCHD.exists(), reason="searchd is not installed")]
 
 
 @pytest.mark.parametrize("data, state", [

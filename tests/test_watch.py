@@ -21,6 +21,8 @@ from searchd.watch import SeedWatcher
 
 from .server import SEARCHD, running_server, searchd
 
+pytestmark = pytest.mark.server  # starts servers or watchers: not in `make check`
+
 
 def eventually(check: Callable[[], bool], deadline: float = 10.0) -> float:
     """Wait until check() is true; the seconds it took (fails after the deadline)."""
@@ -248,7 +250,7 @@ def test_a_folder_moved_into_the_seeds_is_followed(built: Config, seeds: Path,
     try:
         outside.rename(seeds / "map")
         eventually(lambda: found(built, "zeehond") == {"map/een.txt"})
-        time.sleep(0.5)  # the watcher renews its watches with the sync
+        eventually(lambda: watcher.status.state == "ok")  # (watches renewed by the sync)
         (seeds / "map" / "twee.txt").write_text(" date 2018-01 Twee\n\nTwee zeehonden.")
         assert eventually(lambda: len(found(built, "zeehond")) == 2) < 5
     finally:
