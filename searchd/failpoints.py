@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
+from pathlib import Path
 
 POINTS = (
     "sync:workers-started",     # forked workers index their shares of a large sync
@@ -37,8 +39,12 @@ def reached(name: str, subject: str = "") -> None:
 
 
 def stalled(name: str, subject: str = "") -> None:
-    """Hold this thread for SEARCHD_STALL_SECONDS if the environment names this point."""
+    """Hold this thread for SEARCHD_STALL_SECONDS if the environment names this point
+    (first leaving a file in SEARCHD_STALL_MARKS, when set, so a test can wait for it)."""
     if _named(name, subject):
+        marks = os.environ.get("SEARCHD_STALL_MARKS")
+        if marks:
+            Path(marks, f"{os.getpid()}-{threading.get_ident()}").touch()
         time.sleep(float(os.environ.get("SEARCHD_STALL_SECONDS", "5")))
 
 

@@ -198,13 +198,19 @@ def test_health_probes_do_not_queue_behind_busy_searches(tmp_path: Path, seeds: 
 
     from .server import running_server
 
-    env = {"SEARCHD_FAILPOINT": "search:stall", "SEARCHD_STALL_SECONDS": "6"}
+    marks = tmp_path / "stalled"
+    marks.mkdir()
+    env = {"SEARCHD_FAILPOINT": "search:stall", "SEARCHD_STALL_SECONDS": "6",
+           "SEARCHD_STALL_MARKS": str(marks)}
     with running_server(tmp_path, server="workers = 1\nthreads = 2", env=env) as (base, _):
         busy = [threading.Thread(target=_ignore_errors, args=(f"{base}/api/search?q=wet{n}",))
                 for n in range(4)]
         for thread in busy:
             thread.start()
-        time.sleep(0.5)  # both search threads hold a search, two more wait for them
+        deadline = time.monotonic() + 30  # both search threads hold a search, two more wait
+        while len(list(marks.iterdir())) < 2:
+            assert time.monotonic() < deadline, "the searches never reached the stall point"
+            time.sleep(0.02)
         assert _timed_get(base + "/healthz") < 1.0
         assert _timed_get(base + "/readyz") < 1.0
         for thread in busy:
