@@ -82,6 +82,9 @@ def index() -> Any:
         args = search_args()
         result = ops.search(search_request(args)) if args["text"].strip() else None
     except QueryError as exc:  # shown beside the search box, so it can be corrected
+        if exc.code == "page_range" and args.get("page", 1) > 1 and args["text"].strip():
+            first = ops.search(search_request({**args, "page": 1}))  # past any last page
+            return redirect(search_url(page=first.pages), 302)
         return render_template("search.html", result=None, args=args,
                                error=dutch.message(exc)[0],
                                sorts=SORT_LABELS), 400
