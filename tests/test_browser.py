@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -242,15 +243,34 @@ def test_the_owner_signs_in_and_sees_what_people_searched(page, served: str) -> 
     page.click("form.login button")
     assert "Onjuist token" in page.inner_text("main")
     assert page.locator("table").count() == 0
-    page.wait_for_timeout(1500)  # (the counts are written once a second)
     page.fill("#token", TOKEN)
     page.click("form.login button")
     row = page.locator("#popular tbody tr", has_text="werk fietsen")
-    assert row.inner_text().split("\t") == ["werk fietsen", "3"]
+    deadline = time.monotonic() + 20  # the counts are written once a second: wait for them
+    while row.count() == 0 or row.inner_text().split("\t") != ["werk fietsen", "3"]:
+        assert time.monotonic() < deadline, "the searches were not counted"
+        page.wait_for_timeout(200)
+        page.reload()
+    assert "Stand van de dienst" in page.inner_text("main")
     zero = page.inner_text("#zero")
     assert "zzqvw" in zero and "zzqvw, ..." in zero
     SCREENSHOTS.mkdir(exist_ok=True)
+    page.fill("#synoniemen", "rijwiel, fiets\n")
+    page.click("text=Synoniemen bewaren")
+    assert "De synoniemen zijn bewaard" in page.inner_text("main")
+    page.fill("#pin-query", "werk")
+    page.fill("#pin-doc", "kat.txt")
+    page.click("text=Vastzetten")
+    assert "kat.txt" in page.inner_text("#pins")
     page.screenshot(path=str(SCREENSHOTS / "beheer.png"), full_page=True)
+    owner = page.context.new_page()
+    owner.goto(f"{served}/?q=rijwiel")  # the next search, same server: no restart
+    assert "fiets.txt" in owner.inner_text(".hits")
+    owner.goto(f"{served}/?q=werk")
+    assert owner.locator(".hit .docid").first.inner_text() == "kat.txt"
+    owner.close()
+    page.click("text=Laatste wijziging ongedaan maken")
+    assert "Ongedaan gemaakt" in page.inner_text("main")
     page.click("text=Uitloggen")
     assert page.locator("#token").count() == 1
 
