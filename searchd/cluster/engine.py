@@ -83,8 +83,9 @@ class ClusterEngine:
             try:
                 result = self._results.get((states, request), partial(
                     self._sized, states, planning, request))
-            except ShardChanged:
+            except ShardChanged:  # a copy synced or made since: ask the workers again
                 self._known = None
+                self.cluster.refresh()  # (only the newest copies of a shard serve)
                 continue
             return replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
         raise ClusterError("the shards changed during every attempt of this search; try "

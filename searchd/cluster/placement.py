@@ -306,6 +306,7 @@ class Cluster:
     def _repair_loop(self) -> None:
         while not self._stop.wait(REPAIR_EVERY):
             try:
+                self.refresh()  # copies synced or made by others (`searchd index`)
                 self.repair()
             except Exception as exc:  # never let the repairer die; it tries again
                 log.warning("cluster repair: %s", exc)
