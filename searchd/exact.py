@@ -23,6 +23,7 @@ from whoosh import query as wq
 from .analysis.folding import fold
 from .analysis.stopwords import STOP_WORDS
 from .analysis.tokenizer import _WORD
+from .neardup import Group, group
 from .query.budget import check
 from .ranked import Ranked
 from .schema import BODY
@@ -138,3 +139,28 @@ def _words_by_offset(analyzer: Any, text: str, at: int = 0) -> dict[int, set[str
     for pos, _, word in words:
         found.setdefault(pos - first, set()).add(word)
     return found
+
+
+Holding = Callable[[Ranked], Callable[[int, GappedPhrase], bool]]
+
+
+def ranked_groups(rank_at: Callable[[int], Ranked], phrases: list[GappedPhrase],
+                  holding: Holding, wanted: int,
+                  collapse: bool) -> tuple[Ranked, list[Group]]:
+    """The matches ranked (rank_at(depth): the first depth of them), the phrases as typed
+    first (holding(ranked) tells which document holds a phrase so), and the first `wanted`
+    groups of them: near-duplicates (neardup.py) under the best ranked of them when
+    collapse is on, else one document a group. Ranks deeper while groups took more
+    documents than it ranked."""
+    depth = max(wanted * (2 if collapse else 1) + (10 if collapse else 0),
+                EXACT_DEPTH if phrases else 0)
+    while True:
+        ranked = rank_at(depth)
+        if phrases:
+            ranked = exact_first(ranked, phrases, holding(ranked))
+        if not collapse or ranked.matched is None or ranked.prints is None:
+            return ranked, [Group(d) for d in ranked.docnums[:wanted].tolist()]
+        groups = group(ranked.docnums, ranked.matched, ranked.prints, wanted, ranked.keys)
+        if groups is not None:
+            return ranked, groups
+        depth *= 2

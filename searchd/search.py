@@ -7,7 +7,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -23,11 +23,11 @@ from .config import Config
 from .curation import Curation, fold_query, pinned
 from .documents import MAX_TITLE_CHARS, Document, open_original
 from .errors import DocumentNotFound
-from .exact import EXACT_DEPTH, exact_first, holds_as_typed, title_holds
+from .exact import holds_as_typed, ranked_groups, title_holds
 from .explain import explain as explained
 from .index import current_indexname, last_sync, open_index
 from .missing import absent_notices, in_some_body, with_missing
-from .neardup import Group, group
+from .neardup import Group
 from .parts import DocumentView, count_parts, part_bound, part_of
 from .query import budget
 from .query.parsing import Synonyms, build_parser, check_query, load_synonyms
@@ -48,6 +48,7 @@ from .snippets import (
     snippet_segments,
     vector_spans,
 )
+from .storage.phrases import GappedPhrase
 from .suggest import LazyTables, complete, word_tables
 
 T = TypeVar("T")
@@ -182,8 +183,10 @@ class Engine:
     def _cached(self, view: IndexView, request: SearchRequest) -> SearchResult:
         """The result of a request on view: from the result cache, or searched and kept."""
         version, _, pins = self._curation()
+        found = partial(budget.planned_within, view.planning, request.text,
+                        partial(self._search, view, request=request))
         return self._results.get((view.state, version, request), lambda: sized(
-            pinned(self._bounded_search(view, request), pins.get(fold_query(request.text)),
+            pinned(found(), pins.get(fold_query(request.text)),
                    lambda ids: self._pinned_hits(view, ids, request))))
 
     def _pinned_hits(self, view: IndexView, ids: list[str], request: SearchRequest) -> list[Hit]:
@@ -192,20 +195,6 @@ class Engine:
         terms = in_some_body(view.searcher, set(plan.highlight)) if request.snippets else None
         found = [view.searcher.document_number(id=i) for i in ids]
         return [hit_of(view, d, 0.0, terms, plan.joiners) for d in found if d is not None]
-
-    def _bounded_search(self, view: IndexView, request: SearchRequest) -> SearchResult:
-        """_search within one search's budget of work; a query that is not plain words
-        waits for one of the process's few slots for costly searches (budget.py), and so
-        does one of many words."""
-        with budget.limited():
-            if not view.planning.cheap(request.text):  # patterns, phrases, operators,
-                with budget.costly_slot():             # many words: planning them costs
-                    return self._search(view, view.plan(request.text), request)
-            plan = view.plan(request.text)
-            if not plan.costly:
-                return self._search(view, plan, request)
-            with budget.costly_slot():
-                return self._search(view, plan, request)
 
     def _search(self, view: IndexView, plan: QueryPlan,
                 request: SearchRequest) -> SearchResult:
@@ -230,27 +219,12 @@ class Engine:
 
     def _grouped(self, view: IndexView, plan: QueryPlan, wanted: int,
                  request: SearchRequest) -> tuple[Ranked, list[Group]]:
-        """The matches of the plan ranked, and the first `wanted` groups of them:
-        near-duplicates (neardup.py) under the best ranked of them when the request
-        collapses them, else one document a group. Ranks deeper while groups took more
-        documents than it ranked."""
-        q, sort, months, collapse = plan.query, request.sort, request.months, request.collapse
-        phrases = list(plan.phrases) if sort == "relevance" else []
-        depth = max(wanted * (2 if collapse else 1) + (10 if collapse else 0),
-                    EXACT_DEPTH if phrases else 0)
-        while True:
-            ranked = rank(view.searcher, q, depth, sort, months, request.format_numbers,
-                          request.author_numbers)
-            if phrases:  # the phrase as typed (its stop words too) first
-                ranked = exact_first(ranked, phrases, lambda d, p: holds_as_typed(
-                    view.searcher.reader(), view.body, view.analyzer, d, p) or title_holds(
-                    view.analyzer, view.searcher.stored_fields(d).get(TITLE, ""), p))
-            if not collapse or ranked.matched is None or ranked.prints is None:
-                return ranked, [Group(d) for d in ranked.docnums[:wanted].tolist()]
-            groups = group(ranked.docnums, ranked.matched, ranked.prints, wanted, ranked.keys)
-            if groups is not None:
-                return ranked, groups
-            depth *= 2
+        """exact.ranked_groups of the plan on this view of the index."""
+        phrases = list(plan.phrases) if request.sort == "relevance" else []
+        return ranked_groups(
+            lambda depth: rank(view.searcher, plan.query, depth, request.sort, request.months,
+                               request.format_numbers, request.author_numbers),
+            phrases, lambda _: partial(as_typed, view), wanted, request.collapse)
 
     def _retrying(self, action: Callable[[IndexView], T]) -> T:
         """action on this thread's view of the index; when the index changed while it ran
@@ -367,6 +341,14 @@ def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
         for searcher in searchers:
             searcher.close()
         searchers.clear()
+
+
+def as_typed(view: IndexView, docnum: int, phrase: GappedPhrase) -> bool:
+    """True when a document holds phrase as typed (its stop words too), in its stored
+    body or its title."""
+    return holds_as_typed(view.searcher.reader(), view.body, view.analyzer, docnum,
+                          phrase) or title_holds(
+        view.analyzer, view.searcher.stored_fields(docnum).get(TITLE, ""), phrase)
 
 
 def hit_of(view: IndexView, found: Group | int, score: float, terms: set[str] | None,

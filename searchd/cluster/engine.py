@@ -21,8 +21,8 @@ from typing import Any, BinaryIO
 from ..cache import SizedLRU
 from ..config import Config
 from ..errors import DocumentNotFound
-from ..exact import EXACT_DEPTH, exact_first
-from ..neardup import Group, group
+from ..exact import ranked_groups
+from ..neardup import Group
 from ..parts import DocumentView
 from ..query import budget
 from ..query.parsing import build_parser, load_synonyms
@@ -120,20 +120,9 @@ class ClusterEngine:
 
     def _sized(self, states: States, planning: Planning,
                request: SearchRequest) -> tuple[SearchResult, int]:
-        return sized(self._bounded(states, planning, request))
-
-    def _bounded(self, states: States, planning: Planning,
-                 request: SearchRequest) -> SearchResult:
-        """_search within one search's budget (Engine._bounded_search's slots)."""
-        with budget.limited():
-            if not planning.cheap(request.text):
-                with budget.costly_slot():
-                    return self._search(states, planning, planning.plan(request.text), request)
-            plan = planning.plan(request.text)
-            if not plan.costly:
-                return self._search(states, planning, plan, request)
-            with budget.costly_slot():
-                return self._search(states, planning, plan, request)
+        """The request's result within one search's budget, and its size to cache."""
+        return sized(budget.planned_within(planning, request.text, partial(
+            self._search, states, planning, request=request)))
 
     def _search(self, states: States, planning: Planning, plan: QueryPlan,
                 request: SearchRequest) -> SearchResult:
@@ -153,23 +142,16 @@ class ClusterEngine:
 
     def _grouped(self, states: States, statistics: Totals, plan: QueryPlan, wanted: int,
                  request: SearchRequest) -> tuple[Ranked, list[Group]]:
-        """Engine._grouped over the shards."""
-        collapse = request.collapse
+        """exact.ranked_groups over the shards (every match's arrays when grouped or
+        counted in facets; which documents hold the phrases as typed, asked of their
+        shards)."""
         phrases = list(plan.phrases) if request.sort == "relevance" else []
-        depth = max(wanted * (2 if collapse else 1) + (10 if collapse else 0),
-                    EXACT_DEPTH if phrases else 0)
-        while True:
-            ranked = self._rank(states, statistics, plan, depth, request,
-                                whole=collapse or request.facets)
-            if phrases:
-                held = self._holding(states, ranked.docnums.tolist(), phrases)
-                ranked = exact_first(ranked, phrases, partial(_held, held))
-            if not collapse or ranked.matched is None or ranked.prints is None:
-                return ranked, [Group(d) for d in ranked.docnums[:wanted].tolist()]
-            groups = group(ranked.docnums, ranked.matched, ranked.prints, wanted, ranked.keys)
-            if groups is not None:
-                return ranked, groups
-            depth *= 2
+        return ranked_groups(
+            lambda depth: self._rank(states, statistics, plan, depth, request,
+                                     whole=request.collapse or request.facets),
+            phrases, lambda ranked: partial(_held, self._holding(
+                states, ranked.docnums.tolist(), phrases)),
+            wanted, request.collapse)
 
     def _rank(self, states: States, statistics: Totals, plan: QueryPlan, depth: int,
               request: SearchRequest, whole: bool) -> Ranked:

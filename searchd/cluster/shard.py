@@ -13,15 +13,14 @@ from whoosh import query as wq
 
 from ..config import Config
 from ..errors import SearchdError
-from ..exact import holds_as_typed, title_holds
 from ..explain import explain
 from ..missing import absent_notices, in_some_body, with_missing
 from ..query import budget
 from ..ranked import Filters
 from ..ranking import rank
 from ..results import Duplicate, Hit
-from ..schema import AUTHOR, TITLE
-from ..search import Engine, IndexView, duplicate_of, hit_of
+from ..schema import AUTHOR
+from ..search import Engine, IndexView, as_typed, duplicate_of, hit_of
 from ..statistics import Totals, scored_by, totals
 from ..storage.phrases import GappedPhrase
 from ..suggest import WordTable, word_tables
@@ -99,10 +98,7 @@ class ShardServer:
         or the title."""
         view = self._view(state)
         with budget.limited():
-            return [d for d in docnums if all(
-                holds_as_typed(view.searcher.reader(), view.body, view.analyzer, d, p) or
-                title_holds(view.analyzer, view.searcher.stored_fields(d).get(TITLE, ""), p)
-                for p in phrases)]
+            return [d for d in docnums if all(as_typed(view, d, p) for p in phrases)]
 
     def hits(self, state: State, docnums: list[int], scores: list[float],
              terms: set[str] | None, joiners: frozenset[str], q: wq.Query,

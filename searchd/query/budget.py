@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from ..errors import BusyError, QueryCostError
 
@@ -120,3 +121,21 @@ def costly_slot(wait: float = COSTLY_WAIT) -> Iterator[None]:
     finally:
         _local.slot = outer
         _costly.release()
+
+
+R = TypeVar("R")
+
+
+def planned_within(planning: Any, text: str, search: Callable[[Any], R]) -> R:
+    """search(the plan of text) within one search's budget of work: a query that is not
+    plain words waits for one of the process's few slots for costly searches, and so does
+    one of many words (planning.cheap, plan.costly)."""
+    with limited():
+        if not planning.cheap(text):  # patterns, phrases, operators, many words:
+            with costly_slot():       # planning them costs
+                return search(planning.plan(text))
+        plan = planning.plan(text)
+        if not plan.costly:
+            return search(plan)
+        with costly_slot():
+            return search(plan)
